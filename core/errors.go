@@ -1,0 +1,22 @@
+package core
+
+import "errors"
+
+// The sentinel errors. Compare with errors.Is: the store's errors may wrap them
+// with detail (the key, the versions involved).
+var (
+	// ErrNotFound: the key is absent, deleted or expired.
+	ErrNotFound = errors.New("inmem: not found")
+	// ErrInvalidKey: a key with an unknown TypeTag, or bytes that are not a key's encoding.
+	ErrInvalidKey = errors.New("inmem: invalid key")
+	// ErrInvalidTTL: a negative TTL.
+	ErrInvalidTTL = errors.New("inmem: invalid ttl")
+	// ErrVersionMismatch: a compare-and-swap or compare-and-delete saw another version.
+	ErrVersionMismatch = errors.New("inmem: version mismatch")
+	// ErrConflict: an optimistic transaction lost to a concurrent commit.
+	ErrConflict = errors.New("inmem: transaction conflict")
+	// ErrCompacted: the version asked for is older than the history kept.
+	ErrCompacted = errors.New("inmem: version compacted")
+	// ErrVersionExhausted: no version number is left to assign.
+	ErrVersionExhausted = errors.New("inmem: version numbers exhausted")
+)
