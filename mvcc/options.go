@@ -1,0 +1,69 @@
+package mvcc
+
+import (
+	"math"
+
+	"github.com/inmemdb/inmem/core"
+)
+
+// DefaultHistory is the number of past versions a Store keeps reachable by
+// GetVersioned and versioned scans unless WithHistory says otherwise. See
+// docs/benchmarks.md for what a retained version costs.
+const DefaultHistory = 1024
+
+// DefaultUpdateRetries is how many times Store.Update runs its function when
+// commits keep losing with ErrConflict, unless WithUpdateRetries says
+// otherwise.
+const DefaultUpdateRetries = 10
+
+// maxVersion is the highest version a store assigns: core.Latest (MaxUint64)
+// stays free to mean "the newest".
+const maxVersion = math.MaxUint64 - 1
+
+// Option configures a Store at New.
+type Option func(*config)
+
+type config struct {
+	clock         core.Clock
+	history       int
+	startVersion  uint64
+	lockFree      bool
+	updateRetries int
+}
+
+// WithClock makes the store judge time by c: every commit timestamp and every
+// expiry decision about the store. Tests pass a *core.ManualClock.
+func WithClock(c core.Clock) Option {
+	return func(cf *config) {
+		if c != nil {
+			cf.clock = c
+		}
+	}
+}
+
+// WithHistory sets how many past versions GetVersioned and the versioned scans
+// can reach exactly (0: none, only what is still current). Negative means 0.
+func WithHistory(versions int) Option {
+	return func(cf *config) { cf.history = max(versions, 0) }
+}
+
+// WithStartVersion starts the store at version v instead of 0, as a restore
+// does: the first write gets v+1. Versions above the highest assignable one
+// (MaxUint64-1) are clamped to it, leaving a store that refuses writes with
+// ErrVersionExhausted.
+func WithStartVersion(v uint64) Option {
+	return func(cf *config) { cf.startVersion = min(v, maxVersion) }
+}
+
+// WithLockFreeWriters makes writers derive their roots concurrently and retry
+// their compare-and-swap when another writer won, instead of taking turns on a
+// mutex. Readers are lock-free either way; Stats counts the retries.
+func WithLockFreeWriters() Option {
+	return func(cf *config) { cf.lockFree = true }
+}
+
+// WithUpdateRetries sets how many times Update runs its function in all when
+// commits lose with ErrConflict (at least 1).
+func WithUpdateRetries(n int) Option {
+	return func(cf *config) { cf.updateRetries = max(n, 1) }
+}

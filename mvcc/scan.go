@@ -1,0 +1,129 @@
+package mvcc
+
+import (
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/indices"
+)
+
+// collector gathers the live records of a scan and turns them into entries
+// the caller owns: all user keys of one result share one fresh allocation.
+type collector struct {
+	now    time.Time
+	recs   []*record
+	ukLen  int
+	newest uint64 // the highest version among the records seen, expired ones included
+}
+
+func (c *collector) add(r *record) bool {
+	c.newest = max(c.newest, r.vv.Version)
+	if !r.vv.Expired(c.now) {
+		c.recs = append(c.recs, r)
+		c.ukLen += len(r.key.UserKey)
+	}
+	return true
+}
+
+func (c *collector) entries() []core.Entry {
+	if len(c.recs) == 0 {
+		return nil
+	}
+	out := make([]core.Entry, len(c.recs))
+	arena := make([]byte, 0, c.ukLen)
+	for i, r := range c.recs {
+		out[i] = core.Entry{Key: ownedKey(r, &arena), Value: r.vv}
+	}
+	return out
+}
+
+// ownedKey returns r's key with a copy of its user key carved from arena.
+func ownedKey(r *record, arena *[]byte) core.Key {
+	k := r.key
+	start := len(*arena)
+	*arena = append(*arena, k.UserKey...)
+	k.UserKey = (*arena)[start:len(*arena):len(*arena)]
+	return k
+}
+
+// copyKey returns r's key with its own copy of the user key.
+func copyKey(r *record) core.Key {
+	k := r.key
+	k.UserKey = append([]byte{}, k.UserKey...)
+	return k
+}
+
+// scanPrefix collects the records under the encoded prefix.
+func (st *state) scanPrefix(prefix string, c *collector) {
+	st.rangeRecords(prefix, c.add)
+}
+
+// scanRun collects the records of run: one range of the data per namespace
+// of the run in the run index.
+func (st *state) scanRun(run core.RunID, c *collector) {
+	for ns := range st.runs.Namespaces(indices.RunGroup(run)) {
+		st.rangeRecords(ns, c.add)
+	}
+}
+
+// scanType collects the records of type t: one range of the data per
+// namespace holding keys of t in the type index.
+func (st *state) scanType(t core.TypeTag, c *collector) {
+	sc := getScratch()
+	defer sc.release()
+	for ns := range st.types.Namespaces(indices.TypeGroup(t)) {
+		sc.b = append(append(sc.b[:0], ns...), byte(t))
+		st.rangeRecords(view(sc.b), c.add)
+	}
+}
+
+// versioned runs scan on the state at maxVersion and returns its entries,
+// expiry judged at the store's now. Beyond the history window it scans the
+// current state and answers only when that is exact: no record in the result
+// changed after maxVersion and nothing was removed after it.
+func (s *Store) versioned(maxVersion uint64, scan func(*state, *collector)) ([]core.Entry, error) {
+	r := s.root.Load()
+	c := collector{now: s.Now()}
+	st, exact := r.at(maxVersion)
+	if !exact {
+		st = r.cur
+	}
+	scan(st, &c)
+	if !exact && (c.newest > maxVersion || r.cur.lastRemoval > maxVersion) {
+		return nil, compacted(maxVersion, r)
+	}
+	return c.entries(), nil
+}
+
+// ScanPrefix returns the live entries whose keys match prefix (same
+// namespace, same type, user key starting with prefix's user key) as of
+// maxVersion, in key order; see GetVersioned for which versions are exact.
+// The entries are the caller's. O(log n + k); lock-free; safe for concurrent
+// use.
+func (s *Store) ScanPrefix(prefix core.Key, maxVersion uint64) ([]core.Entry, error) {
+	if err := checkKey(prefix); err != nil {
+		return nil, err
+	}
+	enc := encodeKey(prefix)
+	return s.versioned(maxVersion, func(st *state, c *collector) { st.scanPrefix(enc, c) })
+}
+
+// ScanByRun returns the live entries of every namespace with run id run as of
+// maxVersion, in key order: what an agent run's replay reads. It seeks the run
+// index and reads one contiguous range per namespace of the run, so it costs
+// O(log n + k) whatever the size of the rest of the store. Lock-free; safe for
+// concurrent use.
+func (s *Store) ScanByRun(run core.RunID, maxVersion uint64) ([]core.Entry, error) {
+	return s.versioned(maxVersion, func(st *state, c *collector) { st.scanRun(run, c) })
+}
+
+// ScanByType returns the live entries of type t as of maxVersion, in key
+// order. It reads one contiguous range per namespace that holds keys of t:
+// O(m log n + k) for m such namespaces. An invalid t gives ErrInvalidKey.
+// Lock-free; safe for concurrent use.
+func (s *Store) ScanByType(t core.TypeTag, maxVersion uint64) ([]core.Entry, error) {
+	if !t.Valid() {
+		return nil, checkKey(core.Key{Type: t})
+	}
+	return s.versioned(maxVersion, func(st *state, c *collector) { st.scanType(t, c) })
+}

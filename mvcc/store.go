@@ -1,0 +1,113 @@
+package mvcc
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+)
+
+// Store is an in-memory multi-version key-value store. It implements
+// core.Storage. Create one with New; the zero Store is not usable.
+//
+// A Store is safe for concurrent use by any number of goroutines: reads are
+// lock-free and never wait for writers; writes are linearizable and each
+// committed change gets the next version.
+type Store struct {
+	root     atomic.Pointer[root]
+	writeMu  sync.Mutex // serializes writers unless cfg.lockFree
+	cfg      config
+	retries  atomic.Uint64
+	commits  atomic.Uint64
+	conflict atomic.Uint64
+}
+
+// New returns an empty store at version 0 (or the WithStartVersion version).
+func New(opts ...Option) *Store {
+	cfg := config{clock: core.SystemClock{}, history: DefaultHistory, updateRetries: DefaultUpdateRetries}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := &Store{cfg: cfg}
+	r := &root{cur: emptyState(cfg.startVersion)}
+	if cfg.history > 0 {
+		r.past = r.past.Push(r.cur.version, r.cur, cfg.history+1)
+	}
+	s.root.Store(r)
+	return s
+}
+
+// Now returns the store's clock reading, stripped of any monotonic reading:
+// every commit timestamp and expiry decision about this store uses it. It is
+// safe for concurrent use.
+func (s *Store) Now() time.Time { return s.cfg.clock.Now().Round(0) }
+
+// CurrentVersion returns the highest version assigned so far (0, or the start
+// version, for a new store). O(1), lock-free.
+func (s *Store) CurrentVersion() uint64 { return s.root.Load().cur.version }
+
+// Stats is a point-in-time description of a Store.
+type Stats struct {
+	Version    uint64 // the current version
+	Keys       int    // keys stored, expired ones not yet removed included
+	Runs       int    // (run, namespace) pairs in the run index
+	TTLKeys    int    // keys with an expiry
+	History    int    // versions reachable exactly by GetVersioned, the current one included
+	Commits    uint64 // changes committed since New
+	CASRetries uint64 // root derivations thrown away because another writer won
+	Conflicts  uint64 // transaction commits refused with ErrConflict
+}
+
+// Stats returns counters and sizes of the store. O(1); safe for concurrent
+// use. The counters are read one by one, not as one atomic step.
+func (s *Store) Stats() Stats {
+	r := s.root.Load()
+	return Stats{
+		Version:    r.cur.version,
+		Keys:       r.cur.data.Len(),
+		Runs:       r.cur.runs.Len(),
+		TTLKeys:    r.cur.ttl.Len(),
+		History:    r.past.Len(),
+		Commits:    s.commits.Load(),
+		CASRetries: s.retries.Load(),
+		Conflicts:  s.conflict.Load(),
+	}
+}
+
+// deriveFunc derives the state at version next from cur, or returns nil for
+// a change that changes nothing, or an error that aborts the write.
+type deriveFunc func(cur *state, next uint64, now time.Time) (*state, error)
+
+// commit runs one write: it derives the next state from the current root and
+// publishes it with one compare-and-swap, re-deriving when another writer
+// won. It returns the state published (the current one for a no-op).
+func (s *Store) commit(derive deriveFunc) (*state, error) {
+	if !s.cfg.lockFree {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	for {
+		cur := s.root.Load()
+		if cur.cur.version >= maxVersion {
+			return nil, fmt.Errorf("%w: at version %d", core.ErrVersionExhausted, cur.cur.version)
+		}
+		next, err := derive(cur.cur, cur.cur.version+1, s.Now())
+		if err != nil {
+			return nil, err
+		}
+		if next == nil {
+			return cur.cur, nil
+		}
+		nr := &root{cur: next}
+		if s.cfg.history > 0 {
+			nr.past = cur.past.Push(next.version, next, s.cfg.history+1)
+		}
+		if s.root.CompareAndSwap(cur, nr) {
+			s.commits.Add(1)
+			return next, nil
+		}
+		s.retries.Add(1)
+	}
+}

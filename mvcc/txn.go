@@ -1,0 +1,226 @@
+package mvcc
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+)
+
+// ErrTxnDone is returned by the methods of a Txn that was already committed
+// or discarded.
+var ErrTxnDone = errors.New("mvcc: transaction already committed or discarded")
+
+// Txn is an optimistic transaction. It reads from the version current at
+// Begin (expiry judged at that moment) and sees its own writes; its writes
+// are buffered until Commit, which publishes all of them in one new version
+// or none.
+//
+// Isolation: Commit fails with ErrConflict when a key the transaction read
+// (present or absent), or wrote, or any key in a range it scanned with
+// ScanPrefix, changed after Begin. Point reads, writes and scanned ranges are
+// therefore serializable: every committed transaction behaves as if it ran
+// alone at its commit version, phantoms in scanned ranges included. A
+// transaction that only reads always commits: it is a consistent snapshot.
+//
+// A Txn is not safe for concurrent use; use one per goroutine. Always end it
+// with Commit or Discard.
+type Txn struct {
+	s      *Store
+	st     *state
+	now    time.Time
+	writes map[string]*txnWrite
+	reads  map[string]uint64 // encoded key -> version seen at Begin (0: absent)
+	scans  []scanRead
+	done   bool
+}
+
+// txnWrite is one buffered write: a put, or a delete when del is set.
+type txnWrite struct {
+	enc   string
+	key   core.Key
+	value core.Value
+	ttl   time.Duration
+	del   bool
+}
+
+// scanRead records a scanned range and how many records it held at Begin.
+type scanRead struct {
+	prefix string
+	count  int
+}
+
+// Begin starts an optimistic transaction on the current version. O(1);
+// safe for concurrent use (each goroutine its own Txn).
+func (s *Store) Begin() *Txn {
+	return &Txn{s: s, st: s.root.Load().cur, now: s.Now()}
+}
+
+// Version returns the version the transaction reads at.
+func (t *Txn) Version() uint64 { return t.st.version }
+
+// Get returns the value of key as the transaction sees it: its own buffered
+// write if any (with Version 0 and no Timestamp until committed), else the
+// value at Begin. ErrNotFound when absent, deleted or expired.
+func (t *Txn) Get(key core.Key) (core.VersionedValue, error) {
+	if t.done {
+		return core.VersionedValue{}, ErrTxnDone
+	}
+	if err := checkKey(key); err != nil {
+		return core.VersionedValue{}, err
+	}
+	enc := encodeKey(key)
+	if w, ok := t.writes[enc]; ok {
+		if w.del {
+			return core.VersionedValue{}, core.ErrNotFound
+		}
+		return core.VersionedValue{Value: w.value, TTL: w.ttl}, nil
+	}
+	r := t.read(enc)
+	if live(r, t.now) == nil {
+		return core.VersionedValue{}, core.ErrNotFound
+	}
+	return r.vv, nil
+}
+
+// read looks enc up in the transaction's view and records the version seen.
+func (t *Txn) read(enc string) *record {
+	r := t.st.get(enc)
+	if t.reads == nil {
+		t.reads = make(map[string]uint64)
+	}
+	if _, seen := t.reads[enc]; !seen {
+		t.reads[enc] = versionOf(r)
+	}
+	return r
+}
+
+func versionOf(r *record) uint64 {
+	if r == nil {
+		return 0
+	}
+	return r.vv.Version
+}
+
+// Put buffers a write of value under key with the TTL (0: never expires).
+// ErrInvalidKey or ErrInvalidTTL reject it without buffering anything.
+func (t *Txn) Put(key core.Key, value core.Value, ttl time.Duration) error {
+	if t.done {
+		return ErrTxnDone
+	}
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	if err := checkTTL(ttl); err != nil {
+		return err
+	}
+	t.buffer(&txnWrite{key: key, value: value, ttl: ttl})
+	return nil
+}
+
+// Delete buffers the removal of key. Like Store.Delete it gives ErrNotFound
+// when the key is absent in the transaction's view (its own writes
+// included); that absence is a read the commit validates.
+func (t *Txn) Delete(key core.Key) error {
+	if t.done {
+		return ErrTxnDone
+	}
+	if _, err := t.Get(key); err != nil {
+		return err
+	}
+	t.buffer(&txnWrite{key: key, del: true})
+	return nil
+}
+
+func (t *Txn) buffer(w *txnWrite) {
+	w.enc = encodeKey(w.key)
+	if t.writes == nil {
+		t.writes = make(map[string]*txnWrite)
+	}
+	t.writes[w.enc] = w
+}
+
+// ScanPrefix returns the entries matching prefix as the transaction sees
+// them (its view at Begin merged with its own writes), in key order. The
+// scanned range is validated at Commit: a key inserted, changed or removed in
+// it after Begin makes the commit fail with ErrConflict.
+func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
+	if t.done {
+		return nil, ErrTxnDone
+	}
+	if err := checkKey(prefix); err != nil {
+		return nil, err
+	}
+	enc := encodeKey(prefix)
+	var recs []*record
+	count := 0
+	t.st.rangeRecords(enc, func(r *record) bool {
+		count++
+		if live(r, t.now) != nil {
+			recs = append(recs, r)
+		}
+		return true
+	})
+	t.scans = append(t.scans, scanRead{prefix: enc, count: count})
+
+	var own []*txnWrite
+	for k, w := range t.writes {
+		if strings.HasPrefix(k, enc) {
+			own = append(own, w)
+		}
+	}
+	slices.SortFunc(own, func(a, b *txnWrite) int { return strings.Compare(a.enc, b.enc) })
+
+	out := make([]core.Entry, 0, len(recs)+len(own))
+	i := 0
+	for _, w := range own {
+		for i < len(recs) && recs[i].enc < w.enc {
+			out = append(out, core.Entry{Key: copyKey(recs[i]), Value: recs[i].vv})
+			i++
+		}
+		if i < len(recs) && recs[i].enc == w.enc {
+			i++ // shadowed by the transaction's own write
+		}
+		if !w.del {
+			k := w.key
+			k.UserKey = append([]byte{}, k.UserKey...)
+			out = append(out, core.Entry{Key: k, Value: core.VersionedValue{Value: w.value, TTL: w.ttl}})
+		}
+	}
+	for ; i < len(recs); i++ {
+		out = append(out, core.Entry{Key: copyKey(recs[i]), Value: recs[i].vv})
+	}
+	return out, nil
+}
+
+// Discard ends the transaction without committing. Safe to call more than
+// once and after Commit.
+func (t *Txn) Discard() {
+	t.done = true
+	t.writes, t.reads, t.scans = nil, nil, nil
+}
+
+// Update runs fn in a transaction and commits it, running fn again on a fresh
+// transaction when the commit loses with ErrConflict, at most
+// DefaultUpdateRetries times in all (see WithUpdateRetries). An error from fn
+// discards the transaction and is returned as is. fn must not call Commit or
+// Discard. It returns the commit's version. Safe for concurrent use.
+func (s *Store) Update(fn func(*Txn) error) (uint64, error) {
+	var err error
+	for range s.cfg.updateRetries {
+		t := s.Begin()
+		if ferr := fn(t); ferr != nil {
+			t.Discard()
+			return 0, ferr
+		}
+		var v uint64
+		v, err = t.Commit()
+		if !errors.Is(err, core.ErrConflict) {
+			return v, err
+		}
+	}
+	return 0, fmt.Errorf("mvcc: update gave up after %d attempts: %w", s.cfg.updateRetries, err)
+}
