@@ -1,0 +1,127 @@
+package indices
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/inmemdb/inmem/core"
+	"github.com/stretchr/testify/require"
+)
+
+func encNS(ns core.Namespace) string { return string(ns.AppendEncode(nil)) }
+
+func TestRunAndTypeMembers(t *testing.T) {
+	run := core.RunID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	ns := core.Namespace{Tenant: "t", App: "a", Agent: "g", RunID: run}
+	enc := encNS(ns)
+
+	m := RunMember([]byte("junk"), run, enc)
+	require.Equal(t, "junk"+string(run[:])+enc, string(m))
+	require.Equal(t, string(run[:]), RunGroup(run))
+
+	m = TypeMember(nil, core.TypeEvent, enc)
+	require.Equal(t, string([]byte{byte(core.TypeEvent)})+enc, string(m))
+	require.Equal(t, "\x01", TypeGroup(core.TypeEvent))
+	require.Equal(t, "\x00", TypeGroup(core.TypeKV))
+}
+
+func TestGroupsZeroIsEmpty(t *testing.T) {
+	var g Groups
+	require.Equal(t, 0, g.Len())
+	require.False(t, g.Has(nil))
+	require.Empty(t, collect(g.Namespaces(RunGroup(core.RunID{}))))
+	require.Empty(t, collect(g.Members()))
+	require.Equal(t, 0, g.Remove([]byte("x")).Len())
+}
+
+// TestGroupsNamespacesInOrder adds the namespaces of two runs in scrambled
+// order and reads back exactly one run's, in namespace order.
+func TestGroupsNamespacesInOrder(t *testing.T) {
+	runA := core.RunID{0xaa}
+	runB := core.RunID{0xaa, 1} // shares runA's first byte
+	nss := []core.Namespace{
+		{Tenant: "t", App: "b", Agent: "x", RunID: runA},
+		{Tenant: "t", App: "a", Agent: "y", RunID: runA},
+		{Tenant: "", App: "", Agent: "", RunID: runA},
+		{Tenant: "t\x00", App: "a", Agent: "y", RunID: runA},
+		{Tenant: "t", App: "a", Agent: "x", RunID: runA},
+		{Tenant: "t", App: "a", Agent: "x", RunID: runB},
+		{Tenant: "a", App: "a", Agent: "x", RunID: runB},
+	}
+	var g Groups
+	for _, ns := range nss {
+		g = g.Add(RunMember(nil, ns.RunID, encNS(ns)))
+	}
+	require.Equal(t, len(nss), g.Len())
+
+	var want []core.Namespace
+	for _, ns := range nss {
+		if ns.RunID == runA {
+			want = append(want, ns)
+		}
+	}
+	slices.SortFunc(want, core.Namespace.Compare)
+	var wantEnc []string
+	for _, ns := range want {
+		wantEnc = append(wantEnc, encNS(ns))
+	}
+	require.Equal(t, wantEnc, collect(g.Namespaces(RunGroup(runA))))
+	require.Len(t, collect(g.Namespaces(RunGroup(runB))), 2)
+	require.Empty(t, collect(g.Namespaces(RunGroup(core.RunID{0xab}))))
+}
+
+func TestGroupsByType(t *testing.T) {
+	ns1 := encNS(core.Namespace{Tenant: "a"})
+	ns2 := encNS(core.Namespace{Tenant: "b"})
+	var g Groups
+	g = g.Add(TypeMember(nil, core.TypeEvent, ns2))
+	g = g.Add(TypeMember(nil, core.TypeKV, ns1))
+	g = g.Add(TypeMember(nil, core.TypeEvent, ns1))
+	g = g.Add(TypeMember(nil, core.TypeEvent, ns1)) // again: no change
+	require.Equal(t, 3, g.Len())
+	require.Equal(t, []string{ns1, ns2}, collect(g.Namespaces(TypeGroup(core.TypeEvent))))
+	require.Equal(t, []string{ns1}, collect(g.Namespaces(TypeGroup(core.TypeKV))))
+	require.Empty(t, collect(g.Namespaces(TypeGroup(core.TypeTrace))))
+
+	g = g.Remove(TypeMember(nil, core.TypeEvent, ns1))
+	require.Equal(t, []string{ns2}, collect(g.Namespaces(TypeGroup(core.TypeEvent))))
+	require.False(t, g.Has(TypeMember(nil, core.TypeEvent, ns1)))
+	require.True(t, g.Has(TypeMember(nil, core.TypeKV, ns1)))
+}
+
+func TestGroupsNamespacesStopsEarly(t *testing.T) {
+	var g Groups
+	for _, tenant := range []string{"a", "b", "c"} {
+		g = g.Add(TypeMember(nil, core.TypeKV, encNS(core.Namespace{Tenant: tenant})))
+	}
+	n := 0
+	for range g.Namespaces(TypeGroup(core.TypeKV)) {
+		n++
+		break
+	}
+	require.Equal(t, 1, n)
+}
+
+// TestGroupsAddCopiesMember checks that Add does not keep the caller's bytes.
+func TestGroupsAddCopiesMember(t *testing.T) {
+	b := TypeMember(nil, core.TypeKV, "ns")
+	g := Groups{}.Add(b)
+	b[0] = byte(core.TypeTrace)
+	require.True(t, g.Has(TypeMember(nil, core.TypeKV, "ns")))
+	require.False(t, g.Has(b))
+}
+
+func TestGroupsArePersistent(t *testing.T) {
+	m1 := TypeMember(nil, core.TypeKV, "n1")
+	m2 := TypeMember(nil, core.TypeKV, "n2")
+	g0 := Groups{}
+	g1 := g0.Add(m1)
+	g2 := g1.Add(m2)
+	g3 := g2.Remove(m1)
+	g4 := g3.Remove(m1) // absent: unchanged
+	require.Equal(t, 0, g0.Len())
+	require.Equal(t, []string{"n1"}, collect(g1.Namespaces(TypeGroup(core.TypeKV))))
+	require.Equal(t, []string{"n1", "n2"}, collect(g2.Namespaces(TypeGroup(core.TypeKV))))
+	require.Equal(t, []string{"n2"}, collect(g3.Namespaces(TypeGroup(core.TypeKV))))
+	require.Equal(t, collect(g3.Members()), collect(g4.Members()))
+}

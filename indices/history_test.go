@@ -1,0 +1,189 @@
+package indices
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+// checkWindow asserts that h holds exactly versions [lo, hi], each with the
+// value val(version), and nothing around them.
+func checkWindow(t testing.TB, h History[uint64], lo, hi uint64, val func(uint64) uint64) {
+	t.Helper()
+	require.Equal(t, int(hi-lo+1), h.Len())
+	oldest, ok := h.Oldest()
+	require.True(t, ok)
+	require.Equal(t, lo, oldest)
+	for v := lo; v <= hi; v++ {
+		got, ok := h.Get(v)
+		require.True(t, ok, "version %d", v)
+		require.Equal(t, val(v), got, "version %d", v)
+	}
+	for _, v := range []uint64{0, lo - 1, hi + 1, hi + 32, hi + 1000} {
+		if v >= lo && v <= hi {
+			continue
+		}
+		_, ok := h.Get(v)
+		require.False(t, ok, "version %d outside [%d, %d]", v, lo, hi)
+	}
+}
+
+func double(v uint64) uint64 { return 2*v + 1 }
+
+func TestHistoryZeroIsEmpty(t *testing.T) {
+	var h History[uint64]
+	require.Equal(t, 0, h.Len())
+	_, ok := h.Oldest()
+	require.False(t, ok)
+	_, ok = h.Get(0)
+	require.False(t, ok)
+}
+
+// TestHistoryWindows pushes versions through windows below, at and above the
+// chunk size, starting at a chunk boundary and in the middle of a chunk.
+func TestHistoryWindows(t *testing.T) {
+	for _, limit := range []int{1, 2, 31, 32, 33, 64, 65, 1000} {
+		for _, start := range []uint64{0, 1, 5, 31, 32, 33, 1000, 1 << 40} {
+			var h History[uint64]
+			last := start + 3*1000 + 17
+			for v := start; v <= last; v++ {
+				h = h.Push(v, double(v), limit)
+				lo := start
+				if v-start+1 > uint64(limit) {
+					lo = v - uint64(limit) + 1
+				}
+				require.Equal(t, int(v-lo+1), h.Len(), "limit %d start %d at %d", limit, start, v)
+				if v%97 == 0 || v == last || v-start < 70 {
+					checkWindow(t, h, lo, v, double)
+				}
+			}
+		}
+	}
+}
+
+func TestHistoryLimitBelowOneKeepsOne(t *testing.T) {
+	var h History[uint64]
+	for v := uint64(1); v <= 40; v++ {
+		h = h.Push(v, double(v), 0)
+	}
+	checkWindow(t, h, 40, 40, double)
+	h = h.Push(41, double(41), -5)
+	checkWindow(t, h, 41, 41, double)
+}
+
+// TestHistoryGapRestarts checks that a push that does not follow the newest
+// version starts a new window at it.
+func TestHistoryGapRestarts(t *testing.T) {
+	var h History[uint64]
+	for v := uint64(1); v <= 100; v++ {
+		h = h.Push(v, double(v), 50)
+	}
+	h = h.Push(200, double(200), 50)
+	checkWindow(t, h, 200, 200, double)
+	h = h.Push(100, double(100), 50) // backwards is a gap too
+	checkWindow(t, h, 100, 100, double)
+	h = h.Push(101, double(101), 50)
+	checkWindow(t, h, 100, 101, double)
+}
+
+// TestHistoryShrinkingLimit checks that a smaller limit trims the window.
+func TestHistoryShrinkingLimit(t *testing.T) {
+	var h History[uint64]
+	for v := uint64(1); v <= 200; v++ {
+		h = h.Push(v, double(v), 1000)
+	}
+	h = h.Push(201, double(201), 10)
+	checkWindow(t, h, 192, 201, double)
+}
+
+// TestHistoryIsPersistent keeps every History pushed and checks each still
+// reads as it did.
+func TestHistoryIsPersistent(t *testing.T) {
+	const limit = 40
+	var hs []History[uint64]
+	var h History[uint64]
+	for v := uint64(3); v <= 300; v++ {
+		h = h.Push(v, double(v), limit)
+		hs = append(hs, h)
+	}
+	for i, h := range hs {
+		hi := uint64(i) + 3
+		lo := uint64(3)
+		if hi >= 3+limit {
+			lo = hi + 1 - limit
+		}
+		checkWindow(t, h, lo, hi, double)
+	}
+	// Two pushes onto one History do not disturb each other.
+	base := hs[100]
+	a := base.Push(104, 1, limit)
+	b := base.Push(104, 2, limit)
+	va, _ := a.Get(104)
+	vb, _ := b.Get(104)
+	require.Equal(t, uint64(1), va)
+	require.Equal(t, uint64(2), vb)
+	_, ok := base.Get(104)
+	require.False(t, ok)
+}
+
+// TestHistoryMatchesModel compares a History with a map of the last limit
+// pushes, through random limits, starts, gaps and lengths; every History
+// built along the way must still read as its model said.
+func TestHistoryMatchesModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		limit := rapid.SampledFrom([]int{1, 2, 3, 31, 32, 33, 63, 64, 65, 100, 1000}).Draw(t, "limit")
+		v := rapid.Uint64Range(0, 200).Draw(t, "start")
+		type saved struct {
+			h      History[int]
+			model  map[uint64]int
+			lo, hi uint64
+		}
+		var h History[int]
+		model := map[uint64]int{}
+		var lo uint64
+		var all []saved
+		n := rapid.IntRange(1, 400).Draw(t, "pushes")
+		for i := range n {
+			if i > 0 {
+				v++
+				if rapid.IntRange(0, 99).Draw(t, "gap") == 0 {
+					v += rapid.Uint64Range(1, 40).Draw(t, "gapLen")
+					model = map[uint64]int{}
+					lo = v
+				}
+			} else {
+				lo = v
+			}
+			h = h.Push(v, i, limit)
+			model[v] = i
+			for v-lo+1 > uint64(limit) {
+				delete(model, lo)
+				lo++
+			}
+			if rapid.IntRange(0, 9).Draw(t, "save") == 0 || i == n-1 {
+				m := make(map[uint64]int, len(model))
+				for k, x := range model {
+					m[k] = x
+				}
+				all = append(all, saved{h, m, lo, v})
+			}
+		}
+		for _, s := range all {
+			if s.h.Len() != len(s.model) {
+				t.Fatalf("Len %d, want %d", s.h.Len(), len(s.model))
+			}
+			if oldest, ok := s.h.Oldest(); !ok || oldest != s.lo {
+				t.Fatalf("Oldest %d %v, want %d", oldest, ok, s.lo)
+			}
+			from := s.lo - min(s.lo, 70)
+			for q := from; q <= s.hi+70; q++ {
+				got, ok := s.h.Get(q)
+				want, wok := s.model[q]
+				if ok != wok || got != want {
+					t.Fatalf("window [%d,%d] limit %d: Get(%d) = %d %v, want %d %v", s.lo, s.hi, limit, q, got, ok, want, wok)
+				}
+			}
+		}
+	})
+}

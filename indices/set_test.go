@@ -1,0 +1,149 @@
+package indices
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+func collect(seq func(func(string) bool)) []string {
+	var out []string
+	for s := range seq {
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestSetZeroIsEmpty(t *testing.T) {
+	var s Set
+	require.Equal(t, 0, s.Len())
+	require.False(t, s.Has(""))
+	require.False(t, s.Has("a"))
+	require.Empty(t, collect(s.All()))
+	require.Empty(t, collect(s.Prefix("a")))
+	r := s.Remove("a")
+	require.Equal(t, 0, r.Len())
+}
+
+func TestSetAddHasRemove(t *testing.T) {
+	var s Set
+	s = s.Add("b").Add("a").Add("c").Add("a")
+	require.Equal(t, 3, s.Len())
+	require.True(t, s.Has("a"))
+	require.True(t, s.Has("b"))
+	require.False(t, s.Has("d"))
+	require.Equal(t, []string{"a", "b", "c"}, collect(s.All()))
+
+	s = s.Remove("b")
+	require.Equal(t, 2, s.Len())
+	require.False(t, s.Has("b"))
+	require.Equal(t, []string{"a", "c"}, collect(s.All()))
+
+	same := s.Remove("zzz")
+	require.Equal(t, []string{"a", "c"}, collect(same.All()))
+}
+
+func TestSetEmptyAndBinaryMembers(t *testing.T) {
+	var s Set
+	s = s.Add("").Add("\x00").Add("\xff").Add("\x00\x00")
+	require.True(t, s.Has(""))
+	require.Equal(t, []string{"", "\x00", "\x00\x00", "\xff"}, collect(s.All()))
+	require.Equal(t, []string{"\x00", "\x00\x00"}, collect(s.Prefix("\x00")))
+}
+
+func TestSetPrefix(t *testing.T) {
+	var s Set
+	for _, m := range []string{"ab", "a", "abc", "b", "aa", "ac", "abd"} {
+		s = s.Add(m)
+	}
+	require.Equal(t, []string{"ab", "abc", "abd"}, collect(s.Prefix("ab")))
+	require.Equal(t, []string{"a", "aa", "ab", "abc", "abd", "ac"}, collect(s.Prefix("a")))
+	require.Empty(t, collect(s.Prefix("abe")))
+	require.Empty(t, collect(s.Prefix("z")))
+	require.Equal(t, []string{"b"}, collect(s.Prefix("b")))
+}
+
+func TestSetPrefixStopsEarly(t *testing.T) {
+	var s Set
+	for _, m := range []string{"a1", "a2", "a3"} {
+		s = s.Add(m)
+	}
+	var got []string
+	for m := range s.Prefix("a") {
+		got = append(got, m)
+		if len(got) == 2 {
+			break
+		}
+	}
+	require.Equal(t, []string{"a1", "a2"}, got)
+}
+
+func TestSetIsPersistent(t *testing.T) {
+	var s0 Set
+	s1 := s0.Add("a")
+	s2 := s1.Add("b")
+	s3 := s2.Remove("a")
+	require.Equal(t, 0, s0.Len())
+	require.Equal(t, []string{"a"}, collect(s1.All()))
+	require.Equal(t, []string{"a", "b"}, collect(s2.All()))
+	require.Equal(t, []string{"b"}, collect(s3.All()))
+}
+
+// TestSetMatchesModel checks a Set against a Go map through random adds and
+// removes, and that every earlier version still reads as it did.
+func TestSetMatchesModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		member := rapid.StringOfN(rapid.RuneFrom([]rune("abcd")), 0, 3, -1)
+		var s Set
+		model := map[string]bool{}
+		type version struct {
+			s    Set
+			want []string
+		}
+		var versions []version
+		for range rapid.IntRange(0, 60).Draw(t, "ops") {
+			m := member.Draw(t, "member")
+			if rapid.Bool().Draw(t, "add") {
+				s = s.Add(m)
+				model[m] = true
+			} else {
+				s = s.Remove(m)
+				delete(model, m)
+			}
+			want := sortedKeys(model)
+			if got := collect(s.All()); !slices.Equal(got, want) {
+				t.Fatalf("members %q, want %q", got, want)
+			}
+			if s.Len() != len(want) {
+				t.Fatalf("Len %d, want %d", s.Len(), len(want))
+			}
+			versions = append(versions, version{s, want})
+		}
+		for i, v := range versions {
+			if got := collect(v.s.All()); !slices.Equal(got, v.want) {
+				t.Fatalf("version %d changed: %q, want %q", i, got, v.want)
+			}
+		}
+	})
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestComparers(t *testing.T) {
+	require.Equal(t, -1, Bytewise{}.Compare("a", "b"))
+	require.Equal(t, 0, Bytewise{}.Compare("a", "a"))
+	require.Equal(t, 1, Bytewise{}.Compare("b", "a"))
+	require.Equal(t, -1, Bytewise{}.Compare("", "\x00"))
+	require.Equal(t, -1, Uint64s{}.Compare(1, 2))
+	require.Equal(t, 0, Uint64s{}.Compare(7, 7))
+	require.Equal(t, 1, Uint64s{}.Compare(^uint64(0), 0))
+}
