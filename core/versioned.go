@@ -24,8 +24,19 @@ func (v VersionedValue) ExpiresAt() (time.Time, bool) {
 	if v.TTL <= 0 {
 		return time.Time{}, false
 	}
-	return v.Timestamp.Add(v.TTL), true
+	at := v.Timestamp.Add(v.TTL)
+	if !at.After(v.Timestamp) { // TTL > 0, so the sum left time's range: saturate
+		return maxTime, true
+	}
+	return at, true
 }
+
+// maxTime is the latest instant a time.Time can hold.
+var maxTime = time.Unix(math.MaxInt64-unixToInternal, 999_999_999)
+
+// unixToInternal is the number of seconds from year 1 to 1970, time's offset
+// between its internal epoch and the Unix epoch.
+const unixToInternal int64 = (1969*365 + 1969/4 - 1969/100 + 1969/400) * 24 * 60 * 60
 
 // Expired reports whether the value has expired at now: it has a TTL and
 // Timestamp+TTL is at or before now, at nanosecond precision.
