@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/inmemdb/inmem/core"
 )
@@ -137,6 +138,10 @@ func (t *Txn) Delete(key core.Key) error {
 
 func (t *Txn) buffer(w *txnWrite) {
 	w.enc = encodeKey(w.key)
+	// Keep the user key as a view of the encoding, not the caller's slice,
+	// which the caller may change before Commit.
+	uk := w.enc[len(w.enc)-len(w.key.UserKey):]
+	w.key.UserKey = unsafe.Slice(unsafe.StringData(uk), len(uk))
 	if t.writes == nil {
 		t.writes = make(map[string]*txnWrite)
 	}
