@@ -21,13 +21,6 @@ type Target interface {
 	RemoveExpired(entries []core.Entry) (Removal, error)
 }
 
-// Removal reports what one Target.RemoveExpired call did.
-//
-// It is an alias of an unnamed struct type so that a store can return it
-// without importing this package: mvcc.RemoveResult is the same type. A value;
-// safe for concurrent use.
-type Removal = struct {
-	Version uint64 // the version of the removal commit; 0 when nothing was removed
-	Removed int    // entries removed
-	Skipped int    // entries no longer stored at the version given, or not expired: kept
-}
+// Removal reports what one Target.RemoveExpired call did; it is
+// core.Removal, so a store can return it without importing this package.
+type Removal = core.Removal

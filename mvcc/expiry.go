@@ -22,14 +22,9 @@ func (s *Store) FindExpired(now time.Time, limit int) []core.Entry {
 	return out
 }
 
-// RemoveResult reports what RemoveExpired did. It is an alias of an unnamed
-// struct type, identical to cleaner.Removal, so that *Store satisfies
-// cleaner.Target and neither package imports the other.
-type RemoveResult = struct {
-	Version uint64 // the version of the removal commit; 0 when nothing was removed
-	Removed int    // entries removed
-	Skipped int    // entries no longer stored at the version given, or not expired: kept
-}
+// RemoveResult reports what RemoveExpired did; it is core.Removal, the type
+// cleaner.Target expects.
+type RemoveResult = core.Removal
 
 // RemoveExpired removes, in one commit with one version, each given entry
 // whose key is still stored at exactly the entry's version and has expired by
