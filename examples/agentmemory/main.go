@@ -1,0 +1,253 @@
+// Command agentmemory plays one agent run against an inmem store and prints
+// what happens: a TTL scratchpad, a numbered event log, a state machine moved
+// by compare-and-swap, a snapshot taken mid-run and read after more writes, an
+// exact read of a past version, an atomic transaction, the run replayed with
+// ScanByRun, and expired scratchpad entries removed by the cleaner once the
+// clock moves. The store runs on a manual clock so the output is the same on
+// every run.
+//
+//	go run ./examples/agentmemory
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/inmemdb/inmem/cleaner"
+	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/mvcc"
+)
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "agentmemory:", err)
+		os.Exit(1)
+	}
+}
+
+// agent bundles what one run writes with.
+type agent struct {
+	w     io.Writer
+	store *mvcc.Store
+	clock *core.ManualClock
+	ns    core.Namespace
+	seq   uint64
+}
+
+func run(w io.Writer) error {
+	clock := core.NewManualClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
+	run, err := core.ParseRunID("6f1c2a4e-8b3d-4e5f-9a7b-1c2d3e4f5a6b")
+	if err != nil {
+		return err
+	}
+	a := &agent{
+		w:     w,
+		store: mvcc.New(mvcc.WithClock(clock)),
+		clock: clock,
+		ns:    core.Namespace{Tenant: "acme", App: "support", Agent: "triage", RunID: run},
+	}
+	fmt.Fprintf(w, "run %s\n\n", a.ns)
+	steps := []func() error{a.start, a.scratchpad, a.machine, a.midRun, a.replay, a.expire}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *agent) event(text string) error {
+	a.seq++
+	v, err := a.store.Put(core.EventKey(a.ns, a.seq), core.StringValue(text), 0)
+	if err == nil {
+		fmt.Fprintf(a.w, "  v%-2d event %d: %s\n", v, a.seq, text)
+	}
+	return err
+}
+
+// start records the run's metadata and its first events.
+func (a *agent) start() error {
+	fmt.Fprintln(a.w, "1. the run starts")
+	meta := core.MapValue(map[string]core.Value{
+		"model": core.StringValue("planner-7b"),
+		"goal":  core.StringValue("triage ticket #4521"),
+	})
+	v, err := a.store.Put(core.RunMetadataKey(a.ns), meta, 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.w, "  v%-2d run metadata %s\n", v, meta)
+	for _, e := range []string{"ticket received", "customer history loaded"} {
+		if err := a.event(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scratchpad writes working notes that expire on their own.
+func (a *agent) scratchpad() error {
+	fmt.Fprintln(a.w, "\n2. scratchpad entries with a TTL")
+	notes := []struct {
+		name, text string
+		ttl        time.Duration
+	}{
+		{"draft-reply", "Hello, we are looking into it", 10 * time.Second},
+		{"hypothesis", "billing sync failed", 30 * time.Second},
+		{"sentiment", "frustrated", 0},
+	}
+	for _, n := range notes {
+		v, err := a.store.Put(core.KVKey(a.ns, n.name), core.StringValue(n.text), n.ttl)
+		if err != nil {
+			return err
+		}
+		ttl := "no TTL"
+		if n.ttl > 0 {
+			ttl = "TTL " + n.ttl.String()
+		}
+		fmt.Fprintf(a.w, "  v%-2d kv %s = %q (%s)\n", v, n.name, n.text, ttl)
+	}
+	return nil
+}
+
+// transition moves the state machine from the version it read to next.
+func (a *agent) transition(expected uint64, next string) (uint64, error) {
+	v, err := a.store.CompareAndSwap(core.StateKey(a.ns, "ticket"), expected, core.StringValue(next), 0)
+	if err == nil {
+		fmt.Fprintf(a.w, "  v%-2d state ticket -> %s (expected version %d)\n", v, next, expected)
+	}
+	return v, err
+}
+
+// machine drives a state machine with compare-and-swap and shows a stale
+// writer losing.
+func (a *agent) machine() error {
+	fmt.Fprintln(a.w, "\n3. a state machine moved by compare-and-swap")
+	v, err := a.transition(0, "open")
+	if err != nil {
+		return err
+	}
+	stale := v
+	if v, err = a.transition(v, "investigating"); err != nil {
+		return err
+	}
+	_, err = a.store.CompareAndSwap(core.StateKey(a.ns, "ticket"), stale, core.StringValue("closed"), 0)
+	if !errors.Is(err, core.ErrVersionMismatch) {
+		return fmt.Errorf("a stale compare-and-swap succeeded: %v", err)
+	}
+	fmt.Fprintf(a.w, "  a second agent still holding version %d is refused: %v\n", stale, err)
+	return nil
+}
+
+// midRun takes a snapshot, writes more, and compares the snapshot, the live
+// store and an exact read of the past.
+func (a *agent) midRun() error {
+	fmt.Fprintln(a.w, "\n4. a snapshot mid-run, then more work")
+	snap := a.store.Snapshot()
+	fmt.Fprintf(a.w, "  snapshot taken at version %d\n", snap.Version())
+	if err := a.event("root cause found: expired card"); err != nil {
+		return err
+	}
+	// One transaction: the state change and its event land in one version.
+	key := core.StateKey(a.ns, "ticket")
+	v, err := a.store.Update(func(tx *mvcc.Txn) error {
+		cur, err := tx.Get(key)
+		if err != nil {
+			return err
+		}
+		if cur.Value.String() != "investigating" {
+			return fmt.Errorf("unexpected state %s", cur.Value)
+		}
+		if err := tx.Put(key, core.StringValue("resolved"), 0); err != nil {
+			return err
+		}
+		return tx.Put(core.EventKey(a.ns, a.seq+1), core.StringValue("reply sent"), 0)
+	})
+	if err != nil {
+		return err
+	}
+	a.seq++
+	fmt.Fprintf(a.w, "  v%-2d transaction: state ticket -> resolved and event %d: reply sent\n", v, a.seq)
+
+	old, err := snap.Get(key)
+	if err != nil {
+		return err
+	}
+	now, err := a.store.Get(key)
+	if err != nil {
+		return err
+	}
+	events, err := snap.ScanPrefix(core.NewKey(a.ns, core.TypeEvent, nil))
+	if err != nil {
+		return err
+	}
+	live, err := a.store.ScanPrefix(core.NewKey(a.ns, core.TypeEvent, nil), core.Latest)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.w, "  snapshot: ticket = %s (v%d), %d events\n", old.Value, old.Version, len(events))
+	fmt.Fprintf(a.w, "  live:     ticket = %s (v%d), %d events\n", now.Value, now.Version, len(live))
+	past, err := a.store.GetVersioned(key, snap.Version())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.w, "  GetVersioned(ticket, %d) = %s: the past, exactly\n", snap.Version(), past.Value)
+	return nil
+}
+
+// replay reads the whole run back in key order.
+func (a *agent) replay() error {
+	fmt.Fprintln(a.w, "\n5. replay the run with ScanByRun")
+	entries, err := a.store.ScanByRun(a.ns.RunID, core.Latest)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		fmt.Fprintf(a.w, "  v%-2d %-6s %-22s %s\n", e.Value.Version, e.Key.Type, userKey(e.Key), e.Value.Value)
+	}
+	return nil
+}
+
+func userKey(k core.Key) string {
+	switch k.Type {
+	case core.TypeEvent, core.TypeTrace:
+		var n uint64
+		for _, b := range k.UserKey {
+			n = n<<8 | uint64(b)
+		}
+		return fmt.Sprintf("#%d", n)
+	case core.TypeRunMetadata:
+		return "(run)"
+	}
+	return string(k.UserKey)
+}
+
+// expire moves the clock and lets the cleaner remove what expired.
+func (a *agent) expire() error {
+	fmt.Fprintln(a.w, "\n6. the clock moves 15s; the cleaner removes what expired")
+	a.clock.Advance(15 * time.Second)
+	if _, err := a.store.Get(core.KVKey(a.ns, "draft-reply")); errors.Is(err, core.ErrNotFound) {
+		fmt.Fprintln(a.w, "  kv draft-reply is already invisible to reads (expired)")
+	}
+	c := cleaner.New(a.store, cleaner.WithBatchSize(100))
+	rep, err := c.RunOnce(context.Background())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.w, "  cleaner pass: removed %d, skipped %d; store now at version %d\n",
+		rep.Removed, rep.Skipped, a.store.CurrentVersion())
+	kv, err := a.store.ScanByType(core.TypeKV, core.Latest)
+	if err != nil {
+		return err
+	}
+	for _, e := range kv {
+		fmt.Fprintf(a.w, "  kv %s = %q remains\n", e.Key.UserKey, e.Value.Value)
+	}
+	st := a.store.Stats()
+	fmt.Fprintf(a.w, "\nstore: version %d, %d keys, %d with a TTL\n", st.Version, st.Keys, st.TTLKeys)
+	return nil
+}
