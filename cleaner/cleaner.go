@@ -2,6 +2,7 @@ package cleaner
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -22,12 +23,14 @@ type Cleaner struct {
 	stats statsBox
 }
 
+// ErrNilTarget is returned by every pass of a Cleaner made with a nil
+// Target.
+var ErrNilTarget = errors.New("cleaner: nil Target")
+
 // New returns a Cleaner of store, configured by opts. Nothing runs until
-// Start or RunOnce. It panics if store is nil.
+// Start or RunOnce. A nil store gives a Cleaner whose passes fail with
+// ErrNilTarget.
 func New(store Target, opts ...Option) *Cleaner {
-	if store == nil {
-		panic("cleaner: New with a nil Target")
-	}
 	cfg := defaults()
 	for _, o := range opts {
 		o(&cfg)

@@ -54,6 +54,9 @@ func (c *Cleaner) RunOnce(ctx context.Context) (Report, error) {
 
 // run is one pass; the caller holds the pass semaphore.
 func (c *Cleaner) run(ctx context.Context) (Report, error) {
+	if c.target == nil {
+		return Report{}, ErrNilTarget
+	}
 	rep := Report{At: c.target.Now()}
 	for {
 		if err := ctx.Err(); err != nil {

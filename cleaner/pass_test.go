@@ -444,6 +444,9 @@ func TestOptionDefaults(t *testing.T) {
 	assert.Equal(t, []time.Duration{time.Minute}, mt.starts())
 }
 
-func TestNewPanicsOnNilTarget(t *testing.T) {
-	assert.PanicsWithValue(t, "cleaner: New with a nil Target", func() { cleaner.New(nil) })
+func TestNilTargetFailsPassesWithoutPanic(t *testing.T) {
+	var c *cleaner.Cleaner
+	assert.NotPanics(t, func() { c = cleaner.New(nil) })
+	_, err := c.RunOnce(context.Background())
+	assert.ErrorIs(t, err, cleaner.ErrNilTarget)
 }
