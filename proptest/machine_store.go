@@ -1,0 +1,180 @@
+package proptest
+
+import (
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/mvcc"
+)
+
+// The steps only an *mvcc.Store has.
+
+func (m *machine) scanByType() {
+	t := core.TypeTag(m.d.draw(int(len(allTypes()))+1, "type")) // the last one is invalid
+	v := m.version()
+	want, wantErr := m.model.ScanByType(t, v)
+	got, gotErr := m.ms.ScanByType(t, v)
+	m.versionedScan(v, got, gotErr, want, wantErr, "ScanByType(%v, %d)", t, v)
+}
+
+// snapPair is a store snapshot and the answers of the model's snapshot
+// taken with it.
+type snapPair struct {
+	sn   *mvcc.Snapshot
+	want *snapAnswers
+}
+
+// snapshot takes a snapshot of both, compares them, and keeps the pair so
+// that every later check compares them again.
+func (m *machine) snapshot() {
+	p := snapPair{sn: m.ms.Snapshot(), want: answers(m.model.Snapshot())}
+	m.checkSnapshot("Snapshot()", p.sn, p.want, true)
+	if len(m.snaps) == maxSnaps {
+		m.snaps = m.snaps[1:]
+	}
+	m.snaps = append(m.snaps, p)
+}
+
+// expected draws an expected version for a compare-and-swap or -delete: the
+// key's live version, 0, its stored version (perhaps expired), or a wrong
+// one.
+func (m *machine) expected(k core.Key) uint64 {
+	var live uint64
+	if vv, err := m.model.Get(k); err == nil {
+		live = vv.Version
+	}
+	switch m.d.draw(4, "expected") {
+	case 0:
+		return live
+	case 1:
+		return 0
+	case 2:
+		return m.model.storedVersion(k)
+	default:
+		return live + 1
+	}
+}
+
+func (m *machine) cas() {
+	k := m.key()
+	exp := m.expected(k)
+	val, ttl := m.value(), m.ttl()
+	want, wantErr := m.model.CompareAndSwap(k, exp, val, ttl)
+	got, gotErr := m.ms.CompareAndSwap(k, exp, val, ttl)
+	m.fail(diffVersion(got, gotErr, want, wantErr), "CompareAndSwap(%s, %d, %v, %v)", k, exp, val, ttl)
+}
+
+func (m *machine) cad() {
+	k := m.key()
+	exp := m.expected(k)
+	wantErr := m.model.CompareAndDelete(k, exp)
+	gotErr := m.ms.CompareAndDelete(k, exp)
+	m.fail(diffErr(gotErr, wantErr), "CompareAndDelete(%s, %d)", k, exp)
+}
+
+// txn runs a transaction of a few reads, writes and scans on both, perhaps
+// with a direct write (or clock advance, or expiry removal) before it
+// commits, and compares every answer, the commit's included: ErrConflict
+// exactly when the model's transaction sees a conflict.
+func (m *machine) txn() {
+	st, mt := m.ms.Begin(), m.model.Begin()
+	if st.Version() != mt.Version() {
+		m.f.Fatalf("Begin: Version() = %d, want %d", st.Version(), mt.Version())
+	}
+	var touched []core.Key
+	for range 1 + m.d.draw(5, "txn ops") {
+		switch m.d.draw(5, "txn op") {
+		case 0, 1:
+			k, val, ttl := m.key(), m.value(), m.ttl()
+			touched = append(touched, k)
+			m.fail(diffErr(st.Put(k, val, ttl), mt.Put(k, val, ttl)), "Txn.Put(%s, %v, %v)", k, val, ttl)
+		case 2:
+			k := m.key()
+			touched = append(touched, k)
+			want, wantErr := mt.Get(k)
+			got, gotErr := st.Get(k)
+			m.fail(diffRead(got, gotErr, want, wantErr, m.ts), "Txn.Get(%s)", k)
+		case 3:
+			k := m.key()
+			touched = append(touched, k)
+			m.fail(diffErr(st.Delete(k), mt.Delete(k)), "Txn.Delete(%s)", k)
+		default:
+			p := m.prefix()
+			touched = append(touched, core.NewKey(p.Namespace, p.Type, []byte("ab")))
+			want, wantErr := mt.ScanPrefix(p)
+			got, gotErr := st.ScanPrefix(p)
+			m.fail(diffScan(got, gotErr, want, wantErr, m.ts), "Txn.ScanPrefix(%s)", p)
+			scribble(got)
+		}
+	}
+	if m.d.draw(2, "interfere") == 0 {
+		m.interfere(touched)
+	}
+	if m.d.draw(8, "discard") == 0 {
+		st.Discard()
+		mt.Discard()
+	}
+	want, wantErr := mt.Commit()
+	got, gotErr := st.Commit()
+	m.fail(diffVersion(got, gotErr, want, wantErr), "Txn.Commit()")
+	k := m.key()
+	_, wantErr = mt.Get(k)
+	_, gotErr = st.Get(k)
+	m.fail(diffErr(gotErr, wantErr), "Txn.Get after Commit")
+}
+
+// interfere changes the store directly while a transaction is open: a put or
+// delete of a key the transaction touched (or any key), a clock advance, or
+// an expiry removal.
+func (m *machine) interfere(touched []core.Key) {
+	k := m.key()
+	if len(touched) > 0 && m.d.draw(2, "touched key") == 0 {
+		k = touched[m.d.draw(len(touched), "which touched")]
+	}
+	switch m.d.draw(4, "interference") {
+	case 0:
+		m.doPut(k, m.value(), m.ttl())
+	case 1:
+		m.doDelete(k)
+	case 2:
+		m.advance()
+	default:
+		m.removeExpired(m.ms.FindExpired(m.ms.Now(), 0))
+	}
+}
+
+// expire finds expired entries (at now, a tick before or after), perhaps
+// spoils the list (a stale version, an invalid key, a duplicate, a key
+// written again) and removes them on both.
+func (m *machine) expire() {
+	at := m.ms.Now().Add(tick * (-1 + time.Duration(m.d.draw(3, "expire at"))))
+	limit := m.d.draw(4, "limit")
+	want := m.model.FindExpired(at, limit)
+	got := m.ms.FindExpired(at, limit)
+	m.fail(diffEntries(got, want, true), "FindExpired(%v, %d)", at, limit)
+	es := append([]core.Entry{}, got...)
+	switch m.d.draw(5, "spoil") {
+	case 0:
+		k := m.key()
+		es = append(es, core.Entry{Key: k, Value: core.VersionedValue{Version: m.model.storedVersion(k) + 1}})
+	case 1:
+		es = append(es, core.Entry{Key: core.NewKey(space.namespaces[0], invalidType, nil)})
+	case 2:
+		if len(es) > 0 {
+			es = append(es, es[0])
+		}
+	case 3:
+		if len(es) > 0 {
+			m.doPut(es[0].Key, m.value(), m.ttl())
+		}
+	}
+	m.removeExpired(es)
+}
+
+func (m *machine) removeExpired(es []core.Entry) {
+	want, wantErr := m.model.RemoveExpired(es)
+	got, gotErr := m.ms.RemoveExpired(es)
+	if d := diffErr(gotErr, wantErr); d != "" || got != want {
+		m.f.Fatalf("RemoveExpired(%d entries) = %+v, %v; want %+v, %v", len(es), got, gotErr, want, wantErr)
+	}
+}

@@ -1,0 +1,155 @@
+package proptest
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+)
+
+// Model is a reference implementation of core.Storage, written to be
+// obviously right rather than fast: it keeps the full data of every version
+// (states[v] is a complete map of what was stored after version v committed),
+// copies the whole map on every change, and answers every read by looking at
+// one of those maps. It never forgets a version, so it never answers
+// ErrCompacted.
+//
+// Semantics (api.md): versions start at 1 and rise by exactly 1 per committed
+// change; a failed or empty operation assigns no version; a value whose
+// Timestamp+TTL is at or before now is expired and reads as not found, but
+// stays stored until it is deleted, overwritten or removed by RemoveExpired.
+// Expiry is judged by the Model's own code, not core.VersionedValue.Expired,
+// so a bug there cannot hide in both.
+//
+// Beyond core.Storage it has the extras of *mvcc.Store that the suites
+// compare: ScanByType, CompareAndSwap, CompareAndDelete, FindExpired,
+// RemoveExpired, Snapshot and Begin (transactions).
+//
+// A Model is safe for concurrent use: one mutex guards it.
+type Model struct {
+	mu     sync.Mutex
+	clock  core.Clock
+	states []modelState
+}
+
+// modelState is the complete stored data of one version, expired values not
+// yet removed included. It is never modified once it is in Model.states.
+type modelState map[mkey]core.Entry
+
+// mkey identifies a key in a modelState: a Key with its user key as a string,
+// so that it is comparable.
+type mkey struct {
+	ns core.Namespace
+	t  core.TypeTag
+	uk string
+}
+
+func keyOf(k core.Key) mkey { return mkey{ns: k.Namespace, t: k.Type, uk: string(k.UserKey)} }
+
+// NewModel returns an empty Model at version 0 that judges time by clock
+// (core.SystemClock when nil).
+func NewModel(clock core.Clock) *Model {
+	if clock == nil {
+		clock = core.SystemClock{}
+	}
+	return &Model{clock: clock, states: []modelState{{}}}
+}
+
+// Now returns the Model's clock reading without a monotonic reading: the time
+// of every commit and expiry decision. Safe for concurrent use.
+func (m *Model) Now() time.Time { return m.clock.Now().Round(0) }
+
+// CurrentVersion returns the number of changes committed so far. Safe for
+// concurrent use.
+func (m *Model) CurrentVersion() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.version()
+}
+
+func (m *Model) version() uint64 { return uint64(len(m.states) - 1) }
+
+func (m *Model) current() modelState { return m.states[len(m.states)-1] }
+
+// at returns the state after version v committed; v above the current
+// version means the current one.
+func (m *Model) at(v uint64) modelState {
+	return m.states[min(v, m.version())]
+}
+
+// commit runs change on a copy of the current state and, when it reports a
+// change and no error, makes the copy the next version. It returns the
+// version committed, or the current version when nothing changed. The caller
+// holds m.mu.
+func (m *Model) commit(change func(next modelState, version uint64, now time.Time) (bool, error)) (uint64, error) {
+	next := maps.Clone(m.current())
+	changed, err := change(next, m.version()+1, m.Now())
+	if err != nil {
+		return 0, err
+	}
+	if !changed {
+		return m.version(), nil
+	}
+	m.states = append(m.states, next)
+	return m.version(), nil
+}
+
+// expired is the Model's own expiry rule: a value with a TTL expires at
+// Timestamp+TTL, and is expired at that instant and after.
+func expired(vv core.VersionedValue, now time.Time) bool {
+	return vv.TTL > 0 && !now.Before(vv.Timestamp.Add(vv.TTL))
+}
+
+// liveIn returns the value of k in st unless it is absent or expired at now.
+func liveIn(st modelState, k core.Key, now time.Time) (core.VersionedValue, error) {
+	e, ok := st[keyOf(k)]
+	if !ok || expired(e.Value, now) {
+		return core.VersionedValue{}, core.ErrNotFound
+	}
+	return e.Value, nil
+}
+
+// selectLive returns copies of the live entries of st that match keep, in key
+// order.
+func selectLive(st modelState, now time.Time, keep func(core.Key) bool) []core.Entry {
+	var out []core.Entry
+	for _, e := range st {
+		if keep(e.Key) && !expired(e.Value, now) {
+			out = append(out, ownEntry(e))
+		}
+	}
+	sortEntries(out)
+	return out
+}
+
+func sortEntries(es []core.Entry) {
+	slices.SortFunc(es, func(a, b core.Entry) int { return a.Key.Compare(b.Key) })
+}
+
+// ownEntry returns e with its own copy of the user key.
+func ownEntry(e core.Entry) core.Entry {
+	e.Key = ownKey(e.Key)
+	return e
+}
+
+func ownKey(k core.Key) core.Key {
+	k.UserKey = append([]byte{}, k.UserKey...)
+	return k
+}
+
+func checkKey(k core.Key) error {
+	if !k.Type.Valid() {
+		return fmt.Errorf("%w: type tag %d", core.ErrInvalidKey, uint8(k.Type))
+	}
+	return nil
+}
+
+func checkTTL(ttl time.Duration) error {
+	if ttl < 0 {
+		return fmt.Errorf("%w: %v", core.ErrInvalidTTL, ttl)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package proptest
+
+import (
+	"iter"
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+)
+
+// ModelSnapshot is the Model's view of one version with expiry judged at the
+// moment it was taken, like mvcc.Snapshot. It implements core.SnapshotView
+// and is safe for concurrent use (it reads a map that never changes).
+type ModelSnapshot struct {
+	st      modelState
+	live    []core.Entry // the live entries of st at now, in key order
+	version uint64
+	now     time.Time
+}
+
+var _ core.SnapshotView = (*ModelSnapshot)(nil)
+
+// Snapshot captures the current version and the clock's reading. Safe for
+// concurrent use.
+func (m *Model) Snapshot() *ModelSnapshot {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.Now()
+	return &ModelSnapshot{st: m.current(), live: selectLive(m.current(), now, func(core.Key) bool { return true }),
+		version: m.version(), now: now}
+}
+
+// Version returns the version the snapshot holds.
+func (s *ModelSnapshot) Version() uint64 { return s.version }
+
+// Time returns the moment the snapshot was taken.
+func (s *ModelSnapshot) Time() time.Time { return s.now }
+
+// Get returns the value of key in the snapshot, or ErrNotFound.
+func (s *ModelSnapshot) Get(key core.Key) (core.VersionedValue, error) {
+	if err := checkKey(key); err != nil {
+		return core.VersionedValue{}, err
+	}
+	return liveIn(s.st, key, s.now)
+}
+
+// ScanPrefix returns the snapshot's live entries matching prefix, in key
+// order.
+func (s *ModelSnapshot) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
+	if err := checkKey(prefix); err != nil {
+		return nil, err
+	}
+	return s.filter(func(k core.Key) bool { return k.HasPrefix(prefix) }), nil
+}
+
+// ScanByRun returns the snapshot's live entries of run, in key order.
+func (s *ModelSnapshot) ScanByRun(run core.RunID) ([]core.Entry, error) {
+	return s.filter(func(k core.Key) bool { return k.Namespace.RunID == run }), nil
+}
+
+// ScanByType returns the snapshot's live entries of type t, in key order, or
+// ErrInvalidKey.
+func (s *ModelSnapshot) ScanByType(t core.TypeTag) ([]core.Entry, error) {
+	if err := checkKey(core.Key{Type: t}); err != nil {
+		return nil, err
+	}
+	return s.filter(func(k core.Key) bool { return k.Type == t }), nil
+}
+
+// All yields every live entry of the snapshot in key order.
+func (s *ModelSnapshot) All() iter.Seq2[core.Key, core.VersionedValue] {
+	return func(yield func(core.Key, core.VersionedValue) bool) {
+		for _, e := range s.live {
+			if !yield(ownKey(e.Key), e.Value) {
+				return
+			}
+		}
+	}
+}
+
+// filter returns copies of the live entries whose key keep accepts, in key
+// order.
+func (s *ModelSnapshot) filter(keep func(core.Key) bool) []core.Entry {
+	var out []core.Entry
+	for _, e := range s.live {
+		if keep(e.Key) {
+			out = append(out, ownEntry(e))
+		}
+	}
+	return out
+}
