@@ -187,3 +187,75 @@ func TestHistoryMatchesModel(t *testing.T) {
 		}
 	})
 }
+
+// TestHistoryConcurrentPushes pushes onto one History from many goroutines
+// at once, the way competing lock-free writers do: each gets a History with
+// its own value in the new version and the shared past intact, and the base
+// is unchanged.
+func TestHistoryConcurrentPushes(t *testing.T) {
+	for _, limit := range []int{4, 40, 1000} {
+		var base History[uint64]
+		for v := uint64(1); v <= 70; v++ {
+			base = base.Push(v, double(v), limit)
+		}
+		const pushers = 8
+		results := make([]History[uint64], pushers)
+		done := make(chan struct{})
+		for g := range pushers {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				h := base.Push(71, 1000+uint64(g), limit)
+				results[g] = h.Push(72, 2000+uint64(g), limit)
+			}()
+		}
+		for range pushers {
+			<-done
+		}
+		lo := uint64(1)
+		if 70 > limit {
+			lo = uint64(70 - limit + 1)
+		}
+		checkWindow(t, base, lo, 70, double)
+		for g, h := range results {
+			v71, ok71 := h.Get(71)
+			v72, ok72 := h.Get(72)
+			require.True(t, ok71 && ok72)
+			require.Equal(t, 1000+uint64(g), v71, "limit %d pusher %d", limit, g)
+			require.Equal(t, 2000+uint64(g), v72, "limit %d pusher %d", limit, g)
+			for v := max(lo, 72-uint64(limit)+1); v <= 70; v++ {
+				got, ok := h.Get(v)
+				require.True(t, ok)
+				require.Equal(t, double(v), got)
+			}
+		}
+	}
+}
+
+// TestHistoryPushOntoOlderVersion pushes again onto a History whose next
+// slot a later push already took: the second push must not see or disturb
+// the first one's value.
+func TestHistoryPushOntoOlderVersion(t *testing.T) {
+	var h History[uint64]
+	for v := uint64(0); v < 10; v++ {
+		h = h.Push(v, double(v), 100)
+	}
+	a := h.Push(10, 1, 100)
+	b := h.Push(10, 2, 100)
+	a2 := a.Push(11, 3, 100)
+	b2 := b.Push(11, 4, 100)
+	for _, c := range []struct {
+		h      History[uint64]
+		v10    uint64
+		v11    uint64
+		has11  bool
+		prefix string
+	}{{a, 1, 0, false, "a"}, {b, 2, 0, false, "b"}, {a2, 1, 3, true, "a2"}, {b2, 2, 4, true, "b2"}} {
+		got, ok := c.h.Get(10)
+		require.True(t, ok, c.prefix)
+		require.Equal(t, c.v10, got, c.prefix)
+		got, ok = c.h.Get(11)
+		require.Equal(t, c.has11, ok, c.prefix)
+		require.Equal(t, c.v11, got, c.prefix)
+	}
+	checkWindow(t, h, 0, 9, double)
+}

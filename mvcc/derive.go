@@ -31,8 +31,14 @@ func (d *draft) finish() *state {
 // set stores rec (whose version and timestamp are final) in place of old
 // (nil when the key is new), keeping the indices exact.
 func (d *draft) set(rec, old *record) {
-	d.changed = true
 	d.st.data = d.st.data.Set(rec.enc, rec)
+	d.indexSet(rec, old)
+}
+
+// indexSet updates the indices for rec replacing old (nil when the key is
+// new); the data must already hold rec.
+func (d *draft) indexSet(rec, old *record) {
+	d.changed = true
 	if old == nil {
 		d.addGroups(rec)
 	} else if at, ok := old.vv.ExpiresAt(); ok {
@@ -45,8 +51,14 @@ func (d *draft) set(rec, old *record) {
 
 // remove deletes old from the data, keeping the indices exact.
 func (d *draft) remove(old *record) {
-	d.changed = true
 	d.st.data = d.st.data.Delete(old.enc)
+	d.indexRemove(old)
+}
+
+// indexRemove updates the indices for the removal of old; the data must
+// already be without it.
+func (d *draft) indexRemove(old *record) {
+	d.changed = true
 	d.st.lastRemoval = d.st.version
 	if at, ok := old.vv.ExpiresAt(); ok {
 		d.st.ttl = d.st.ttl.Remove(at, old.enc)
@@ -84,4 +96,54 @@ func (d *draft) dropGroups(old *record) {
 		}
 		d.scratch.b = b
 	}
+}
+
+// indexBatch updates the indices for a batch of writes (sorted by key, each
+// key once) already applied to d.st.data: recs[i] is the record ws[i] put
+// (nil for a delete) and olds[i] the record it replaced or removed (nil if
+// none). A group member's presence depends only on the final data, so the
+// removals are checked against it and the members of new keys are added in
+// one batch; TTL removals come before the batch of TTL additions, as in set.
+func (d *draft) indexBatch(ws []*txnWrite, recs, olds []*record) {
+	var runs, types []string
+	var ttls []indices.TTLEntry[*record]
+	lastNS, lastNSType := "", ""
+	for i, w := range ws {
+		old := olds[i]
+		if w.del {
+			if old != nil {
+				d.indexRemove(old)
+			}
+			continue
+		}
+		d.changed = true
+		rec := recs[i]
+		if old == nil {
+			nsLen := rec.nsLen()
+			if encNS := rec.enc[:nsLen]; encNS != lastNS {
+				lastNS = encNS
+				b := indices.RunMember(d.scratch.b[:0], rec.key.Namespace.RunID, encNS)
+				if !d.st.runs.Has(b) {
+					runs = append(runs, string(b))
+				}
+				d.scratch.b = b
+			}
+			if nsType := rec.enc[:nsLen+1]; nsType != lastNSType {
+				lastNSType = nsType
+				b := indices.TypeMember(d.scratch.b[:0], rec.key.Type, lastNS)
+				if !d.st.types.Has(b) {
+					types = append(types, string(b))
+				}
+				d.scratch.b = b
+			}
+		} else if at, ok := old.vv.ExpiresAt(); ok {
+			d.st.ttl = d.st.ttl.Remove(at, old.enc)
+		}
+		if at, ok := rec.vv.ExpiresAt(); ok {
+			ttls = append(ttls, indices.TTLEntry[*record]{ExpiresAt: at, EncKey: rec.enc, Value: rec})
+		}
+	}
+	d.st.runs = d.st.runs.AddAll(runs)
+	d.st.types = d.st.types.AddAll(types)
+	d.st.ttl = d.st.ttl.AddAll(ttls)
 }

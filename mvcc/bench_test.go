@@ -1,0 +1,614 @@
+package mvcc
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/indices"
+	"pgregory.net/rapid"
+)
+
+// The benchmarks of the package. Large stores are built once per size and
+// process (benchBase) and each benchmark works on an O(1) clone of one
+// (benchClone): the store is persistent, so a clone shares everything and a
+// benchmark's writes never reach the cached base. Reproduce with the
+// commands in docs/benchmarks.md.
+
+// benchSizes are the store sizes of the size-dependent benchmarks.
+var benchSizes = []struct {
+	name string
+	n    int
+}{{"1K", 1_000}, {"100K", 100_000}, {"1M", 1_000_000}}
+
+// benchPerRun is how many keys each run (namespace) of a base store holds.
+const benchPerRun = 100
+
+// benchStart is the clock reading of every benchmark store.
+var benchStart = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+var benchValue = core.StringValue("a value of some thirty-two bytes")
+
+// benchNamespaces returns the namespaces of a base store of n keys: one per
+// benchPerRun keys, each with its own run id, built once and shared.
+func benchNamespaces(n int) []core.Namespace {
+	nss := make([]core.Namespace, max(1, n/benchPerRun))
+	for i := range nss {
+		var run core.RunID
+		run[0], run[1], run[2], run[3] = 0x5a, byte(i>>16), byte(i>>8), byte(i)
+		nss[i] = core.Namespace{Tenant: "tenant", App: "app", Agent: "agent-" + strconv.Itoa(i%7), RunID: run}
+	}
+	return nss
+}
+
+// benchKey fills k with key i of a base store (i spread over the
+// namespaces), writing the user key into buf; no allocation.
+func benchKey(k *core.Key, buf []byte, nss []core.Namespace, prefix string, i int) {
+	k.Namespace = nss[i%len(nss)]
+	k.Type = core.TypeKV
+	b := append(buf[:0], prefix...)
+	k.UserKey = benchAppendPadded(b, i)
+}
+
+// benchAppendPadded appends i in decimal, zero-padded to 9 digits.
+func benchAppendPadded(b []byte, i int) []byte {
+	var d [20]byte
+	s := strconv.AppendUint(d[:0], uint64(i), 10)
+	for range 9 - len(s) {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
+
+// benchPerm maps 0..n-1 onto itself in a scattered order.
+func benchPerm(i, n int) int { return int(uint64(i) * 2654435761 % uint64(n)) }
+
+type benchBaseStore struct {
+	once sync.Once
+	s    *Store
+	nss  []core.Namespace
+}
+
+var benchBases sync.Map // "size/kind" -> *benchBaseStore
+
+// benchBase returns the cached store of n keys "key-%09d" (no TTL), built
+// once per process in transactions of 50,000 writes; withTTL builds instead
+// one whose every key expires an hour after benchStart.
+func benchBase(b *testing.B, n int, withTTL bool) (*Store, []core.Namespace) {
+	b.Helper()
+	v, _ := benchBases.LoadOrStore(fmt.Sprintf("%d/%v", n, withTTL), &benchBaseStore{})
+	bs := v.(*benchBaseStore)
+	bs.once.Do(func() {
+		bs.nss = benchNamespaces(n)
+		bs.s = New(WithClock(core.NewManualClock(benchStart)), WithHistory(0))
+		ttl := time.Duration(0)
+		if withTTL {
+			ttl = time.Hour
+		}
+		var k core.Key
+		buf := make([]byte, 0, 32)
+		for lo := 0; lo < n; lo += 50_000 {
+			t := bs.s.Begin()
+			for i := lo; i < min(n, lo+50_000); i++ {
+				benchKey(&k, buf, bs.nss, "key-", i)
+				if err := t.Put(k, benchValue, ttl); err != nil {
+					panic(err)
+				}
+			}
+			if _, err := t.Commit(); err != nil {
+				panic(err)
+			}
+		}
+		runtime.GC()
+	})
+	return bs.s, bs.nss
+}
+
+// benchClone returns a new store, configured by opts (a ManualClock at
+// benchStart unless opts set another), whose current state is base's: O(1).
+func benchClone(base *Store, opts ...Option) *Store {
+	s := New(append([]Option{WithClock(core.NewManualClock(benchStart))}, opts...)...)
+	r := &root{cur: base.root.Load().cur}
+	if s.cfg.history > 0 {
+		r.past = r.past.Push(r.cur.version, r.cur, s.cfg.history+1)
+	}
+	s.root.Store(r)
+	return s
+}
+
+// benchRefresh is how many writes a benchmark makes to one clone before it
+// starts again on a fresh one, so a store does not drift far from its size.
+const benchRefresh = 1 << 14
+
+func BenchmarkPut(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run("new/"+size.name, func(b *testing.B) {
+			base, nss := benchBase(b, size.n, false)
+			s := benchClone(base)
+			var k core.Key
+			buf := make([]byte, 0, 32)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				if i%benchRefresh == benchRefresh-1 {
+					s = benchClone(base)
+				}
+				benchKey(&k, buf, nss, "new-", benchPerm(i, 1<<30))
+				if _, err := s.Put(k, benchValue, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("overwrite/"+size.name, func(b *testing.B) {
+			base, nss := benchBase(b, size.n, false)
+			s := benchClone(base)
+			var k core.Key
+			buf := make([]byte, 0, 32)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				if i%benchRefresh == benchRefresh-1 {
+					s = benchClone(base)
+				}
+				benchKey(&k, buf, nss, "key-", benchPerm(i, size.n))
+				if _, err := s.Put(k, benchValue, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkGet(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run(size.name, func(b *testing.B) {
+			base, nss := benchBase(b, size.n, false)
+			s := benchClone(base)
+			var k core.Key
+			buf := make([]byte, 0, 32)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				benchKey(&k, buf, nss, "key-", benchPerm(i, size.n))
+				if _, err := s.Get(k); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// benchSnapshotSink keeps the benchmarked snapshots escaping, as a caller's
+// would.
+var benchSnapshotSink *Snapshot
+
+func BenchmarkSnapshot(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run(size.name, func(b *testing.B) {
+			base, _ := benchBase(b, size.n, false)
+			s := benchClone(base)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				benchSnapshotSink = s.Snapshot()
+			}
+			if benchSnapshotSink.Len() != size.n {
+				b.Fatalf("snapshot holds %d keys, want %d", benchSnapshotSink.Len(), size.n)
+			}
+		})
+	}
+}
+
+// BenchmarkScanPrefix scans the 100 keys of one namespace of the 1M-key store
+// and reports the cost per entry returned.
+func BenchmarkScanPrefix(b *testing.B) {
+	base, nss := benchBase(b, 1_000_000, false)
+	s := benchClone(base)
+	b.ReportAllocs()
+	b.ResetTimer()
+	entries := 0
+	for i := range b.N {
+		es, err := s.ScanPrefix(core.Key{Namespace: nss[benchPerm(i, len(nss))], Type: core.TypeKV}, core.Latest)
+		if err != nil || len(es) != benchPerRun {
+			b.Fatalf("scan: %d entries, %v", len(es), err)
+		}
+		entries += len(es)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(entries), "ns/entry")
+}
+
+// BenchmarkScanByRun reads a 10-key run out of a 1K- and a 1M-key store.
+func BenchmarkScanByRun(b *testing.B) {
+	for _, size := range []struct {
+		name string
+		n    int
+	}{{"1K", 1_000}, {"1M", 1_000_000}} {
+		b.Run(size.name, func(b *testing.B) {
+			base, _ := benchBase(b, size.n, false)
+			s := benchClone(base)
+			run := core.RunID{0x77, 0x77}
+			ns := core.Namespace{Tenant: "tenant", App: "app", Agent: "agent-3", RunID: run}
+			for i := range 10 {
+				if _, err := s.Put(core.EventKey(ns, uint64(i)), benchValue, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if es, err := s.ScanByRun(run, core.Latest); err != nil || len(es) != 10 {
+					b.Fatalf("scan: %d entries, %v", len(es), err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkFindExpired finds the 10 expired keys among 1M keys that all have
+// a TTL.
+func BenchmarkFindExpired(b *testing.B) {
+	base, _ := benchBase(b, 1_000_000, true)
+	clock := core.NewManualClock(benchStart)
+	s := benchClone(base, WithClock(clock))
+	ns := core.Namespace{Tenant: "tenant", App: "app", Agent: "short-lived"}
+	for i := range 10 {
+		if _, err := s.Put(core.KVKey(ns, strconv.Itoa(i)), benchValue, time.Second); err != nil {
+			b.Fatal(err)
+		}
+	}
+	now := clock.Advance(2 * time.Second)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if es := s.FindExpired(now, 0); len(es) != 10 {
+			b.Fatalf("found %d expired, want 10", len(es))
+		}
+	}
+}
+
+// BenchmarkCompareAndSwap swaps one key of a 100K-key store, each time
+// expecting the version the previous swap returned.
+func BenchmarkCompareAndSwap(b *testing.B) {
+	base, nss := benchBase(b, 100_000, false)
+	s := benchClone(base)
+	var k core.Key
+	benchKey(&k, nil, nss, "key-", 4242)
+	cur, err := s.Get(k)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := cur.Version
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if v, err = s.CompareAndSwap(k, v, benchValue, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkWriters measures the total throughput of 1 and 2 goroutines
+// overwriting random keys of a 100K-key store, with writers serialized on
+// the mutex (the default) and lock-free; ns/op is wall time per put of all
+// writers together, retries/op the CAS retries per put.
+func BenchmarkWriters(b *testing.B) {
+	for _, mode := range []struct {
+		name string
+		opts []Option
+	}{{"mutex", nil}, {"lockfree", []Option{WithLockFreeWriters()}}} {
+		for _, writers := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/%d", mode.name, writers), func(b *testing.B) {
+				base, nss := benchBase(b, 100_000, false)
+				s := benchClone(base, mode.opts...)
+				before := s.Stats().CASRetries
+				b.ReportAllocs()
+				b.ResetTimer()
+				var wg sync.WaitGroup
+				for w := range writers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						var k core.Key
+						buf := make([]byte, 0, 32)
+						for i := w; i < b.N; i += writers {
+							benchKey(&k, buf, nss, "key-", benchPerm(i, 100_000))
+							if _, err := s.Put(k, benchValue, 0); err != nil {
+								panic(err)
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				b.StopTimer()
+				b.ReportMetric(float64(s.Stats().CASRetries-before)/float64(b.N), "retries/op")
+			})
+		}
+	}
+}
+
+// benchBulk is the size of the bulk commits.
+const benchBulk = 20_000
+
+// BenchmarkBulk writes 20,000 new keys into an empty and into a 1M-key store,
+// as one transaction and as single puts; one op is all 20,000 writes. In
+// "spread" the keys fall into the 10,000 namespaces of the 1M-key store, in
+// "run" they all belong to one new run.
+func BenchmarkBulk(b *testing.B) {
+	type layout struct {
+		name string
+		nss  func(all []core.Namespace) []core.Namespace
+	}
+	layouts := []layout{
+		{"spread", func(all []core.Namespace) []core.Namespace { return all }},
+		{"run", func([]core.Namespace) []core.Namespace {
+			return []core.Namespace{{Tenant: "tenant", App: "app", Agent: "bulk", RunID: core.RunID{0xb0}}}
+		}},
+	}
+	for _, into := range []struct {
+		name string
+		n    int
+	}{{"empty", 0}, {"1M", 1_000_000}} {
+		for _, lay := range layouts {
+			for _, how := range []string{"txn", "puts"} {
+				b.Run(into.name+"/"+lay.name+"/"+how, func(b *testing.B) {
+					var base *Store
+					var all []core.Namespace
+					if into.n == 0 {
+						base, all = New(WithHistory(0)), benchNamespaces(1_000_000)
+					} else {
+						base, all = benchBase(b, into.n, false)
+					}
+					nss := lay.nss(all)
+					var k core.Key
+					buf := make([]byte, 0, 32)
+					b.ReportAllocs()
+					b.ResetTimer()
+					for range b.N {
+						b.StopTimer()
+						s := benchClone(base)
+						b.StartTimer()
+						if how == "puts" {
+							for i := range benchBulk {
+								benchKey(&k, buf, nss, "bulk-", benchPerm(i, benchBulk))
+								if _, err := s.Put(k, benchValue, 0); err != nil {
+									b.Fatal(err)
+								}
+							}
+							continue
+						}
+						t := s.Begin()
+						for i := range benchBulk {
+							benchKey(&k, buf, nss, "bulk-", benchPerm(i, benchBulk))
+							if err := t.Put(k, benchValue, 0); err != nil {
+								b.Fatal(err)
+							}
+						}
+						if _, err := t.Commit(); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkHistoryMemory measures what a retained version costs at 1M keys:
+// two clones of the 1M-key store take the same n overwrites of scattered
+// keys, one keeping no history and one keeping n versions; the difference in
+// live heap, divided by n, is reported as B/version. One op is the whole
+// experiment.
+func BenchmarkHistoryMemory(b *testing.B) {
+	for _, n := range []int{1024, 8192} {
+		b.Run(fmt.Sprintf("1M/%d", n), func(b *testing.B) {
+			base, nss := benchBase(b, 1_000_000, false)
+			var k core.Key
+			buf := make([]byte, 0, 32)
+			heapAfter := func(history int) uint64 {
+				s := benchClone(base, WithHistory(history))
+				for i := range n {
+					benchKey(&k, buf, nss, "key-", benchPerm(i+1, 1_000_000))
+					if _, err := s.Put(k, benchValue, 0); err != nil {
+						b.Fatal(err)
+					}
+				}
+				var ms runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&ms)
+				runtime.KeepAlive(s)
+				return ms.HeapAlloc
+			}
+			var perVersion float64
+			b.ReportAllocs()
+			for range b.N {
+				without := heapAfter(0)
+				with := heapAfter(n)
+				perVersion += (float64(with) - float64(without)) / float64(n)
+			}
+			b.ReportMetric(perVersion/float64(b.N), "B/version")
+		})
+	}
+}
+
+// benchBatch returns k sorted new-key puts spread over nss, as Commit hands
+// them to apply.
+func benchBatch(nss []core.Namespace, k int) ([]*txnWrite, []*record) {
+	ws := make([]*txnWrite, k)
+	for i := range ws {
+		var key core.Key
+		benchKey(&key, nil, nss, "bulk-", benchPerm(i, k))
+		ws[i] = &txnWrite{key: key, enc: encodeKey(key), value: benchValue}
+	}
+	slices.SortFunc(ws, func(a, b *txnWrite) int { return strings.Compare(a.enc, b.enc) })
+	recs := make([]*record, k)
+	for i, w := range ws {
+		recs[i] = newRecord(w.key, w.enc, w.value, w.ttl)
+	}
+	return ws, recs
+}
+
+// BenchmarkApply measures the two ways apply can derive the state of a
+// k-key batch into an n-key map, to place mergeRatio: path copying each
+// write, and merging map and batch into a fresh builder.
+func BenchmarkApply(b *testing.B) {
+	for _, c := range []struct{ k, n int }{
+		{1_000, 0}, {1_000, 1_000}, {1_000, 10_000}, {1_000, 100_000},
+		{20_000, 0}, {20_000, 100_000}, {20_000, 1_000_000},
+	} {
+		for _, how := range []string{"path", "merge"} {
+			b.Run(fmt.Sprintf("k=%d/n=%d/%s", c.k, c.n, how), func(b *testing.B) {
+				cur := emptyState(0)
+				nss := benchNamespaces(1_000_000)
+				if c.n > 0 {
+					base, baseNSS := benchBase(b, c.n, false)
+					cur, nss = base.root.Load().cur, baseNSS
+				}
+				ws, recs := benchBatch(nss, c.k)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					if st := applyWith(how == "merge", cur, cur.version+1, benchStart, ws, recs); st.data.Len() != c.n+c.k {
+						b.Fatalf("%d keys, want %d", st.data.Len(), c.n+c.k)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestApplyPathAndMergeAgree guards the bulk-commit optimization the
+// benchmarks above measure: a batch applied by path copying and by rebuilding
+// gives the state that applying its writes one at a time with the
+// single-write code gives, data and every index alike.
+func TestApplyPathAndMergeAgree(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		nss := []core.Namespace{
+			{Tenant: "t", RunID: core.RunID{1}},
+			{Tenant: "t", Agent: "b", RunID: core.RunID{1}},
+			{Tenant: "u", RunID: core.RunID{2}},
+		}
+		key := func(label string) core.Key {
+			return core.Key{
+				Namespace: rapid.SampledFrom(nss).Draw(t, label+"NS"),
+				Type:      rapid.SampledFrom([]core.TypeTag{core.TypeKV, core.TypeEvent}).Draw(t, label+"Type"),
+				UserKey:   []byte(rapid.SampledFrom([]string{"a", "b", "c", "d"}).Draw(t, label+"User")),
+			}
+		}
+		ttl := rapid.SampledFrom([]time.Duration{0, 0, time.Second, time.Hour})
+		clock := core.NewManualClock(benchStart)
+		s := New(WithClock(clock))
+		for range rapid.IntRange(0, 30).Draw(t, "setup") {
+			k := key("setup")
+			if rapid.IntRange(0, 3).Draw(t, "setupDel") == 0 {
+				_, _ = s.Delete(k)
+			} else if _, err := s.Put(k, benchValue, ttl.Draw(t, "setupTTL")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cur := s.root.Load().cur
+		byEnc := map[string]*txnWrite{}
+		for range rapid.IntRange(1, 20).Draw(t, "batch") {
+			k := key("w")
+			w := &txnWrite{key: k, enc: encodeKey(k), value: benchValue, ttl: ttl.Draw(t, "wTTL")}
+			w.del = rapid.IntRange(0, 2).Draw(t, "wDel") == 0
+			byEnc[w.enc] = w
+		}
+		var ws []*txnWrite
+		for _, w := range byEnc {
+			ws = append(ws, w)
+		}
+		slices.SortFunc(ws, func(a, b *txnWrite) int { return strings.Compare(a.enc, b.enc) })
+		recs := make([]*record, len(ws))
+		for i, w := range ws {
+			if !w.del {
+				recs[i] = newRecord(w.key, w.enc, w.value, w.ttl)
+			}
+		}
+		version, now := cur.version+1, clock.Now()
+
+		var d draft
+		d.init(cur, version)
+		for i, w := range ws {
+			old := d.st.get(w.enc)
+			if w.del {
+				if old != nil {
+					d.remove(old)
+				}
+				continue
+			}
+			recs[i].vv.Version, recs[i].vv.Timestamp = version, now
+			d.set(recs[i], old)
+		}
+		want := d.finish()
+		for _, merge := range []bool{false, true} {
+			got := applyWith(merge, cur, version, now, ws, recs)
+			if (got == nil) != (want == nil) {
+				t.Fatalf("merge=%v: state %v, want %v", merge, got, want)
+			}
+			if got != nil {
+				benchRequireSameState(t, merge, want, got)
+			}
+		}
+	})
+}
+
+func benchRequireSameState(t *rapid.T, merge bool, want, got *state) {
+	type pair struct {
+		k string
+		r *record
+	}
+	data := func(st *state) (out []pair) {
+		st.rangeRecords("", func(r *record) bool { out = append(out, pair{r.enc, r}); return true })
+		return out
+	}
+	ttl := func(st *state) (out []pair) {
+		for k, r := range st.ttl.All() {
+			out = append(out, pair{k, r})
+		}
+		return out
+	}
+	if want.version != got.version || want.lastRemoval != got.lastRemoval {
+		t.Fatalf("merge=%v: version/lastRemoval %d/%d, want %d/%d", merge, got.version, got.lastRemoval, want.version, want.lastRemoval)
+	}
+	if !slices.Equal(data(got), data(want)) || got.data.Len() != want.data.Len() {
+		t.Fatalf("merge=%v: data differs", merge)
+	}
+	if !slices.Equal(ttl(got), ttl(want)) || got.ttl.Len() != want.ttl.Len() {
+		t.Fatalf("merge=%v: TTL index differs", merge)
+	}
+	for _, g := range []struct{ got, want indices.Groups }{{got.runs, want.runs}, {got.types, want.types}} {
+		if !slices.Equal(slices.Collect(g.got.Members()), slices.Collect(g.want.Members())) {
+			t.Fatalf("merge=%v: group index %q, want %q", merge, slices.Collect(g.got.Members()), slices.Collect(g.want.Members()))
+		}
+	}
+}
+
+// TestSortedWritesOrder checks the prefix-word sort of Commit against a plain
+// sort, on keys that share long prefixes, are prefixes of each other or hold
+// zero bytes.
+func TestSortedWritesOrder(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		prefix := rapid.SampledFrom([]string{"", "namespace-prefix/", "\x00\x00"}).Draw(t, "prefix")
+		encs := rapid.SliceOfNDistinct(
+			rapid.Custom(func(t *rapid.T) string {
+				return prefix + string(rapid.SliceOfN(rapid.SampledFrom([]byte{0, 1, 'a', 0xff}), 0, 12).Draw(t, "tail"))
+			}), 1, 40, rapid.ID[string]).Draw(t, "encs")
+		writes := map[string]*txnWrite{}
+		for _, e := range encs {
+			writes[e] = &txnWrite{enc: e}
+		}
+		got := sortedWrites(writes)
+		slices.Sort(encs)
+		for i, w := range got {
+			if w.enc != encs[i] {
+				t.Fatalf("position %d: %q, want %q (all: %q)", i, w.enc, encs[i], encs)
+			}
+		}
+	})
+}
