@@ -408,6 +408,7 @@ func BenchmarkHistoryMemory(b *testing.B) {
 	for _, n := range []int{1024, 8192} {
 		b.Run(fmt.Sprintf("1M/%d", n), func(b *testing.B) {
 			base, nss := benchBase(b, 1_000_000, false)
+			b.ResetTimer()
 			var k core.Key
 			buf := make([]byte, 0, 32)
 			heapAfter := func(history int) uint64 {
@@ -458,8 +459,8 @@ func benchBatch(nss []core.Namespace, k int) ([]*txnWrite, []*record) {
 // write, and merging map and batch into a fresh builder.
 func BenchmarkApply(b *testing.B) {
 	for _, c := range []struct{ k, n int }{
-		{1_000, 0}, {1_000, 1_000}, {1_000, 10_000}, {1_000, 100_000},
-		{20_000, 0}, {20_000, 100_000}, {20_000, 1_000_000},
+		{1_000, 0}, {1_000, 1_000}, {1_000, 5_000}, {1_000, 10_000}, {1_000, 20_000}, {1_000, 100_000},
+		{20_000, 0}, {20_000, 100_000}, {20_000, 200_000}, {20_000, 1_000_000},
 	} {
 		for _, how := range []string{"path", "merge"} {
 			b.Run(fmt.Sprintf("k=%d/n=%d/%s", c.k, c.n, how), func(b *testing.B) {
