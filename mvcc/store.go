@@ -53,8 +53,9 @@ type Stats struct {
 	Version    uint64 // the current version
 	Keys       int    // keys stored, expired ones not yet removed included
 	Runs       int    // (run, namespace) pairs in the run index
+	Types      int    // (type, namespace) pairs in the type index
 	TTLKeys    int    // keys with an expiry
-	History    int    // versions reachable exactly by GetVersioned, the current one included
+	History    int    // versions in the history window, the current one included; 0 when history is off
 	Commits    uint64 // changes committed since New
 	CASRetries uint64 // root derivations thrown away because another writer won
 	Conflicts  uint64 // transaction commits refused with ErrConflict
@@ -68,6 +69,7 @@ func (s *Store) Stats() Stats {
 		Version:    r.cur.version,
 		Keys:       r.cur.data.Len(),
 		Runs:       r.cur.runs.Len(),
+		Types:      r.cur.types.Len(),
 		TTLKeys:    r.cur.ttl.Len(),
 		History:    r.past.Len(),
 		Commits:    s.commits.Load(),

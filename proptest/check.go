@@ -37,16 +37,16 @@ func (m *machine) checkStore() {
 }
 
 // checkStats compares the store's counts with what the model's stored data
-// implies: its keys, its (run, namespace) pairs (the run index must hold no
-// more) and its keys with a TTL.
+// implies: its keys, its (run, namespace) and (type, namespace) pairs (the
+// run and type indices must hold no more) and its keys with a TTL.
 func (m *machine) checkStats() {
 	stored := m.model.Stored()
 	want := storedStats(stored)
 	want.Version = m.model.CurrentVersion()
 	got := m.ms.Stats()
-	if got.Version != want.Version || got.Keys != want.Keys || got.Runs != want.Runs || got.TTLKeys != want.TTLKeys {
-		m.f.Fatalf("check: Stats() = version %d, keys %d, runs %d, ttl keys %d; want %d, %d, %d, %d",
-			got.Version, got.Keys, got.Runs, got.TTLKeys, want.Version, want.Keys, want.Runs, want.TTLKeys)
+	if got.Version != want.Version || got.Keys != want.Keys || got.Runs != want.Runs || got.Types != want.Types || got.TTLKeys != want.TTLKeys {
+		m.f.Fatalf("check: Stats() = version %d, keys %d, runs %d, types %d, ttl keys %d; want %d, %d, %d, %d, %d",
+			got.Version, got.Keys, got.Runs, got.Types, got.TTLKeys, want.Version, want.Keys, want.Runs, want.Types, want.TTLKeys)
 	}
 }
 

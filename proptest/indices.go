@@ -65,9 +65,9 @@ func CheckIndices(s *mvcc.Store) error {
 	}
 	want := storedStats(stored)
 	got := s.Stats()
-	if sn.Len() != want.Keys || got.Keys != want.Keys || got.Runs != want.Runs || got.TTLKeys != want.TTLKeys {
-		return fmt.Errorf("Stats() = keys %d, runs %d, ttl keys %d, snapshot len %d; the data implies %d, %d, %d",
-			got.Keys, got.Runs, got.TTLKeys, sn.Len(), want.Keys, want.Runs, want.TTLKeys)
+	if sn.Len() != want.Keys || got.Keys != want.Keys || got.Runs != want.Runs || got.Types != want.Types || got.TTLKeys != want.TTLKeys {
+		return fmt.Errorf("Stats() = keys %d, runs %d, types %d, ttl keys %d, snapshot len %d; the data implies %d, %d, %d, %d",
+			got.Keys, got.Runs, got.Types, got.TTLKeys, sn.Len(), want.Keys, want.Runs, want.Types, want.TTLKeys)
 	}
 	return nil
 }
@@ -120,18 +120,25 @@ func expiryOrder(a, b core.Entry) int {
 }
 
 // storedStats returns the counts Stats must report for the stored entries
-// (expired ones included): keys, distinct (run, namespace) pairs, keys with a
-// TTL.
+// (expired ones included): keys, distinct (run, namespace) and (type,
+// namespace) pairs, keys with a TTL.
 func storedStats(stored []core.Entry) mvcc.Stats {
+	type nsType struct {
+		ns core.Namespace
+		t  core.TypeTag
+	}
 	var st mvcc.Stats
 	pairs := map[core.Namespace]bool{}
+	typePairs := map[nsType]bool{}
 	for _, e := range stored {
 		st.Keys++
 		pairs[e.Key.Namespace] = true
+		typePairs[nsType{e.Key.Namespace, e.Key.Type}] = true
 		if e.Value.TTL > 0 {
 			st.TTLKeys++
 		}
 	}
 	st.Runs = len(pairs)
+	st.Types = len(typePairs)
 	return st
 }
