@@ -38,15 +38,13 @@ type agent struct {
 	seq   uint64
 }
 
-func run(w io.Writer) error {
+func run(w io.Writer, opts ...mvcc.Option) error {
 	clock := core.NewManualClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
-	run, err := core.ParseRunID("6f1c2a4e-8b3d-4e5f-9a7b-1c2d3e4f5a6b")
-	if err != nil {
-		return err
-	}
+	// A fixed run id (core.NewRunID makes random ones) keeps the output stable.
+	run := core.RunID{0x6f, 0x1c, 0x2a, 0x4e, 0x8b, 0x3d, 0x4e, 0x5f, 0x9a, 0x7b, 0x1c, 0x2d, 0x3e, 0x4f, 0x5a, 0x6b}
 	a := &agent{
 		w:     w,
-		store: mvcc.New(mvcc.WithClock(clock)),
+		store: mvcc.New(append([]mvcc.Option{mvcc.WithClock(clock)}, opts...)...),
 		clock: clock,
 		ns:    core.Namespace{Tenant: "acme", App: "support", Agent: "triage", RunID: run},
 	}
@@ -137,7 +135,7 @@ func (a *agent) machine() error {
 	}
 	_, err = a.store.CompareAndSwap(core.StateKey(a.ns, "ticket"), stale, core.StringValue("closed"), 0)
 	if !errors.Is(err, core.ErrVersionMismatch) {
-		return fmt.Errorf("a stale compare-and-swap succeeded: %v", err)
+		return fmt.Errorf("a stale compare-and-swap did not fail with a version mismatch: %w", err)
 	}
 	fmt.Fprintf(a.w, "  a second agent still holding version %d is refused: %v\n", stale, err)
 	return nil
@@ -156,16 +154,13 @@ func (a *agent) midRun() error {
 	key := core.StateKey(a.ns, "ticket")
 	v, err := a.store.Update(func(tx *mvcc.Txn) error {
 		cur, err := tx.Get(key)
-		if err != nil {
-			return err
+		if err == nil && cur.Value.String() != "investigating" {
+			err = fmt.Errorf("unexpected state %s", cur.Value)
 		}
-		if cur.Value.String() != "investigating" {
-			return fmt.Errorf("unexpected state %s", cur.Value)
-		}
-		if err := tx.Put(key, core.StringValue("resolved"), 0); err != nil {
-			return err
-		}
-		return tx.Put(core.EventKey(a.ns, a.seq+1), core.StringValue("reply sent"), 0)
+		// An error discards the transaction: none of its writes land.
+		return errors.Join(err,
+			tx.Put(key, core.StringValue("resolved"), 0),
+			tx.Put(core.EventKey(a.ns, a.seq+1), core.StringValue("reply sent"), 0))
 	})
 	if err != nil {
 		return err
@@ -173,28 +168,18 @@ func (a *agent) midRun() error {
 	a.seq++
 	fmt.Fprintf(a.w, "  v%-2d transaction: state ticket -> resolved and event %d: reply sent\n", v, a.seq)
 
-	old, err := snap.Get(key)
-	if err != nil {
-		return err
-	}
-	now, err := a.store.Get(key)
-	if err != nil {
-		return err
-	}
-	events, err := snap.ScanPrefix(core.NewKey(a.ns, core.TypeEvent, nil))
-	if err != nil {
-		return err
-	}
-	live, err := a.store.ScanPrefix(core.NewKey(a.ns, core.TypeEvent, nil), core.Latest)
-	if err != nil {
+	// Reads of valid keys fail only on a broken store: check them together.
+	eventPrefix := core.NewKey(a.ns, core.TypeEvent, nil)
+	old, err1 := snap.Get(key)
+	now, err2 := a.store.Get(key)
+	events, err3 := snap.ScanPrefix(eventPrefix)
+	live, err4 := a.store.ScanPrefix(eventPrefix, core.Latest)
+	past, err5 := a.store.GetVersioned(key, snap.Version())
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.w, "  snapshot: ticket = %s (v%d), %d events\n", old.Value, old.Version, len(events))
 	fmt.Fprintf(a.w, "  live:     ticket = %s (v%d), %d events\n", now.Value, now.Version, len(live))
-	past, err := a.store.GetVersioned(key, snap.Version())
-	if err != nil {
-		return err
-	}
 	fmt.Fprintf(a.w, "  GetVersioned(ticket, %d) = %s: the past, exactly\n", snap.Version(), past.Value)
 	return nil
 }

@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"io"
+	"math"
 	"testing"
 
+	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/mvcc"
 	"github.com/stretchr/testify/require"
 )
 
@@ -43,4 +47,19 @@ func TestRunIsDeterministic(t *testing.T) {
 	require.NoError(t, run(&a))
 	require.NoError(t, run(&b))
 	require.Equal(t, a.String(), b.String())
+}
+
+// TestRunReportsWriteFailures starts the store k versions short of the last
+// one, so the run's k+1-th write fails: every step must stop and report the
+// store's error instead of carrying on.
+func TestRunReportsWriteFailures(t *testing.T) {
+	for k := uint64(0); k < 11; k++ {
+		err := run(io.Discard, mvcc.WithStartVersion(math.MaxUint64-1-k))
+		require.ErrorIs(t, err, core.ErrVersionExhausted, "failing at write %d", k+1)
+	}
+}
+
+// TestMainPrints runs the program's main as is: it prints the run to stdout.
+func TestMainPrints(t *testing.T) {
+	main()
 }
