@@ -130,7 +130,7 @@ func (a *agent) machine() error {
 		return err
 	}
 	stale := v
-	if v, err = a.transition(v, "investigating"); err != nil {
+	if _, err := a.transition(v, "investigating"); err != nil {
 		return err
 	}
 	_, err = a.store.CompareAndSwap(core.StateKey(a.ns, "ticket"), stale, core.StringValue("closed"), 0)
