@@ -58,7 +58,9 @@ func setMerge[V any](m *immutable.SortedMap[string, V], keys []string, vals []V)
 // AddAll returns s with every one of members added: the same set as adding
 // them one by one, built with one path copy per new member or, when they are
 // many against s, by one rebuild. members may be in any order and repeat; it
-// is sorted in place. O(k log k + min(k log n, n + k)) for k members.
+// is sorted in place, so it must not be used by others meanwhile. s is
+// unchanged; safe for concurrent use with other readers of s.
+// O(k log k + min(k log n, n + k)) for k members.
 func (s Set) AddAll(members []string) Set {
 	slices.Sort(members)
 	members = slices.Compact(members)
@@ -75,12 +77,15 @@ func (s Set) AddAll(members []string) Set {
 }
 
 // AddAll returns g with every one of members added (see Set.AddAll); members
-// may be in any order and is sorted in place.
+// may be in any order and is sorted in place. g is unchanged; safe for
+// concurrent use with other readers of g.
 func (g Groups) AddAll(members []string) Groups {
 	return Groups{set: g.set.AddAll(members)}
 }
 
-// TTLEntry is one key to add to a TTL index with AddAll.
+// TTLEntry is one key to add to a TTL index with AddAll: the encoded key
+// EncKey expiring at ExpiresAt, carrying Value. It is a plain value, safe
+// for concurrent reads.
 type TTLEntry[V any] struct {
 	ExpiresAt time.Time
 	EncKey    string
@@ -89,7 +94,8 @@ type TTLEntry[V any] struct {
 
 // AddAll returns x with every entry added, as if by Add in the order given
 // (for one key and expiry the last entry wins), with one path copy per entry
-// or, when they are many against x, by one rebuild.
+// or, when they are many against x, by one rebuild. x and entries are
+// unchanged; safe for concurrent use.
 func (x TTL[V]) AddAll(entries []TTLEntry[V]) TTL[V] {
 	if len(entries) == 0 {
 		return x

@@ -30,7 +30,7 @@ var benchSizes = []struct {
 // benchPerRun is how many keys each run (namespace) of a base store holds.
 const benchPerRun = 100
 
-// benchStart is the clock reading of every benchmark store.
+// benchStart is the clock reading the base stores are built at.
 var benchStart = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 
 var benchValue = core.StringValue("a value of some thirty-two bytes")
@@ -110,10 +110,10 @@ func benchBase(b *testing.B, n int, withTTL bool) (*Store, []core.Namespace) {
 	return bs.s, bs.nss
 }
 
-// benchClone returns a new store, configured by opts (a ManualClock at
-// benchStart unless opts set another), whose current state is base's: O(1).
+// benchClone returns a new store, configured by opts (the system clock
+// unless opts set another), whose current state is base's: O(1).
 func benchClone(base *Store, opts ...Option) *Store {
-	s := New(append([]Option{WithClock(core.NewManualClock(benchStart))}, opts...)...)
+	s := New(opts...)
 	r := &root{cur: base.root.Load().cur}
 	if s.cfg.history > 0 {
 		r.past = r.past.Push(r.cur.version, r.cur, s.cfg.history+1)
@@ -612,4 +612,132 @@ func TestSortedWritesOrder(t *testing.T) {
 			}
 		}
 	})
+}
+
+// benchTimed returns how long f took.
+func benchTimed(f func()) time.Duration {
+	start := time.Now()
+	f()
+	return time.Since(start)
+}
+
+// benchBulkInto writes benchBulk new keys over nss into a fresh clone of
+// base, as one transaction or as single puts.
+func benchBulkInto(b *testing.B, base *Store, nss []core.Namespace, txn bool) {
+	s := benchClone(base)
+	var k core.Key
+	buf := make([]byte, 0, 32)
+	if !txn {
+		for i := range benchBulk {
+			benchKey(&k, buf, nss, "bulk-", benchPerm(i, benchBulk))
+			if _, err := s.Put(k, benchValue, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
+	}
+	t := s.Begin()
+	for i := range benchBulk {
+		benchKey(&k, buf, nss, "bulk-", benchPerm(i, benchBulk))
+		if err := t.Put(k, benchValue, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := t.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkBulkRatio is BenchmarkBulk measured side by side: each op runs the
+// 20,000-key transaction and the 20,000 single puts back to back (in
+// alternating order) and the benchmark reports both times and puts/txn, so
+// that a machine whose load drifts affects both alike.
+func BenchmarkBulkRatio(b *testing.B) {
+	for _, into := range []string{"empty", "1M"} {
+		for _, lay := range []string{"spread", "run"} {
+			b.Run(into+"/"+lay, func(b *testing.B) {
+				base, nss := New(WithHistory(0)), benchNamespaces(1_000_000)
+				if into == "1M" {
+					base, nss = benchBase(b, 1_000_000, false)
+				}
+				if lay == "run" {
+					nss = []core.Namespace{{Tenant: "tenant", App: "app", Agent: "bulk", RunID: core.RunID{0xb0}}}
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				var txn, puts time.Duration
+				for i := range b.N {
+					if i%2 == 0 {
+						txn += benchTimed(func() { benchBulkInto(b, base, nss, true) })
+						puts += benchTimed(func() { benchBulkInto(b, base, nss, false) })
+					} else {
+						puts += benchTimed(func() { benchBulkInto(b, base, nss, false) })
+						txn += benchTimed(func() { benchBulkInto(b, base, nss, true) })
+					}
+				}
+				b.ReportMetric(txn.Seconds()*1e3/float64(b.N), "txn-ms")
+				b.ReportMetric(puts.Seconds()*1e3/float64(b.N), "puts-ms")
+				b.ReportMetric(puts.Seconds()/txn.Seconds(), "puts/txn")
+			})
+		}
+	}
+}
+
+// BenchmarkWriterModes is BenchmarkWriters measured side by side: each op
+// makes 20,000 overwrites of a 100K-key store with 1 and with 2 writers, in
+// the mutex and in the lock-free mode, and the benchmark reports the wall
+// time per put of each and the lock-free mode's CAS retries per put.
+func BenchmarkWriterModes(b *testing.B) {
+	const puts = 20_000
+	base, nss := benchBase(b, 100_000, false)
+	run := func(lockFree bool, writers int) (time.Duration, uint64) {
+		var opts []Option
+		if lockFree {
+			opts = append(opts, WithLockFreeWriters())
+		}
+		s := benchClone(base, opts...)
+		d := benchTimed(func() {
+			var wg sync.WaitGroup
+			for w := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var k core.Key
+					buf := make([]byte, 0, 32)
+					for i := w; i < puts; i += writers {
+						benchKey(&k, buf, nss, "key-", benchPerm(i, 100_000))
+						if _, err := s.Put(k, benchValue, 0); err != nil {
+							panic(err)
+						}
+					}
+				}()
+			}
+			wg.Wait()
+		})
+		return d, s.Stats().CASRetries
+	}
+	type mode struct {
+		name     string
+		lockFree bool
+		writers  int
+	}
+	modes := []mode{{"mutex1", false, 1}, {"mutex2", false, 2}, {"lockfree1", true, 1}, {"lockfree2", true, 2}}
+	total := make([]time.Duration, len(modes))
+	var retries uint64
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		for j := range modes {
+			m := modes[(i+j)%len(modes)] // rotate the order
+			d, r := run(m.lockFree, m.writers)
+			total[(i+j)%len(modes)] += d
+			if m.lockFree && m.writers == 2 {
+				retries += r
+			}
+		}
+	}
+	for j, m := range modes {
+		b.ReportMetric(float64(total[j].Nanoseconds())/float64(b.N*puts), m.name+"-ns/put")
+	}
+	b.ReportMetric(float64(retries)/float64(b.N*puts), "lockfree2-retries/put")
 }
