@@ -1,0 +1,125 @@
+// Command inmembench measures inmem against the original design and the Go
+// stores a user would pick instead (hashicorp/go-memdb, google/btree behind a
+// lock, tidwall/buntdb) and a floor, on the same workloads, and prints one
+// Markdown table: rows are workloads at each store size, columns systems,
+// cells the median ns/op with the ratio to inmem, plus B/op and allocs/op for
+// writes; then the issue's targets, each marked hit or miss.
+//
+// Usage, inside the bench module:
+//
+//	go run ./cmd/inmembench            # full: 1K, 100K, 1M keys
+//	go run ./cmd/inmembench -quick     # 1K and 100K keys, short runs (< 2 minutes)
+//	go run ./cmd/inmembench -only 'get|snapshot' -systems 'inmem|memdb|floor'
+//
+// Progress goes to standard error, the results to standard output.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/inmemdb/inmem/bench/harness"
+)
+
+func main() {
+	quick := flag.Bool("quick", false, "1K and 100K keys, short repetitions: finishes in under 2 minutes")
+	only := flag.String("only", "", "regexp of workload IDs to run (put-new, put-overwrite, txn-batch, bulk-load, 2-writers, get, get-under-write, snapshot, prefix-scan, run-scan, find-expired, memory)")
+	sysRe := flag.String("systems", "", "regexp of systems to run (inmem, inmem-lf, original, go-memdb, btree, buntdb, floor); inmem is always run")
+	sizes := flag.String("sizes", "", "comma-separated store sizes in keys, overriding the mode's (each at least 200)")
+	reps := flag.Int("reps", 0, "repetitions per cell (0: the mode's)")
+	minTime := flag.Duration("mintime", 0, "minimum duration of one repetition (0: the mode's)")
+	quiet := flag.Bool("q", false, "no progress on standard error")
+	flag.Parse()
+
+	cfg := harness.Full()
+	mode := "full"
+	if *quick {
+		cfg, mode = harness.Quick(), "quick"
+	}
+	var err error
+	if cfg.Only, err = compile(*only); err == nil {
+		cfg.Systems, err = compile(*sysRe)
+		if cfg.Systems != nil {
+			cfg.Systems = regexp.MustCompile("^inmem$|" + cfg.Systems.String())
+		}
+	}
+	if err == nil && *sizes != "" {
+		cfg.Sizes, err = parseSizes(*sizes)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "inmembench:", err)
+		os.Exit(2)
+	}
+	if *reps > 0 {
+		cfg.Reps = *reps
+	}
+	if *minTime > 0 {
+		cfg.MinTime = *minTime
+	}
+	if !*quiet {
+		cfg.Progress = os.Stderr
+	}
+
+	res, err := harness.Run(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "inmembench:", err)
+		os.Exit(1)
+	}
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+	fmt.Fprintf(w, "inmembench, %s mode: %s, GOMAXPROCS=%d, %d CPUs (%s), %s/%s; %d reps of >= %v per cell, medians; took %v\n\n",
+		mode, runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH,
+		cfg.Reps, cfg.MinTime, res.Elapsed.Round(time.Second))
+	fmt.Fprintln(w, "Cells: median ns/op (ratio to inmem; above 1x is slower than inmem); writes add B/op and allocs/op (\"a\").")
+	fmt.Fprintln(w, "inmem-lf: inmem with WithLockFreeWriters, write workloads only (· = not run). floor: map+RWMutex for point ops,")
+	fmt.Fprintln(w, "sorted []core.Entry for scans, one atomic.Pointer Load for snapshot.")
+	fmt.Fprintln(w)
+	res.WriteTable(w)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Targets (issue 7):")
+	fmt.Fprintln(w)
+	res.WriteTargets(w)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Notes:")
+	fmt.Fprintln(w)
+	res.WriteNotes(w)
+}
+
+func compile(s string) (*regexp.Regexp, error) {
+	if s == "" {
+		return nil, nil
+	}
+	return regexp.Compile(s)
+}
+
+func parseSizes(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 200 {
+			return nil, fmt.Errorf("bad size %q: want an integer >= 200", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}

@@ -1,0 +1,92 @@
+package harness
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/inmemdb/inmem/bench/dataset"
+)
+
+func tinyConfig() Config {
+	return Config{Sizes: []int{dataset.MinKeys, 2 * dataset.MinKeys}, MinTime: 100 * time.Microsecond, MaxTime: time.Millisecond, Reps: 1, BulkReps: 1}
+}
+
+// TestRunTiny runs every workload on every system on tiny data sets and
+// checks that the table has every row and column and every target is judged.
+func TestRunTiny(t *testing.T) {
+	res, err := Run(tinyConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	res.WriteTable(&buf)
+	table := buf.String()
+	lines := strings.Split(strings.TrimSpace(table), "\n")
+	wantRows := 2 + len(tableOrder)*2
+	if len(lines) != wantRows {
+		t.Fatalf("table has %d lines, want %d:\n%s", len(lines), wantRows, table)
+	}
+	for _, sys := range []string{"inmem", "inmem-lf", "original", "go-memdb", "btree", "buntdb", "floor"} {
+		if !strings.Contains(lines[0], "| "+sys+" |") {
+			t.Errorf("header lacks %s: %s", sys, lines[0])
+		}
+	}
+	for _, id := range tableOrder {
+		for _, size := range res.Sizes {
+			for _, sys := range []string{"inmem", "original"} {
+				if res.Get(size, id, sys) == nil {
+					t.Errorf("no %s result for %s at %d", id, sys, size)
+				}
+			}
+		}
+	}
+	if strings.Contains(table, "?") {
+		t.Errorf("table has unmeasured cells:\n%s", table)
+	}
+	for _, tg := range res.Targets() {
+		if tg.Status == "not measured" {
+			t.Errorf("target %q not measured", tg.Name)
+		}
+	}
+	c := res.Get(dataset.MinKeys, "2-writers", "inmem-lf")
+	if _, ok := c.Extra["CAS retries/put"]; !ok {
+		t.Error("no CAS retries reported for inmem-lf")
+	}
+	if c := res.Get(dataset.MinKeys, "put-new", "inmem"); c.BytesPerOp <= 0 || c.AllocsPerOp <= 0 {
+		t.Errorf("put-new reports %v B/op, %v allocs/op", c.BytesPerOp, c.AllocsPerOp)
+	}
+}
+
+func TestOnlyAndSystemsFilter(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Sizes = cfg.Sizes[:1]
+	cfg.Only = regexp.MustCompile("^get$")
+	cfg.Systems = regexp.MustCompile("^(inmem|floor)$")
+	res, err := Run(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Systems) != 2 || len(res.Labels) != 1 || res.Labels["get"] == nil {
+		t.Fatalf("systems %v, rows %v", res.Systems, res.Labels)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		want string
+	}{{1.234, "1.23"}, {12.6, "13"}, {1234, "1,234"}, {1234567, "1,234,567"}} {
+		if got := formatNum(c.in); got != c.want {
+			t.Errorf("formatNum(%v) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if got := formatRatio(2.5e6); got != "2.5e+06x" {
+		t.Errorf("formatRatio = %q", got)
+	}
+	if got := median([]float64{5, 1, 3, 2}); got != 2.5 {
+		t.Errorf("median = %v", got)
+	}
+}
