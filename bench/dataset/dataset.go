@@ -69,7 +69,8 @@ var (
 const MinKeys = 200
 
 // New returns the data set of n keys (n >= MinKeys) with fresh keys for
-// inserts: FreshCount(n) of them. It panics for a smaller n.
+// inserts: FreshCount(n) of them. It panics for a smaller n. Safe for
+// concurrent use (each call builds its own set).
 func New(n int) *Set {
 	if n < MinKeys {
 		panic(fmt.Sprintf("dataset: %d keys is too few", n))

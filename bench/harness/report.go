@@ -112,7 +112,8 @@ func formatRatio(x float64) string {
 	return fmt.Sprintf("%.1ex", x)
 }
 
-// Target is one of the targets, judged on the measured results.
+// Target is one of the targets, judged on the measured results. It
+// is a value; safe for concurrent use.
 type Target struct {
 	Name   string
 	Status string // "hit", "miss", "reported" or "not measured"

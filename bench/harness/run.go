@@ -37,7 +37,8 @@ func Full() Config {
 	return Config{Sizes: []int{1_000, 100_000, 1_000_000}, MinTime: 200 * time.Millisecond, MaxTime: 2 * time.Second, Reps: 5, BulkReps: 3}
 }
 
-// Result is the median measurement of one cell.
+// Result is the median measurement of one cell. It is a value, not changed
+// once returned; safe for concurrent reads.
 type Result struct {
 	NsPerOp     float64
 	BytesPerOp  float64
@@ -82,7 +83,8 @@ func (c *Config) logf(format string, args ...any) {
 }
 
 // Run measures every selected workload on every selected system at every
-// size. One system's store is alive at a time, so each is measured with the
+// size. Two Runs at once would disturb each other's timings; run one at a
+// time. One system's store is alive at a time, so each is measured with the
 // heap it would have alone: the cost of collecting its garbage depends on it.
 func Run(cfg Config) (*Results, error) {
 	start := time.Now()

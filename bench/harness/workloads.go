@@ -11,7 +11,9 @@ import (
 	"github.com/inmemdb/inmem/core"
 )
 
-// Workload is one row of the table (per size).
+// Workload is one row of the table (per size). Workloads are immutable
+// descriptions; running one is not safe concurrently with another run on the
+// same system and env.
 type Workload struct {
 	// ID names the workload for -only.
 	ID string

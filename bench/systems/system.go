@@ -59,7 +59,7 @@ type Snapshotter interface {
 	Snapshot() View
 }
 
-// View is a snapshot's read side.
+// View is a snapshot's read side; safe for concurrent use.
 type View interface {
 	// Value returns a copy of k's value as of the snapshot.
 	Value(k core.Key) ([]byte, bool)
@@ -77,7 +77,7 @@ type Retrier interface {
 	CASRetries() uint64
 }
 
-// Rows is a scan's result.
+// Rows is a scan's result, owned by the caller; safe for concurrent reads.
 type Rows interface {
 	// Len returns the number of entries.
 	Len() int
@@ -85,10 +85,11 @@ type Rows interface {
 	At(i int) (enc string, val []byte)
 }
 
-// Constructor makes an empty System.
+// Constructor makes an empty System; safe to call concurrently.
 type Constructor func() System
 
 // All returns the constructors of every system, in the table's column order.
+// Safe for concurrent use.
 func All() []Constructor {
 	return []Constructor{NewInmem, NewInmemLockFree, NewOriginal, NewMemDB, NewBTree, NewBuntDB, NewFloor}
 }
