@@ -103,7 +103,7 @@ func TestScanByRunUsesIndex(t *testing.T) {
 
 	ns := slices.Collect(st.runs.Namespaces(indices.RunGroup(fxRun(2))))
 	require.Equal(t, []string{string(small.AppendEncode(nil))}, ns)
-	c := collector{now: s.Now()}
+	c := collector{judge: fixedJudge(s.Now())}
 	st.scanRun(fxRun(2), &c)
 	require.Len(t, c.recs, 2)
 }

@@ -2,7 +2,6 @@ package mvcc
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/inmemdb/inmem/core"
 )
@@ -15,13 +14,14 @@ func (s *Store) Get(key core.Key) (core.VersionedValue, error) {
 		return core.VersionedValue{}, err
 	}
 	st := s.root.Load().cur
-	return getLive(st, key, s.Now())
+	j := liveJudge(s.cfg.clock)
+	return getLive(st, key, &j)
 }
 
-// getLive looks key up in st and judges expiry at now.
-func getLive(st *state, key core.Key, now time.Time) (core.VersionedValue, error) {
+// getLive looks key up in st and judges its expiry with j.
+func getLive(st *state, key core.Key, j *judge) (core.VersionedValue, error) {
 	r := lookup(st, key)
-	if r == nil || r.vv.Expired(now) {
+	if r == nil || j.expired(&r.vv) {
 		return core.VersionedValue{}, core.ErrNotFound
 	}
 	return r.vv, nil
@@ -40,15 +40,15 @@ func (s *Store) GetVersioned(key core.Key, maxVersion uint64) (core.VersionedVal
 		return core.VersionedValue{}, err
 	}
 	r := s.root.Load()
-	now := s.Now()
+	j := liveJudge(s.cfg.clock)
 	if st, ok := r.at(maxVersion); ok {
-		return getLive(st, key, now)
+		return getLive(st, key, &j)
 	}
 	rec := lookup(r.cur, key)
 	switch {
 	case rec != nil && rec.vv.Version <= maxVersion:
 		// Unchanged since maxVersion: the current value is the answer.
-		if rec.vv.Expired(now) {
+		if j.expired(&rec.vv) {
 			return core.VersionedValue{}, core.ErrNotFound
 		}
 		return rec.vv, nil

@@ -1,8 +1,6 @@
 package mvcc
 
 import (
-	"time"
-
 	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/indices"
 )
@@ -10,7 +8,7 @@ import (
 // collector gathers the live records of a scan and turns them into entries
 // the caller owns: all user keys of one result share one fresh allocation.
 type collector struct {
-	now    time.Time
+	judge  judge
 	recs   []*record
 	ukLen  int
 	newest uint64 // the highest version among the records seen, expired ones included
@@ -18,7 +16,7 @@ type collector struct {
 
 func (c *collector) add(r *record) bool {
 	c.newest = max(c.newest, r.vv.Version)
-	if !r.vv.Expired(c.now) {
+	if !c.judge.expired(&r.vv) {
 		c.recs = append(c.recs, r)
 		c.ukLen += len(r.key.UserKey)
 	}
@@ -78,12 +76,12 @@ func (st *state) scanType(t core.TypeTag, c *collector) {
 }
 
 // versioned runs scan on the state at maxVersion and returns its entries,
-// expiry judged at the store's now. Beyond the history window it scans the
+// expiry judged by the store's clock. Beyond the history window it scans the
 // current state and answers only when that is exact: no record in the result
 // changed after maxVersion and nothing was removed after it.
 func (s *Store) versioned(maxVersion uint64, scan func(*state, *collector)) ([]core.Entry, error) {
 	r := s.root.Load()
-	c := collector{now: s.Now()}
+	c := collector{judge: liveJudge(s.cfg.clock)}
 	st, exact := r.at(maxVersion)
 	if !exact {
 		st = r.cur

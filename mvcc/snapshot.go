@@ -42,7 +42,8 @@ func (sn *Snapshot) Get(key core.Key) (core.VersionedValue, error) {
 	if err := checkKey(key); err != nil {
 		return core.VersionedValue{}, err
 	}
-	return getLive(sn.st, key, sn.now)
+	j := fixedJudge(sn.now)
+	return getLive(sn.st, key, &j)
 }
 
 // ScanPrefix returns the live entries of the snapshot that match prefix, in
@@ -51,7 +52,7 @@ func (sn *Snapshot) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 	if err := checkKey(prefix); err != nil {
 		return nil, err
 	}
-	c := collector{now: sn.now}
+	c := collector{judge: fixedJudge(sn.now)}
 	sn.st.scanPrefix(encodeKey(prefix), &c)
 	return c.entries(), nil
 }
@@ -59,7 +60,7 @@ func (sn *Snapshot) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 // ScanByRun returns the live entries of run in the snapshot, in key order.
 // O(log n + k).
 func (sn *Snapshot) ScanByRun(run core.RunID) ([]core.Entry, error) {
-	c := collector{now: sn.now}
+	c := collector{judge: fixedJudge(sn.now)}
 	sn.st.scanRun(run, &c)
 	return c.entries(), nil
 }
@@ -70,7 +71,7 @@ func (sn *Snapshot) ScanByType(t core.TypeTag) ([]core.Entry, error) {
 	if !t.Valid() {
 		return nil, checkKey(core.Key{Type: t})
 	}
-	c := collector{now: sn.now}
+	c := collector{judge: fixedJudge(sn.now)}
 	sn.st.scanType(t, &c)
 	return c.entries(), nil
 }
@@ -100,7 +101,7 @@ func (sn *Snapshot) iterate(prefix string) iter.Seq2[core.Key, core.VersionedVal
 			if !strings.HasPrefix(k, prefix) {
 				return
 			}
-			if r.vv.Expired(sn.now) {
+			if r.vv.TTL > 0 && r.vv.Expired(sn.now) {
 				continue
 			}
 			if !yield(copyKey(r), r.vv) {

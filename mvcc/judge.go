@@ -1,0 +1,33 @@
+package mvcc
+
+import (
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+)
+
+// judge decides expiry for one read. A live read judges against the store's
+// clock, read at most once and only when a value with a TTL turns up: most
+// values have none, and a clock read costs more than a lookup. A snapshot or
+// transaction judges against the fixed moment it was taken.
+type judge struct {
+	clock core.Clock // nil once now is known
+	now   time.Time
+}
+
+// live judges against the clock, read lazily.
+func liveJudge(c core.Clock) judge { return judge{clock: c} }
+
+// fixedJudge judges against now.
+func fixedJudge(now time.Time) judge { return judge{now: now} }
+
+// expired reports whether vv has expired at the judge's moment.
+func (j *judge) expired(vv *core.VersionedValue) bool {
+	if vv.TTL <= 0 {
+		return false
+	}
+	if j.clock != nil {
+		j.now, j.clock = j.clock.Now().Round(0), nil
+	}
+	return vv.Expired(j.now)
+}
