@@ -59,34 +59,37 @@ func (t *Txn) Commit() (uint64, error) {
 // common prefix of all keys, as an integer, and the rest of the keys only on
 // a tie.
 func sortedWrites(writes map[string]*txnWrite) []*txnWrite {
+	// The sorted pairs hold no pointers: swapping them needs no write
+	// barriers while the garbage collector runs.
 	type keyed struct {
 		word uint64
-		w    *txnWrite
+		i    int
 	}
-	ks := make([]keyed, 0, len(writes))
+	ws := make([]*txnWrite, 0, len(writes))
 	lcp := -1
 	var first string
 	for enc, w := range writes {
-		ks = append(ks, keyed{w: w})
+		ws = append(ws, w)
 		if lcp < 0 {
 			first, lcp = enc, len(enc)
 		}
 		lcp = commonPrefixLen(first[:lcp], enc)
 	}
-	for i := range ks {
-		ks[i].word = wordAt(ks[i].w.enc, lcp)
+	ks := make([]keyed, len(ws))
+	for i, w := range ws {
+		ks[i] = keyed{wordAt(w.enc, lcp), i}
 	}
 	slices.SortFunc(ks, func(a, b keyed) int {
 		if a.word != b.word {
 			return cmp.Compare(a.word, b.word)
 		}
-		return strings.Compare(a.w.enc[lcp:], b.w.enc[lcp:])
+		return strings.Compare(ws[a.i].enc[lcp:], ws[b.i].enc[lcp:])
 	})
-	ws := make([]*txnWrite, len(ks))
-	for i, k := range ks {
-		ws[i] = k.w
+	sorted := make([]*txnWrite, len(ks))
+	for j, k := range ks {
+		sorted[j] = ws[k.i]
 	}
-	return ws
+	return sorted
 }
 
 // commonPrefixLen returns the length of the longest common prefix of a and b.
