@@ -12,7 +12,7 @@ import (
 func BenchmarkSetAddAll(b *testing.B) {
 	member := func(i int) string { return fmt.Sprintf("tenant\x00\x01app\x00\x01agent\x00\x01run-%010d", i) }
 	for _, c := range []struct{ k, n int }{
-		{100, 100}, {100, 1_000}, {100, 10_000}, {1_000, 1_000}, {1_000, 10_000}, {1_000, 100_000},
+		{100, 100}, {100, 400}, {100, 1_000}, {100, 10_000}, {1_000, 1_000}, {1_000, 4_000}, {1_000, 10_000}, {1_000, 100_000},
 	} {
 		m := immutable.NewSortedMap[string, struct{}](Bytewise{})
 		for i := range c.n {
