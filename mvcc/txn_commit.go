@@ -16,9 +16,11 @@ import (
 // nothing it read, wrote or scanned changed since Begin, publishes all its
 // writes in one new version, which it returns. It fails with an error
 // wrapping ErrConflict otherwise, and with ErrVersionExhausted when no
-// version is left; either way nothing changes. A transaction with no writes,
-// or whose writes change nothing (deletes of keys already gone), assigns no
-// version and returns the version it read at. Commit ends the transaction.
+// version is left; either way nothing changes. A transaction with no writes
+// assigns no version and returns the version it read at; one whose writes
+// change nothing (deletes of keys already gone by commit time) assigns no
+// version and returns the store's current version. Commit ends the
+// transaction.
 //
 // The writes are sorted once and applied in key order to one draft of the
 // next root, which is published with one compare-and-swap: a bulk commit pays
