@@ -365,33 +365,13 @@ func BenchmarkBulk(b *testing.B) {
 						base, all = benchBase(b, into.n, false)
 					}
 					nss := lay.nss(all)
-					var k core.Key
-					buf := make([]byte, 0, 32)
 					b.ReportAllocs()
 					b.ResetTimer()
 					for range b.N {
 						b.StopTimer()
 						s := benchClone(base)
 						b.StartTimer()
-						if how == "puts" {
-							for i := range benchBulk {
-								benchKey(&k, buf, nss, "bulk-", benchPerm(i, benchBulk))
-								if _, err := s.Put(k, benchValue, 0); err != nil {
-									b.Fatal(err)
-								}
-							}
-							continue
-						}
-						t := s.Begin()
-						for i := range benchBulk {
-							benchKey(&k, buf, nss, "bulk-", benchPerm(i, benchBulk))
-							if err := t.Put(k, benchValue, 0); err != nil {
-								b.Fatal(err)
-							}
-						}
-						if _, err := t.Commit(); err != nil {
-							b.Fatal(err)
-						}
+						benchBulkWrite(b, s, nss, how != "puts")
 					}
 				})
 			}
@@ -624,7 +604,12 @@ func benchTimed(f func()) time.Duration {
 // benchBulkInto writes benchBulk new keys over nss into a fresh clone of
 // base, as one transaction or as single puts.
 func benchBulkInto(b *testing.B, base *Store, nss []core.Namespace, txn bool) {
-	s := benchClone(base)
+	benchBulkWrite(b, benchClone(base), nss, txn)
+}
+
+// benchBulkWrite writes benchBulk new keys over nss into s, as one
+// transaction or as single puts.
+func benchBulkWrite(b *testing.B, s *Store, nss []core.Namespace, txn bool) {
 	var k core.Key
 	buf := make([]byte, 0, 32)
 	if !txn {
