@@ -28,8 +28,7 @@ const (
 
 // EncodedLen returns len(k.Encode()) without encoding.
 func (k Key) EncodedLen() int {
-	n := k.Namespace.encodedLen() + 1 + len(k.UserKey)
-	return n
+	return k.Namespace.encodedLen() + 1 + len(k.UserKey)
 }
 
 func (n Namespace) encodedLen() int {

@@ -31,14 +31,8 @@ func (d *draft) finish() *state {
 // set stores rec (whose version and timestamp are final) in place of old
 // (nil when the key is new), keeping the indices exact.
 func (d *draft) set(rec, old *record) {
-	d.st.data = d.st.data.Set(rec.enc, rec)
-	d.indexSet(rec, old)
-}
-
-// indexSet updates the indices for rec replacing old (nil when the key is
-// new); the data must already hold rec.
-func (d *draft) indexSet(rec, old *record) {
 	d.changed = true
+	d.st.data = d.st.data.Set(rec.enc, rec)
 	if old == nil {
 		d.addGroups(rec)
 	} else if at, ok := old.vv.ExpiresAt(); ok {
