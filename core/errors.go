@@ -19,4 +19,10 @@ var (
 	ErrCompacted = errors.New("inmem: version compacted")
 	// ErrVersionExhausted: no version number is left to assign.
 	ErrVersionExhausted = errors.New("inmem: version numbers exhausted")
+	// ErrTooLarge: a key or value over the store's configured limit.
+	ErrTooLarge = errors.New("inmem: too large")
+	// ErrClosed: the store, or the watcher, was closed.
+	ErrClosed = errors.New("inmem: closed")
+	// ErrTxnDone: a transaction was used after Commit or Discard.
+	ErrTxnDone = errors.New("inmem: transaction already committed or discarded")
 )

@@ -12,8 +12,8 @@ import (
 )
 
 // ErrTxnDone is returned by the methods of a Txn that was already committed
-// or discarded.
-var ErrTxnDone = errors.New("mvcc: transaction already committed or discarded")
+// or discarded. It is core.ErrTxnDone.
+var ErrTxnDone = core.ErrTxnDone
 
 // Txn is an optimistic transaction. It reads from the version current at
 // Begin (expiry judged at that moment) and sees its own writes; its writes
