@@ -23,6 +23,9 @@ var (
 	ErrTooLarge = errors.New("inmem: too large")
 	// ErrClosed: the store, or the watcher, was closed.
 	ErrClosed = errors.New("inmem: closed")
+	// ErrInvalidArgument: an argument that is not a key, TTL or value was
+	// refused (a nil function, a nil reader, ...).
+	ErrInvalidArgument = errors.New("inmem: invalid argument")
 	// ErrTxnDone: a transaction was used after Commit or Discard.
 	ErrTxnDone = errors.New("inmem: transaction already committed or discarded")
 )

@@ -5,13 +5,11 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/indices"
 	"pgregory.net/rapid"
 )
 
@@ -404,159 +402,6 @@ func BenchmarkHistoryMemory(b *testing.B) {
 			}
 			b.ReportMetric(perVersion/float64(b.N), "B/version")
 		})
-	}
-}
-
-// benchBatch returns k sorted new-key puts spread over nss, as Commit hands
-// them to apply.
-func benchBatch(nss []core.Namespace, k int) ([]*txnWrite, []*record) {
-	ws := make([]*txnWrite, k)
-	for i := range ws {
-		var key core.Key
-		benchKey(&key, nil, nss, "bulk-", benchPerm(i, k))
-		ws[i] = &txnWrite{key: key, enc: encodeKey(key), value: benchValue}
-	}
-	slices.SortFunc(ws, func(a, b *txnWrite) int { return strings.Compare(a.enc, b.enc) })
-	recs := make([]*record, k)
-	for i, w := range ws {
-		recs[i] = newRecord(w.key, w.enc, w.value, w.ttl)
-	}
-	return ws, recs
-}
-
-// BenchmarkApply measures the two ways apply can derive the state of a
-// k-key batch into an n-key map, to place mergeRatio: path copying each
-// write, and merging map and batch into a fresh builder.
-func BenchmarkApply(b *testing.B) {
-	for _, c := range []struct{ k, n int }{
-		{1_000, 0}, {1_000, 1_000}, {1_000, 5_000}, {1_000, 10_000}, {1_000, 20_000}, {1_000, 100_000},
-		{20_000, 0}, {20_000, 100_000}, {20_000, 200_000}, {20_000, 1_000_000},
-	} {
-		for _, how := range []string{"path", "merge"} {
-			b.Run(fmt.Sprintf("k=%d/n=%d/%s", c.k, c.n, how), func(b *testing.B) {
-				cur := emptyState(0)
-				nss := benchNamespaces(1_000_000)
-				if c.n > 0 {
-					base, baseNSS := benchBase(b, c.n, false)
-					cur, nss = base.root.Load().cur, baseNSS
-				}
-				ws, recs := benchBatch(nss, c.k)
-				b.ReportAllocs()
-				b.ResetTimer()
-				for range b.N {
-					if st := applyWith(how == "merge", cur, cur.version+1, benchStart, ws, recs); st.data.Len() != c.n+c.k {
-						b.Fatalf("%d keys, want %d", st.data.Len(), c.n+c.k)
-					}
-				}
-			})
-		}
-	}
-}
-
-// TestApplyPathAndMergeAgree guards the bulk-commit optimization the
-// benchmarks above measure: a batch applied by path copying and by rebuilding
-// gives the state that applying its writes one at a time with the
-// single-write code gives, data and every index alike.
-func TestApplyPathAndMergeAgree(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) {
-		nss := []core.Namespace{
-			{Tenant: "t", RunID: core.RunID{1}},
-			{Tenant: "t", Agent: "b", RunID: core.RunID{1}},
-			{Tenant: "u", RunID: core.RunID{2}},
-		}
-		key := func(label string) core.Key {
-			return core.Key{
-				Namespace: rapid.SampledFrom(nss).Draw(t, label+"NS"),
-				Type:      rapid.SampledFrom([]core.TypeTag{core.TypeKV, core.TypeEvent}).Draw(t, label+"Type"),
-				UserKey:   []byte(rapid.SampledFrom([]string{"a", "b", "c", "d"}).Draw(t, label+"User")),
-			}
-		}
-		ttl := rapid.SampledFrom([]time.Duration{0, 0, time.Second, time.Hour})
-		clock := core.NewManualClock(benchStart)
-		s := New(WithClock(clock))
-		for range rapid.IntRange(0, 30).Draw(t, "setup") {
-			k := key("setup")
-			if rapid.IntRange(0, 3).Draw(t, "setupDel") == 0 {
-				_, _ = s.Delete(k)
-			} else if _, err := s.Put(k, benchValue, ttl.Draw(t, "setupTTL")); err != nil {
-				t.Fatal(err)
-			}
-		}
-		cur := s.root.Load().cur
-		byEnc := map[string]*txnWrite{}
-		for range rapid.IntRange(1, 20).Draw(t, "batch") {
-			k := key("w")
-			w := &txnWrite{key: k, enc: encodeKey(k), value: benchValue, ttl: ttl.Draw(t, "wTTL")}
-			w.del = rapid.IntRange(0, 2).Draw(t, "wDel") == 0
-			byEnc[w.enc] = w
-		}
-		var ws []*txnWrite
-		for _, w := range byEnc {
-			ws = append(ws, w)
-		}
-		slices.SortFunc(ws, func(a, b *txnWrite) int { return strings.Compare(a.enc, b.enc) })
-		recs := make([]*record, len(ws))
-		for i, w := range ws {
-			if !w.del {
-				recs[i] = newRecord(w.key, w.enc, w.value, w.ttl)
-			}
-		}
-		version, now := cur.version+1, clock.Now()
-
-		var d draft
-		d.init(cur, version)
-		for i, w := range ws {
-			old := d.st.get(w.enc)
-			if w.del {
-				if old != nil {
-					d.remove(old)
-				}
-				continue
-			}
-			recs[i].vv.Version, recs[i].vv.Timestamp = version, now
-			d.set(recs[i], old)
-		}
-		want := d.finish()
-		for _, merge := range []bool{false, true} {
-			got := applyWith(merge, cur, version, now, ws, recs)
-			if (got == nil) != (want == nil) {
-				t.Fatalf("merge=%v: state %v, want %v", merge, got, want)
-			}
-			if got != nil {
-				benchRequireSameState(t, merge, want, got)
-			}
-		}
-	})
-}
-
-func benchRequireSameState(t *rapid.T, merge bool, want, got *state) {
-	type pair struct {
-		k string
-		r *record
-	}
-	data := func(st *state) (out []pair) {
-		st.rangeRecords("", func(r *record) bool { out = append(out, pair{r.enc, r}); return true })
-		return out
-	}
-	ttl := func(st *state) (out []pair) {
-		for k, r := range st.ttl.All() {
-			out = append(out, pair{k, r})
-		}
-		return out
-	}
-	if want.version != got.version || want.lastRemoval != got.lastRemoval {
-		t.Fatalf("merge=%v: version/lastRemoval %d/%d, want %d/%d", merge, got.version, got.lastRemoval, want.version, want.lastRemoval)
-	}
-	if !slices.Equal(data(got), data(want)) || got.data.Len() != want.data.Len() {
-		t.Fatalf("merge=%v: data differs", merge)
-	}
-	if !slices.Equal(ttl(got), ttl(want)) || got.ttl.Len() != want.ttl.Len() {
-		t.Fatalf("merge=%v: TTL index differs", merge)
-	}
-	for _, g := range []struct{ got, want indices.Groups }{{got.runs, want.runs}, {got.types, want.types}} {
-		if !slices.Equal(slices.Collect(g.got.Members()), slices.Collect(g.want.Members())) {
-			t.Fatalf("merge=%v: group index %q, want %q", merge, slices.Collect(g.got.Members()), slices.Collect(g.want.Members()))
-		}
 	}
 }
 

@@ -8,13 +8,18 @@ import (
 
 // FindExpired returns the entries that have expired at now, in expiry order
 // (ties in key order), at most limit of them (limit <= 0: all). It reads the
-// TTL index of the current version: O(log n + returned). The entries are the
-// caller's. Lock-free; safe for concurrent use.
+// TTL index of the current version: O(log n + returned·log n). The entries
+// are the caller's. Lock-free; safe for concurrent use.
 func (s *Store) FindExpired(now time.Time, limit int) []core.Entry {
 	st := s.root.Load().cur
 	var out []core.Entry
-	for _, r := range st.ttl.Expired(now) {
-		out = append(out, core.Entry{Key: copyKey(r), Value: r.vv})
+	var kd keyDecoder
+	for enc := range st.ttl.Expired(now) {
+		vv, ok := st.get(enc)
+		if !ok {
+			continue
+		}
+		out = append(out, core.Entry{Key: kd.key(enc), Value: vv})
 		if limit > 0 && len(out) >= limit {
 			break
 		}
@@ -34,33 +39,62 @@ type RemoveResult = core.Removal
 // conditional batch a cleaner uses (see package cleaner). Safe for concurrent
 // use.
 func (s *Store) RemoveExpired(entries []core.Entry) (RemoveResult, error) {
-	var res RemoveResult
 	encs := make([]string, len(entries))
 	for i, e := range entries {
 		if e.Key.Type.Valid() {
 			encs[i] = encodeKey(e.Key)
 		}
 	}
-	st, err := s.commit(func(cur *state, version uint64, now time.Time) (*state, error) {
+	var res RemoveResult
+	v, err := s.commit(func(d *draft) error {
 		res = RemoveResult{}
-		var d draft
-		d.init(cur, version)
 		for i, e := range entries {
-			r := d.st.get(encs[i])
-			if encs[i] == "" || r == nil || r.vv.Version != e.Value.Version || !r.vv.Expired(now) {
+			vv, ok := d.get(encs[i])
+			if encs[i] == "" || !ok || vv.Version != e.Value.Version || visible(&vv, d.now) {
 				res.Skipped++
 				continue
 			}
-			d.remove(r)
+			d.remove(encs[i], core.ChangeExpire)
 			res.Removed++
 		}
-		return d.finish(), nil
+		return nil
 	})
 	if err != nil {
 		return RemoveResult{}, err
 	}
 	if res.Removed > 0 {
-		res.Version = st.version
+		res.Version = v
+	}
+	return res, nil
+}
+
+// Expire removes, in one commit with one version, up to limit values (limit
+// <= 0: all) that have expired by the store's clock, read from the TTL index
+// inside the commit itself: nothing found can be written again before it is
+// removed, so nothing is skipped. It is what a cleaner pass calls when its
+// target offers it. Safe for concurrent use.
+func (s *Store) Expire(limit int) (RemoveResult, error) {
+	var res RemoveResult
+	var encs []string
+	v, err := s.commit(func(d *draft) error {
+		res, encs = RemoveResult{}, encs[:0]
+		for enc := range d.ttl.Expired(d.now) {
+			encs = append(encs, enc)
+			if limit > 0 && len(encs) >= limit {
+				break
+			}
+		}
+		for _, enc := range encs {
+			d.remove(enc, core.ChangeExpire)
+			res.Removed++
+		}
+		return nil
+	})
+	if err != nil {
+		return RemoveResult{}, err
+	}
+	if res.Removed > 0 {
+		res.Version = v
 	}
 	return res, nil
 }

@@ -19,29 +19,28 @@ import (
 // checkIndices fails the test unless every index of st holds exactly what its
 // data implies: the run index one member per (run, namespace) stored, the
 // type index one per (type, namespace) stored, the TTL index one per record
-// with a TTL, at its expiry, carrying that record.
+// with a TTL, at its expiry.
 func checkIndices(t testing.TB, st *state) {
 	t.Helper()
 	var wantRuns, wantTypes []string
 	type ttlMember struct {
 		at  time.Time
 		enc string
-		rec *record
 	}
 	var wantTTL []ttlMember
-	it := st.data.Iterator()
-	for !it.Done() {
-		enc, r, _ := it.Next()
-		if enc != r.enc || enc != string(r.key.Encode()) || r.vv.Version > st.version {
-			require.Fail(t, "bad record", "%s stored under %q at version %d", r.key, enc, st.version)
+	st.rangeRecords("", func(enc string, vv *core.VersionedValue) bool {
+		key, err := core.DecodeKey([]byte(enc))
+		if err != nil || !key.Equal(keyOf(enc)) || vv.Version > st.version {
+			require.Fail(t, "bad record", "%s stored under %q at version %d", key, enc, st.version)
 		}
-		encNS := string(r.key.Namespace.AppendEncode(nil))
-		wantRuns = append(wantRuns, string(indices.RunMember(nil, r.key.Namespace.RunID, encNS)))
-		wantTypes = append(wantTypes, string(indices.TypeMember(nil, r.key.Type, encNS)))
-		if at, ok := r.vv.ExpiresAt(); ok {
-			wantTTL = append(wantTTL, ttlMember{at, enc, r})
+		encNS := string(key.Namespace.AppendEncode(nil))
+		wantRuns = append(wantRuns, string(indices.RunMember(nil, key.Namespace.RunID, encNS)))
+		wantTypes = append(wantTypes, string(indices.TypeMember(nil, key.Type, encNS)))
+		if at, ok := vv.ExpiresAt(); ok {
+			wantTTL = append(wantTTL, ttlMember{at, enc})
 		}
-	}
+		return true
+	})
 	slices.Sort(wantRuns)
 	slices.Sort(wantTypes)
 	if !slices.Equal(slices.Compact(wantRuns), slices.Collect(st.runs.Members())) {
@@ -59,8 +58,8 @@ func checkIndices(t testing.TB, st *state) {
 	})
 	require.Equal(t, len(wantTTL), st.ttl.Len(), "TTL index size")
 	i := 0
-	for enc, r := range st.ttl.All() {
-		if i >= len(wantTTL) || wantTTL[i].enc != enc || wantTTL[i].rec != r || !st.ttl.Has(wantTTL[i].at, enc) {
+	for enc := range st.ttl.All() {
+		if i >= len(wantTTL) || wantTTL[i].enc != enc || !st.ttl.Has(wantTTL[i].at, enc) {
 			require.Fail(t, "TTL index member wrong", "member %d: %q", i, enc)
 		}
 		i++
@@ -98,14 +97,14 @@ func TestScanByRunUsesIndex(t *testing.T) {
 	fxPut(t, s, core.EventKey(small, 1), 1, 0)
 	st := s.root.Load().cur
 	var visited int
-	st.rangeRecords("", func(*record) bool { visited++; return true })
+	st.rangeRecords("", func(string, *core.VersionedValue) bool { visited++; return true })
 	require.Equal(t, 1002, visited)
 
 	ns := slices.Collect(st.runs.Namespaces(indices.RunGroup(fxRun(2))))
 	require.Equal(t, []string{string(small.AppendEncode(nil))}, ns)
 	c := collector{judge: fixedJudge(s.Now())}
 	st.scanRun(fxRun(2), &c)
-	require.Len(t, c.recs, 2)
+	require.Len(t, c.encs, 2)
 }
 
 func TestScanByType(t *testing.T) {

@@ -24,10 +24,10 @@ func fixedJudge(now time.Time) judge { return judge{now: now} }
 // expired reports whether vv has expired at the judge's moment.
 func (j *judge) expired(vv *core.VersionedValue) bool {
 	if vv.TTL <= 0 {
-		return false
+		return false // never expires: no need to read the clock
 	}
 	if j.clock != nil {
 		j.now, j.clock = j.clock.Now().Round(0), nil
 	}
-	return vv.Expired(j.now)
+	return !visible(vv, j.now)
 }

@@ -30,8 +30,9 @@ type config struct {
 	clock         core.Clock
 	history       int
 	startVersion  uint64
-	lockFree      bool
 	updateRetries int
+	maxKey        int
+	maxValue      int
 }
 
 // WithClock makes the store judge time by c: every commit timestamp and every
@@ -58,15 +59,32 @@ func WithStartVersion(v uint64) Option {
 	return func(cf *config) { cf.startVersion = min(v, maxVersion) }
 }
 
-// WithLockFreeWriters makes writers derive their roots concurrently and retry
-// their compare-and-swap when another writer won, instead of taking turns on a
-// mutex. Readers are lock-free either way; Stats counts the retries.
+// WithLockFreeWriters is kept so that code written for earlier versions
+// compiles; it has no effect.
+//
+// Deprecated: writers group-commit (see Store.Stats: Groups), which measured
+// faster than racing compare-and-swap loops at every writer count
+// (docs/benchmarks.md). Readers are lock-free either way.
 func WithLockFreeWriters() Option {
-	return func(cf *config) { cf.lockFree = true }
+	return func(*config) {}
 }
 
 // WithUpdateRetries sets how many times Update runs its function in all when
 // commits lose with ErrConflict (at least 1).
 func WithUpdateRetries(n int) Option {
 	return func(cf *config) { cf.updateRetries = max(n, 1) }
+}
+
+// WithMaxKeySize refuses writes of keys whose encoding (core.Key.Encode) is
+// longer than n bytes with an error wrapping core.ErrTooLarge (n <= 0: no
+// limit, the default).
+func WithMaxKeySize(n int) Option {
+	return func(cf *config) { cf.maxKey = max(n, 0) }
+}
+
+// WithMaxValueSize refuses writes of values larger than n bytes, as
+// core.Value.Size measures them, with an error wrapping core.ErrTooLarge
+// (n <= 0: no limit, the default).
+func WithMaxValueSize(n int) Option {
+	return func(cf *config) { cf.maxValue = max(n, 0) }
 }

@@ -1,8 +1,6 @@
 package mvcc
 
 import (
-	"fmt"
-
 	"github.com/inmemdb/inmem/core"
 )
 
@@ -20,11 +18,11 @@ func (s *Store) Get(key core.Key) (core.VersionedValue, error) {
 
 // getLive looks key up in st and judges its expiry with j.
 func getLive(st *state, key core.Key, j *judge) (core.VersionedValue, error) {
-	r := lookup(st, key)
-	if r == nil || j.expired(&r.vv) {
+	vv, ok := lookup(st, key)
+	if !ok || j.expired(&vv) {
 		return core.VersionedValue{}, core.ErrNotFound
 	}
-	return r.vv, nil
+	return vv, nil
 }
 
 // GetVersioned returns what Get returned right after version maxVersion
@@ -44,42 +42,26 @@ func (s *Store) GetVersioned(key core.Key, maxVersion uint64) (core.VersionedVal
 	if st, ok := r.at(maxVersion); ok {
 		return getLive(st, key, &j)
 	}
-	rec := lookup(r.cur, key)
+	vv, ok := lookup(r.cur, key)
 	switch {
-	case rec != nil && rec.vv.Version <= maxVersion:
+	case ok && vv.Version <= maxVersion:
 		// Unchanged since maxVersion: the current value is the answer.
-		if j.expired(&rec.vv) {
+		if j.expired(&vv) {
 			return core.VersionedValue{}, core.ErrNotFound
 		}
-		return rec.vv, nil
-	case rec == nil && r.cur.lastRemoval <= maxVersion:
+		return vv, nil
+	case !ok && r.cur.lastRemoval <= maxVersion:
 		// Absent now and nothing removed since: absent then too.
 		return core.VersionedValue{}, core.ErrNotFound
 	}
 	return core.VersionedValue{}, compacted(maxVersion, r)
 }
 
-// lookup returns the record of key in st, expired or not, or nil.
-func lookup(st *state, key core.Key) *record {
+// lookup returns the value of key in st, expired or not.
+func lookup(st *state, key core.Key) (core.VersionedValue, bool) {
 	sc := getScratch()
 	sc.b = key.AppendEncode(sc.b[:0])
-	r := st.get(view(sc.b))
+	vv, ok := st.get(view(sc.b))
 	sc.release()
-	return r
-}
-
-// at returns the state at version v if it is current or retained.
-func (r *root) at(v uint64) (*state, bool) {
-	if v >= r.cur.version {
-		return r.cur, true
-	}
-	return r.past.Get(v)
-}
-
-func compacted(v uint64, r *root) error {
-	oldest, _ := r.past.Oldest()
-	if r.past.Len() == 0 {
-		oldest = r.cur.version
-	}
-	return fmt.Errorf("%w: version %d is older than the oldest kept, %d", core.ErrCompacted, v, oldest)
+	return vv, ok
 }

@@ -5,50 +5,36 @@ import (
 	"github.com/inmemdb/inmem/indices"
 )
 
-// collector gathers the live records of a scan and turns them into entries
-// the caller owns: all user keys of one result share one fresh allocation.
+// collector gathers the live entries of a scan and turns them into entries
+// the caller owns.
 type collector struct {
 	judge  judge
-	recs   []*record
-	ukLen  int
-	newest uint64 // the highest version among the records seen, expired ones included
+	encs   []string // views into the published state's leaves: immutable
+	vals   []core.VersionedValue
+	newest uint64 // the highest version among the entries seen, expired ones included
+	stored int    // entries seen, expired ones included
 }
 
-func (c *collector) add(r *record) bool {
-	c.newest = max(c.newest, r.vv.Version)
-	if !c.judge.expired(&r.vv) {
-		c.recs = append(c.recs, r)
-		c.ukLen += len(r.key.UserKey)
+func (c *collector) add(enc string, vv *core.VersionedValue) bool {
+	c.newest = max(c.newest, vv.Version)
+	c.stored++
+	if !c.judge.expired(vv) {
+		c.encs = append(c.encs, enc)
+		c.vals = append(c.vals, *vv)
 	}
 	return true
 }
 
 func (c *collector) entries() []core.Entry {
-	if len(c.recs) == 0 {
+	if len(c.encs) == 0 {
 		return nil
 	}
-	out := make([]core.Entry, len(c.recs))
-	arena := make([]byte, 0, c.ukLen)
-	for i, r := range c.recs {
-		out[i] = core.Entry{Key: ownedKey(r, &arena), Value: r.vv}
+	out := make([]core.Entry, len(c.encs))
+	var kd keyDecoder
+	for i, enc := range c.encs {
+		out[i] = core.Entry{Key: kd.key(enc), Value: c.vals[i]}
 	}
 	return out
-}
-
-// ownedKey returns r's key with a copy of its user key carved from arena.
-func ownedKey(r *record, arena *[]byte) core.Key {
-	k := r.key
-	start := len(*arena)
-	*arena = append(*arena, k.UserKey...)
-	k.UserKey = (*arena)[start:len(*arena):len(*arena)]
-	return k
-}
-
-// copyKey returns r's key with its own copy of the user key.
-func copyKey(r *record) core.Key {
-	k := r.key
-	k.UserKey = append([]byte{}, k.UserKey...)
-	return k
 }
 
 // scanPrefix collects the records under the encoded prefix.

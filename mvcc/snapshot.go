@@ -2,7 +2,6 @@ package mvcc
 
 import (
 	"iter"
-	"strings"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
@@ -34,7 +33,12 @@ func (sn *Snapshot) Time() time.Time { return sn.now }
 
 // Len returns the number of keys stored at the snapshot's version, expired
 // ones not yet removed included. O(1).
-func (sn *Snapshot) Len() int { return sn.st.data.Len() }
+func (sn *Snapshot) Len() int {
+	if sn == nil || sn.st == nil {
+		return 0
+	}
+	return sn.st.data.Len()
+}
 
 // Get returns the value of key in the snapshot, or ErrNotFound when it is
 // absent or was expired when the snapshot was taken. O(log n).
@@ -94,19 +98,12 @@ func (sn *Snapshot) Prefix(prefix core.Key) iter.Seq2[core.Key, core.VersionedVa
 
 func (sn *Snapshot) iterate(prefix string) iter.Seq2[core.Key, core.VersionedValue] {
 	return func(yield func(core.Key, core.VersionedValue) bool) {
-		it := sn.st.data.Iterator()
-		it.Seek(prefix)
-		for !it.Done() {
-			k, r, _ := it.Next()
-			if !strings.HasPrefix(k, prefix) {
-				return
+		var kd keyDecoder
+		sn.st.rangeRecords(prefix, func(enc string, vv *core.VersionedValue) bool {
+			if !visible(vv, sn.now) {
+				return true
 			}
-			if r.vv.TTL > 0 && r.vv.Expired(sn.now) {
-				continue
-			}
-			if !yield(copyKey(r), r.vv) {
-				return
-			}
-		}
+			return yield(kd.key(enc), *vv)
+		})
 	}
 }

@@ -2,80 +2,74 @@ package mvcc
 
 import (
 	"strings"
-	"time"
-	"unsafe"
 
-	"github.com/benbjohnson/immutable"
 	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/indices"
+	"github.com/inmemdb/inmem/internal/btree"
 )
 
-// record is one stored value: immutable once published.
-type record struct {
-	enc string   // the encoded key: the data map's key
-	key core.Key // UserKey is a view into enc's bytes: never hand it out
-	vv  core.VersionedValue
-}
-
-// newRecord builds a record for key (already validated) from its encoding.
-func newRecord(key core.Key, enc string, value core.Value, ttl time.Duration) *record {
-	uk := unsafe.Slice(unsafe.StringData(enc[len(enc)-len(key.UserKey):]), len(key.UserKey))
-	key.UserKey = uk
-	return &record{enc: enc, key: key, vv: core.VersionedValue{Value: value, TTL: ttl}}
-}
-
-// nsLen is the length of the encoded namespace at the front of r.enc.
-func (r *record) nsLen() int { return len(r.enc) - len(r.key.UserKey) - 1 }
-
-// state is one version of the store: data and indices, immutable.
+// state is one published version of the store: data and indices, immutable.
+//
+// The data maps each encoded key (core.Key.Encode) to its versioned value,
+// held inline in the tree's leaves. The key itself is not stored decoded:
+// what a read hands out is decoded from the encoding (see keys.go).
 type state struct {
 	version     uint64
-	data        *immutable.SortedMap[string, *record]
+	data        *btree.Map[core.VersionedValue]
 	runs        indices.Groups
 	types       indices.Groups
-	ttl         indices.TTL[*record]
+	ttl         indices.TTL[struct{}]
 	lastRemoval uint64 // the newest version that removed a key (delete or expiry)
+	// group holds the commit records of the versions this state published at
+	// once: versions version-len(group)+1 … version, in order. A state built
+	// for a single version (a materialized past version) holds its own.
+	group []*commitRec
 }
 
 // root is what the store's atomic pointer points at: the current state and
-// the window of past states. States never point back at roots, so a retained
-// past state does not keep older history alive, and a snapshot (which holds a
-// state) keeps no history alive.
+// the window of past versions. States never point back at roots, so a
+// retained state does not keep older history alive, and a snapshot (which
+// holds a state) keeps no history alive.
+//
+// The window maps each retained version to the state that published it: for
+// a version in the middle of a group commit that is a later state, and the
+// version is recovered from the group's commit records (see pastState).
 type root struct {
 	cur  *state
 	past indices.History[*state]
 }
 
 func emptyState(version uint64) *state {
-	return &state{version: version, data: immutable.NewSortedMap[string, *record](indices.Bytewise{})}
+	return &state{version: version}
 }
 
-// get returns the record stored under enc, or nil.
-func (st *state) get(enc string) *record {
-	r, _ := st.data.Get(enc)
-	return r
+// get returns the value stored under enc (expired or not) and true, or false.
+func (st *state) get(enc string) (core.VersionedValue, bool) { return st.data.Get(enc) }
+
+// commit returns the commit record of version v held by st, or nil.
+func (st *state) commit(v uint64) *commitRec {
+	first := st.version + 1 - uint64(len(st.group))
+	if v < first || v > st.version {
+		return nil
+	}
+	return st.group[v-first]
 }
 
-// rangeRecords calls fn for each record whose encoded key starts with prefix,
-// in key order, until fn returns false.
-func (st *state) rangeRecords(prefix string, fn func(*record) bool) {
-	it := st.data.Iterator()
-	it.Seek(prefix)
-	for !it.Done() {
-		k, r, _ := it.Next()
-		if !strings.HasPrefix(k, prefix) || !fn(r) {
+// rangeRecords calls fn for each stored entry whose encoded key starts with
+// prefix, in key order, until fn returns false.
+func (st *state) rangeRecords(prefix string, fn func(enc string, vv *core.VersionedValue) bool) {
+	if st.data == nil {
+		return
+	}
+	rangePrefix(st.data.Cursor(), prefix, fn)
+}
+
+// rangePrefix walks c over the keys starting with prefix.
+func rangePrefix(c *btree.Cursor[core.VersionedValue], prefix string, fn func(enc string, vv *core.VersionedValue) bool) {
+	for ok := c.SeekGE(prefix); ok; ok = c.Next() {
+		k := c.Key()
+		if !strings.HasPrefix(k, prefix) || !fn(k, c.Value()) {
 			return
 		}
 	}
-}
-
-// hasPrefix reports whether any key starts with prefix.
-func (st *state) hasPrefix(prefix string) bool {
-	it := st.data.Iterator()
-	it.Seek(prefix)
-	if it.Done() {
-		return false
-	}
-	k, _, _ := it.Next()
-	return strings.HasPrefix(k, prefix)
 }

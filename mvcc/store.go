@@ -1,7 +1,6 @@
 package mvcc
 
 import (
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,10 +16,13 @@ import (
 // committed change gets the next version.
 type Store struct {
 	root     atomic.Pointer[root]
-	writeMu  sync.Mutex // serializes writers unless cfg.lockFree
+	writeMu  sync.Mutex // the commit lock: held by the leader of a group commit
+	queueMu  sync.Mutex // guards queue and spare
+	queue    []*pending // writes waiting for a leader
+	spare    []*pending // a drained queue, reused
 	cfg      config
-	retries  atomic.Uint64
 	commits  atomic.Uint64
+	groups   atomic.Uint64
 	conflict atomic.Uint64
 }
 
@@ -56,8 +58,9 @@ type Stats struct {
 	Types      int    // (type, namespace) pairs in the type index
 	TTLKeys    int    // keys with an expiry
 	History    int    // versions in the history window, the current one included; 0 when history is off
-	Commits    uint64 // changes committed since New
-	CASRetries uint64 // root derivations thrown away because another writer won
+	Commits    uint64 // versions committed since New
+	Groups     uint64 // publishes since New: Commits/Groups is the average group commit size
+	CASRetries uint64 // always 0: writers no longer race to publish (kept for compatibility)
 	Conflicts  uint64 // transaction commits refused with ErrConflict
 }
 
@@ -73,43 +76,7 @@ func (s *Store) Stats() Stats {
 		TTLKeys:    r.cur.ttl.Len(),
 		History:    r.past.Len(),
 		Commits:    s.commits.Load(),
-		CASRetries: s.retries.Load(),
+		Groups:     s.groups.Load(),
 		Conflicts:  s.conflict.Load(),
-	}
-}
-
-// deriveFunc derives the state at version next from cur, or returns nil for
-// a change that changes nothing, or an error that aborts the write.
-type deriveFunc func(cur *state, next uint64, now time.Time) (*state, error)
-
-// commit runs one write: it derives the next state from the current root and
-// publishes it with one compare-and-swap, re-deriving when another writer
-// won. It returns the state published (the current one for a no-op).
-func (s *Store) commit(derive deriveFunc) (*state, error) {
-	if !s.cfg.lockFree {
-		s.writeMu.Lock()
-		defer s.writeMu.Unlock()
-	}
-	for {
-		cur := s.root.Load()
-		if cur.cur.version >= maxVersion {
-			return nil, fmt.Errorf("%w: at version %d", core.ErrVersionExhausted, cur.cur.version)
-		}
-		next, err := derive(cur.cur, cur.cur.version+1, s.Now())
-		if err != nil {
-			return nil, err
-		}
-		if next == nil {
-			return cur.cur, nil
-		}
-		nr := &root{cur: next}
-		if s.cfg.history > 0 {
-			nr.past = cur.past.Push(next.version, next, s.cfg.history+1)
-		}
-		if s.root.CompareAndSwap(cur, nr) {
-			s.commits.Add(1)
-			return next, nil
-		}
-		s.retries.Add(1)
 	}
 }

@@ -37,6 +37,12 @@ type Txn struct {
 	reads  map[string]uint64 // encoded key -> version seen at Begin (0: absent)
 	scans  []scanRead
 	done   bool
+	// How Commit ended the transaction: attempted is set by Commit,
+	// committed when it succeeded with version result, err when it failed.
+	attempted bool
+	committed bool
+	result    uint64
+	err       error
 }
 
 // txnWrite is one buffered write: a put, or a delete when del is set.
@@ -48,7 +54,8 @@ type txnWrite struct {
 	del   bool
 }
 
-// scanRead records a scanned range and how many records it held at Begin.
+// scanRead records a scanned range and how many entries were stored in it at
+// Begin, expired ones not yet removed included.
 type scanRead struct {
 	prefix string
 	count  int
@@ -80,30 +87,23 @@ func (t *Txn) Get(key core.Key) (core.VersionedValue, error) {
 		}
 		return core.VersionedValue{Value: w.value, TTL: w.ttl}, nil
 	}
-	r := t.read(enc)
-	if live(r, t.now) == nil {
+	vv, ok := t.read(enc)
+	if !ok || !visible(&vv, t.now) {
 		return core.VersionedValue{}, core.ErrNotFound
 	}
-	return r.vv, nil
+	return vv, nil
 }
 
 // read looks enc up in the transaction's view and records the version seen.
-func (t *Txn) read(enc string) *record {
-	r := t.st.get(enc)
+func (t *Txn) read(enc string) (core.VersionedValue, bool) {
+	vv, ok := t.st.get(enc)
 	if t.reads == nil {
 		t.reads = make(map[string]uint64)
 	}
 	if _, seen := t.reads[enc]; !seen {
-		t.reads[enc] = versionOf(r)
+		t.reads[enc] = vv.Version // 0 when absent
 	}
-	return r
-}
-
-func versionOf(r *record) uint64 {
-	if r == nil {
-		return 0
-	}
-	return r.vv.Version
+	return vv, ok
 }
 
 // Put buffers a write of value under key with the TTL (0: never expires).
@@ -160,16 +160,10 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 		return nil, err
 	}
 	enc := encodeKey(prefix)
-	var recs []*record
-	count := 0
-	t.st.rangeRecords(enc, func(r *record) bool {
-		count++
-		if live(r, t.now) != nil {
-			recs = append(recs, r)
-		}
-		return true
-	})
-	t.scans = append(t.scans, scanRead{prefix: enc, count: count})
+	c := collector{judge: fixedJudge(t.now)}
+	t.st.rangeRecords(enc, c.add)
+	t.scans = append(t.scans, scanRead{prefix: enc, count: c.stored})
+	recs := c.entries()
 
 	var own []*txnWrite
 	for k, w := range t.writes {
@@ -182,11 +176,11 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 	out := make([]core.Entry, 0, len(recs)+len(own))
 	i := 0
 	for _, w := range own {
-		for i < len(recs) && recs[i].enc < w.enc {
-			out = append(out, core.Entry{Key: copyKey(recs[i]), Value: recs[i].vv})
+		for i < len(recs) && c.encs[i] < w.enc {
+			out = append(out, recs[i])
 			i++
 		}
-		if i < len(recs) && recs[i].enc == w.enc {
+		if i < len(recs) && c.encs[i] == w.enc {
 			i++ // shadowed by the transaction's own write
 		}
 		if !w.del {
@@ -195,9 +189,7 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 			out = append(out, core.Entry{Key: k, Value: core.VersionedValue{Value: w.value, TTL: w.ttl}})
 		}
 	}
-	for ; i < len(recs); i++ {
-		out = append(out, core.Entry{Key: copyKey(recs[i]), Value: recs[i].vv})
-	}
+	out = append(out, recs[i:]...)
 	return out, nil
 }
 
@@ -211,9 +203,18 @@ func (t *Txn) Discard() {
 // Update runs fn in a transaction and commits it, running fn again on a fresh
 // transaction when the commit loses with ErrConflict, at most
 // DefaultUpdateRetries times in all (see WithUpdateRetries). An error from fn
-// discards the transaction and is returned as is. fn must not call Commit or
-// Discard. It returns the commit's version. Safe for concurrent use.
+// discards the transaction and is returned as is. It returns the commit's
+// version. Safe for concurrent use.
+//
+// fn need not call Commit; if it does, Update reports that commit's outcome
+// (its version, or a retry after ErrConflict) and never commits twice. If fn
+// calls Discard and returns nil, nothing is committed and Update returns an
+// error wrapping ErrTxnDone. A nil fn is refused with an error wrapping
+// core.ErrInvalidArgument.
 func (s *Store) Update(fn func(*Txn) error) (uint64, error) {
+	if fn == nil {
+		return 0, fmt.Errorf("%w: Update needs a function", core.ErrInvalidArgument)
+	}
 	var err error
 	for range s.cfg.updateRetries {
 		t := s.Begin()
@@ -222,7 +223,14 @@ func (s *Store) Update(fn func(*Txn) error) (uint64, error) {
 			return 0, ferr
 		}
 		var v uint64
-		v, err = t.Commit()
+		if t.done {
+			if !t.committed && !t.attempted {
+				return 0, fmt.Errorf("%w: Update's function discarded its transaction", ErrTxnDone)
+			}
+			v, err = t.result, t.err
+		} else {
+			v, err = t.Commit()
+		}
 		if !errors.Is(err, core.ErrConflict) {
 			return v, err
 		}

@@ -108,10 +108,10 @@ func fxCheckBatch(t *testing.T, rng *rand.Rand, n, k int) {
 	checkIndices(t, st)
 	require.Equal(t, len(want), st.data.Len())
 	for enc, e := range want {
-		r := st.get(enc)
-		require.NotNil(t, r, "%s missing", e.Key)
-		require.True(t, r.key.Equal(e.Key))
-		fxRequireVV(t, e.Value, r.vv, e.Key.String())
+		vv, ok := st.get(enc)
+		require.True(t, ok, "%s missing", e.Key)
+		require.True(t, keyOf(enc).Equal(e.Key))
+		fxRequireVV(t, e.Value, vv, e.Key.String())
 	}
 	// Live reads agree with the model judged now.
 	fxRequireEntries(t, want.live(s.Now()), fxCollect(s.Snapshot().All()))

@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/benbjohnson/immutable"
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/indices"
 )
 
 // Commit validates the transaction against the current version and, if
@@ -22,37 +19,46 @@ import (
 // version and returns the store's current version. Commit ends the
 // transaction.
 //
-// The writes are sorted once and applied in key order to one draft of the
-// next root, which is published with one compare-and-swap: a bulk commit pays
-// one root, not one per key.
+// The writes are sorted once and applied in key order to the commit
+// leader's transient edit: each node the batch touches is copied once, then
+// changed in place.
 func (t *Txn) Commit() (uint64, error) {
 	if t.done {
+		if t.committed {
+			return 0, fmt.Errorf("%w (it committed at version %d)", ErrTxnDone, t.result)
+		}
 		return 0, ErrTxnDone
 	}
-	defer t.Discard()
+	v, err := t.commit()
+	t.Discard()
+	t.attempted, t.committed, t.result, t.err = true, err == nil, v, err
+	return v, err
+}
+
+func (t *Txn) commit() (uint64, error) {
 	if len(t.writes) == 0 {
 		return t.st.version, nil
 	}
 	ws := sortedWrites(t.writes)
-	recs := make([]*record, len(ws))
-	for i, w := range ws {
-		if !w.del {
-			recs[i] = newRecord(w.key, w.enc, w.value, w.ttl)
-		}
-	}
-	st, err := t.s.commit(func(cur *state, version uint64, now time.Time) (*state, error) {
-		if cur.version != t.st.version {
-			if err := t.validate(cur); err != nil {
+	return t.s.commit(func(d *draft) error {
+		if d.version != t.st.version {
+			if err := t.validate(d); err != nil {
 				t.s.conflict.Add(1)
-				return nil, err
+				return err
 			}
 		}
-		return apply(cur, version, now, ws, recs), nil
+		for _, w := range ws {
+			switch {
+			case !w.del:
+				d.put(w.enc, w.value, w.ttl)
+			default:
+				if _, ok := d.get(w.enc); ok {
+					d.remove(w.enc, core.ChangeDelete)
+				}
+			}
+		}
+		return nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	return st.version, nil
 }
 
 // sortedWrites returns the writes in key order. The keys of a transaction
@@ -120,113 +126,31 @@ func wordAt(s string, off int) uint64 {
 	return w
 }
 
-// apply derives the next state from cur with the sorted writes ws (recs[i]
-// is the record of ws[i] when it is a put): the data by path copying each
-// write, or by one rebuild when the batch is large against it (see
-// mergeWins), then the indices in one batch.
-func apply(cur *state, version uint64, now time.Time, ws []*txnWrite, recs []*record) *state {
-	return applyWith(mergeWins(cur.data.Len(), len(ws)), cur, version, now, ws, recs)
-}
-
-// mergeRatio places the crossover of the two ways to apply a batch of k
-// writes to a map of n keys: path copying costs about k·log n node copies, a
-// rebuild about n+k in-place inserts. BenchmarkApply puts the break-even at
-// n ≈ 10·k for k = 1,000 and k = 20,000 (at n = 5·k the rebuild is about
-// twice as fast, at n = 20·k half as fast); the rebuild is used while
-// n < mergeRatio·k, a little on the safe side of it.
-const mergeRatio = 8
-
-// mergeWins reports whether rebuilding a map of n keys is cheaper than path
-// copying k writes into it.
-func mergeWins(n, k int) bool { return n < mergeRatio*k }
-
-// applyWith is apply with the choice of rebuilding (merge) made.
-func applyWith(merge bool, cur *state, version uint64, now time.Time, ws []*txnWrite, recs []*record) *state {
-	for _, rec := range recs {
-		if rec != nil {
-			// Not yet published: ours to stamp on every attempt.
-			rec.vv.Version, rec.vv.Timestamp = version, now
-		}
-	}
-	var d draft
-	d.init(cur, version)
-	olds := make([]*record, len(ws))
-	if merge {
-		d.st.data = mergeData(cur, ws, recs, olds)
-	} else {
-		d.st.data = pathData(cur, ws, recs, olds)
-	}
-	d.indexBatch(ws, recs, olds)
-	return d.finish()
-}
-
-// pathData applies the writes to cur's data one by one, an O(log n) path
-// copy each, and records in olds what each write replaced.
-func pathData(cur *state, ws []*txnWrite, recs, olds []*record) *immutable.SortedMap[string, *record] {
-	data := cur.data
-	for i, w := range ws {
-		old := cur.get(w.enc)
-		olds[i] = old
-		switch {
-		case !w.del:
-			data = data.Set(w.enc, recs[i])
-		case old != nil:
-			data = data.Delete(w.enc)
-		}
-	}
-	return data
-}
-
-// mergeData merges cur's data and the sorted writes, in key order, into a
-// fresh builder, which fills its nodes in place: n+k inserts and no path
-// copies. It records in olds what each write replaced.
-func mergeData(cur *state, ws []*txnWrite, recs, olds []*record) *immutable.SortedMap[string, *record] {
-	b := immutable.NewSortedMapBuilder[string, *record](indices.Bytewise{})
-	it := cur.data.Iterator()
-	k, r, more := it.Next()
-	for i, w := range ws {
-		for more && k < w.enc {
-			b.Set(k, r)
-			k, r, more = it.Next()
-		}
-		if more && k == w.enc {
-			olds[i] = r
-			k, r, more = it.Next()
-		}
-		if !w.del {
-			b.Set(w.enc, recs[i])
-		}
-	}
-	for more {
-		b.Set(k, r)
-		k, r, more = it.Next()
-	}
-	return b.Map()
-}
-
 // validate reports a conflict when anything the transaction depends on
-// changed between its view and cur.
-func (t *Txn) validate(cur *state) error {
+// changed between its view and the draft.
+func (t *Txn) validate(d *draft) error {
 	for enc, seen := range t.reads {
-		if now := versionOf(cur.get(enc)); now != seen {
-			return t.conflict(enc, seen, now)
+		now, _ := d.get(enc)
+		if now.Version != seen {
+			return t.conflict(enc, seen, now.Version)
 		}
 	}
 	for enc := range t.writes {
-		seen := versionOf(t.st.get(enc))
-		if now := versionOf(cur.get(enc)); now != seen {
-			return t.conflict(enc, seen, now)
+		seen, _ := t.st.get(enc)
+		if now, _ := d.get(enc); now.Version != seen.Version {
+			return t.conflict(enc, seen.Version, now.Version)
 		}
 	}
 	for _, sr := range t.scans {
+		// Entries stored now with versions up to the view's were all stored
+		// in the view: no newer entry and an equal count of stored entries,
+		// expired ones included, mean an unchanged range.
 		count, changed := 0, false
-		cur.rangeRecords(sr.prefix, func(r *record) bool {
+		d.rangeRecords(sr.prefix, func(_ string, vv *core.VersionedValue) bool {
 			count++
-			changed = r.vv.Version > t.st.version
+			changed = vv.Version > t.st.version
 			return !changed
 		})
-		// Records present now with versions up to the view's were all present
-		// in the view: equal counts then mean equal ranges.
 		if changed || count != sr.count {
 			return fmt.Errorf("%w: a key in a scanned range changed after version %d", core.ErrConflict, t.st.version)
 		}
@@ -235,6 +159,5 @@ func (t *Txn) validate(cur *state) error {
 }
 
 func (t *Txn) conflict(enc string, seen, now uint64) error {
-	key, _ := core.DecodeKey([]byte(enc))
-	return fmt.Errorf("%w: key %s was at version %d when read, now %d", core.ErrConflict, key, seen, now)
+	return fmt.Errorf("%w: key %s was at version %d when read, now %d", core.ErrConflict, keyOf(enc), seen, now)
 }

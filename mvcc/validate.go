@@ -21,12 +21,24 @@ func checkTTL(ttl time.Duration) error {
 	return nil
 }
 
-// live returns r unless it is nil or expired at now.
-func live(r *record, now time.Time) *record {
-	if r == nil || r.vv.Expired(now) {
-		return nil
+// checkSize refuses a key or value over the configured limits.
+func (s *Store) checkSize(enc string, value core.Value) error {
+	if s.cfg.maxKey > 0 && len(enc) > s.cfg.maxKey {
+		return fmt.Errorf("%w: key of %d encoded bytes, limit %d", core.ErrTooLarge, len(enc), s.cfg.maxKey)
 	}
-	return r
+	if s.cfg.maxValue > 0 {
+		if n := valueSize(value); n > s.cfg.maxValue {
+			return fmt.Errorf("%w: value of %d bytes, limit %d", core.ErrTooLarge, n, s.cfg.maxValue)
+		}
+	}
+	return nil
+}
+
+// visible is the one rule that decides whether a stored value is seen by a
+// read judged at now: a value is visible until its expiry (Timestamp+TTL),
+// exclusive.
+func visible(vv *core.VersionedValue, now time.Time) bool {
+	return vv.TTL <= 0 || !vv.Expired(now)
 }
 
 func notFound(key core.Key) error {

@@ -13,7 +13,14 @@ import (
 // ErrInvalidKey (unknown type tag), ErrInvalidTTL (negative TTL) or
 // ErrVersionExhausted, changing nothing. O(log n); safe for concurrent use.
 func (s *Store) Put(key core.Key, value core.Value, ttl time.Duration) (uint64, error) {
-	return s.put(key, value, ttl, false, 0)
+	enc, err := s.checkWrite(key, value, ttl)
+	if err != nil {
+		return 0, err
+	}
+	return s.commit(func(d *draft) error {
+		d.put(enc, value, ttl)
+		return nil
+	})
 }
 
 // CompareAndSwap stores value under key only if the key's current version is
@@ -22,47 +29,43 @@ func (s *Store) Put(key core.Key, value core.Value, ttl time.Duration) (uint64, 
 // found, and changes nothing then. A single-key fast path: no transaction is
 // built. Safe for concurrent use.
 func (s *Store) CompareAndSwap(key core.Key, expected uint64, value core.Value, ttl time.Duration) (uint64, error) {
-	return s.put(key, value, ttl, true, expected)
-}
-
-func (s *Store) put(key core.Key, value core.Value, ttl time.Duration, cas bool, expected uint64) (uint64, error) {
-	if err := checkKey(key); err != nil {
-		return 0, err
-	}
-	if err := checkTTL(ttl); err != nil {
-		return 0, err
-	}
-	enc := encodeKey(key)
-	rec := newRecord(key, enc, value, ttl)
-	st, err := s.commit(func(cur *state, version uint64, now time.Time) (*state, error) {
-		old := cur.get(enc)
-		if cas {
-			if err := checkVersion(key, old, now, expected); err != nil {
-				return nil, err
-			}
-		}
-		// rec is not yet published: it is ours to stamp on every attempt.
-		rec.vv.Version, rec.vv.Timestamp = version, now
-		var d draft
-		d.init(cur, version)
-		d.set(rec, old)
-		return d.finish(), nil
-	})
+	enc, err := s.checkWrite(key, value, ttl)
 	if err != nil {
 		return 0, err
 	}
-	return st.version, nil
+	return s.commit(func(d *draft) error {
+		if err := checkVersion(d, enc, expected); err != nil {
+			return err
+		}
+		d.put(enc, value, ttl)
+		return nil
+	})
 }
 
-// checkVersion reports whether the live version of the key (0 if absent or
-// expired) is expected.
-func checkVersion(key core.Key, old *record, now time.Time, expected uint64) error {
+// checkWrite validates a write and returns the key's encoding.
+func (s *Store) checkWrite(key core.Key, value core.Value, ttl time.Duration) (string, error) {
+	if err := checkKey(key); err != nil {
+		return "", err
+	}
+	if err := checkTTL(ttl); err != nil {
+		return "", err
+	}
+	enc := encodeKey(key)
+	if err := s.checkSize(enc, value); err != nil {
+		return "", err
+	}
+	return enc, nil
+}
+
+// checkVersion reports whether the live version of enc in the draft (0 if
+// absent or expired) is expected.
+func checkVersion(d *draft, enc string, expected uint64) error {
 	var found uint64
-	if r := live(old, now); r != nil {
-		found = r.vv.Version
+	if vv, ok := d.live(enc); ok {
+		found = vv.Version
 	}
 	if found != expected {
-		return fmt.Errorf("%w: key %s is at version %d, not %d", core.ErrVersionMismatch, key, found, expected)
+		return fmt.Errorf("%w: key %s is at version %d, not %d", core.ErrVersionMismatch, keyOf(enc), found, expected)
 	}
 	return nil
 }
@@ -72,11 +75,12 @@ func checkVersion(key core.Key, old *record, now time.Time, expected uint64) err
 // concurrent use.
 func (s *Store) Delete(key core.Key) (core.VersionedValue, error) {
 	var removed core.VersionedValue
-	err := s.remove(key, func(old *record, _ time.Time) error {
-		if old == nil {
+	err := s.remove(key, func(d *draft, enc string) error {
+		vv, ok := d.live(enc)
+		if !ok {
 			return notFound(key)
 		}
-		removed = old.vv
+		removed = vv
 		return nil
 	})
 	return removed, err
@@ -87,33 +91,26 @@ func (s *Store) Delete(key core.Key) (core.VersionedValue, error) {
 // mismatch gives an error wrapping ErrVersionMismatch and changes nothing.
 // Safe for concurrent use.
 func (s *Store) CompareAndDelete(key core.Key, expected uint64) error {
-	return s.remove(key, func(old *record, now time.Time) error {
-		if old == nil {
+	return s.remove(key, func(d *draft, enc string) error {
+		if _, ok := d.live(enc); !ok {
 			return notFound(key)
 		}
-		return checkVersion(key, old, now, expected)
+		return checkVersion(d, enc, expected)
 	})
 }
 
-// remove deletes the live value of key when check (given that value, or nil)
-// allows it.
-func (s *Store) remove(key core.Key, check func(old *record, now time.Time) error) error {
+// remove deletes the live value of key when check allows it.
+func (s *Store) remove(key core.Key, check func(d *draft, enc string) error) error {
 	if err := checkKey(key); err != nil {
 		return err
 	}
-	sc := getScratch()
-	defer sc.release()
-	sc.b = key.AppendEncode(sc.b[:0])
-	enc := view(sc.b)
-	_, err := s.commit(func(cur *state, version uint64, now time.Time) (*state, error) {
-		old := live(cur.get(enc), now)
-		if err := check(old, now); err != nil {
-			return nil, err
+	enc := encodeKey(key)
+	_, err := s.commit(func(d *draft) error {
+		if err := check(d, enc); err != nil {
+			return err
 		}
-		var d draft
-		d.init(cur, version)
-		d.remove(old)
-		return d.finish(), nil
+		d.remove(enc, core.ChangeDelete)
+		return nil
 	})
 	return err
 }

@@ -1,0 +1,109 @@
+package mvcc
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/inmemdb/inmem/core"
+)
+
+// applyFunc is one write: it reads and changes the draft through its methods
+// and returns an error to refuse. It runs once, on the commit leader's
+// goroutine, against the draft as the operations queued before it left it.
+// Whatever it changed before returning an error is undone.
+type applyFunc func(d *draft) error
+
+// pending is one write waiting in the commit queue.
+type pending struct {
+	apply   applyFunc
+	version uint64
+	err     error
+	done    bool // set by the leader before it releases the commit lock
+}
+
+var pendingPool = sync.Pool{New: func() any { return new(pending) }}
+
+// commit is the one publish path: every write of every kind goes through it.
+//
+// The writer queues its operation and takes the commit lock. The holder of
+// the lock is the leader: it takes the whole queue, applies each operation in
+// queue order to one transient edit of the current state (each gets its own
+// version, v+1 … v+k, and its own result), and publishes the new root in one
+// atomic store. A writer that finds its operation done when it gets the lock
+// returns its result: a group of k writes costs one root, one history window
+// update and one lock hand-off per writer, however many writers wait.
+//
+// It returns the version the operation committed at, or for an operation that
+// changed nothing the current version then.
+func (s *Store) commit(apply applyFunc) (uint64, error) {
+	p := pendingPool.Get().(*pending)
+	p.apply = apply
+	s.queueMu.Lock()
+	s.queue = append(s.queue, p)
+	s.queueMu.Unlock()
+
+	s.writeMu.Lock()
+	if !p.done {
+		s.lead()
+	}
+	s.writeMu.Unlock()
+
+	v, err := p.version, p.err
+	*p = pending{}
+	pendingPool.Put(p)
+	return v, err
+}
+
+// lead applies and publishes everything queued. The commit lock is held.
+func (s *Store) lead() {
+	s.queueMu.Lock()
+	batch := s.queue
+	s.queue, s.spare = s.spare[:0], nil
+	s.queueMu.Unlock()
+
+	cur := s.root.Load()
+	d := newDraft(cur.cur, s.Now())
+	for _, p := range batch {
+		p.version, p.err = d.apply(p.apply)
+	}
+	if len(d.group) > 0 {
+		s.publish(cur, d)
+	}
+	for _, p := range batch {
+		p.done = true
+	}
+	clear(batch)
+	s.queueMu.Lock()
+	if s.spare == nil {
+		s.spare = batch[:0]
+	}
+	s.queueMu.Unlock()
+}
+
+// apply runs one operation on the draft: its version if it changed
+// anything, the draft's version if not.
+func (d *draft) apply(fn applyFunc) (uint64, error) {
+	if d.version >= maxVersion {
+		return 0, fmt.Errorf("%w: at version %d", core.ErrVersionExhausted, d.version)
+	}
+	if err := fn(d); err != nil {
+		d.abort()
+		return 0, err
+	}
+	return d.end(), nil
+}
+
+// publish makes the draft's state current: one atomic store, after which
+// every read sees all of the group's versions.
+func (s *Store) publish(cur *root, d *draft) {
+	st := d.finish()
+	nr := &root{cur: st, past: cur.past}
+	if s.cfg.history > 0 {
+		for _, rec := range st.group {
+			nr.past = nr.past.Push(rec.version, st, s.cfg.history+1)
+		}
+	}
+	s.root.Store(nr)
+	s.commits.Add(uint64(len(st.group)))
+	s.groups.Add(1)
+}

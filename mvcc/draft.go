@@ -1,0 +1,223 @@
+package mvcc
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/indices"
+	"github.com/inmemdb/inmem/internal/btree"
+)
+
+// draft is the next state under construction: a transient edit of the data
+// (each shared node copied once, then changed in place) and the indices,
+// with the commit records of the versions it assigns. Nothing reachable from
+// a published state is modified. A draft belongs to the commit leader.
+type draft struct {
+	data        *btree.Edit[core.VersionedValue]
+	runs        indices.Groups
+	types       indices.Groups
+	ttl         indices.TTL[struct{}]
+	lastRemoval uint64
+	baseRemoval uint64    // lastRemoval of the state the draft started from
+	version     uint64    // the newest version assigned in the draft
+	now         time.Time // the commit time of the draft's versions
+	group       []*commitRec
+	rec         *commitRec // the commit being built, nil between operations
+	b           []byte     // scratch for index members
+}
+
+func newDraft(st *state, now time.Time) *draft {
+	return &draft{
+		data:        st.data.Edit(),
+		runs:        st.runs,
+		types:       st.types,
+		ttl:         st.ttl,
+		lastRemoval: st.lastRemoval,
+		baseRemoval: st.lastRemoval,
+		version:     st.version,
+		now:         now,
+	}
+}
+
+// get returns the value stored under enc in the draft, expired or not.
+func (d *draft) get(enc string) (core.VersionedValue, bool) { return d.data.Get(enc) }
+
+// live returns the value under enc unless it is absent or expired at the
+// draft's commit time.
+func (d *draft) live(enc string) (core.VersionedValue, bool) {
+	vv, ok := d.data.Get(enc)
+	if !ok || !visible(&vv, d.now) {
+		return core.VersionedValue{}, false
+	}
+	return vv, true
+}
+
+// next is the version the operation being applied gets if it changes
+// anything.
+func (d *draft) next() uint64 { return d.version + 1 }
+
+// put stores value under enc at the next version, recording the change.
+// enc must be the caller's own string (it is kept in the commit record).
+func (d *draft) put(enc string, value core.Value, ttl time.Duration) core.VersionedValue {
+	vv := core.VersionedValue{Value: value, Version: d.next(), Timestamp: d.now, TTL: ttl}
+	prev, had := d.set(enc, vv)
+	d.record(change{enc: enc, op: core.ChangePut, val: vv, prev: prev, hadPrev: had})
+	return vv
+}
+
+// remove deletes enc (which must be stored) at the next version, recording
+// the change as op (ChangeDelete or ChangeExpire).
+func (d *draft) remove(enc string, op core.ChangeOp) core.VersionedValue {
+	prev, had := d.del(enc)
+	if had {
+		d.record(change{enc: enc, op: op, prev: prev, hadPrev: true})
+	}
+	return prev
+}
+
+func (d *draft) record(c change) {
+	if d.rec == nil {
+		d.rec = &commitRec{version: d.next(), time: d.now}
+	}
+	if c.removed() {
+		d.lastRemoval = d.rec.version
+	}
+	d.rec.changes = append(d.rec.changes, c)
+}
+
+// set stores vv under enc and keeps the indices exact; it returns what was
+// stored before.
+func (d *draft) set(enc string, vv core.VersionedValue) (core.VersionedValue, bool) {
+	prev, had := d.data.Set(enc, vv)
+	if !had {
+		d.addGroups(enc)
+	} else if at, ok := prev.ExpiresAt(); ok {
+		d.ttl = d.ttl.Remove(at, enc)
+	}
+	if at, ok := vv.ExpiresAt(); ok {
+		d.ttl = d.ttl.Add(at, enc, struct{}{})
+	}
+	return prev, had
+}
+
+// del removes enc and keeps the indices exact; it returns what was stored.
+func (d *draft) del(enc string) (core.VersionedValue, bool) {
+	prev, had := d.data.Delete(enc)
+	if !had {
+		return prev, false
+	}
+	if at, ok := prev.ExpiresAt(); ok {
+		d.ttl = d.ttl.Remove(at, enc)
+	}
+	d.dropGroups(enc)
+	return prev, true
+}
+
+// addGroups records enc's namespace in the run and type indices if it is not
+// there yet: an O(log n) lookup each, a change only for a namespace's first
+// key (of the type).
+func (d *draft) addGroups(enc string) {
+	n := nsLen(enc)
+	encNS := enc[:n]
+	b := indices.RunMember(d.b[:0], runOf(encNS), encNS)
+	if !d.runs.Has(b) {
+		d.runs = d.runs.Add(b)
+	}
+	b = indices.TypeMember(b[:0], core.TypeTag(enc[n]), encNS)
+	if !d.types.Has(b) {
+		d.types = d.types.Add(b)
+	}
+	d.b = b
+}
+
+// dropGroups removes enc's namespace from the run and type indices when the
+// data holds no other key of it (of the type).
+func (d *draft) dropGroups(enc string) {
+	n := nsLen(enc)
+	if d.hasPrefix(enc[:n+1]) {
+		return
+	}
+	encNS := enc[:n]
+	b := indices.TypeMember(d.b[:0], core.TypeTag(enc[n]), encNS)
+	d.types = d.types.Remove(b)
+	if !d.hasPrefix(encNS) {
+		b = indices.RunMember(b[:0], runOf(encNS), encNS)
+		d.runs = d.runs.Remove(b)
+	}
+	d.b = b
+}
+
+// hasPrefix reports whether any key in the draft starts with prefix.
+func (d *draft) hasPrefix(prefix string) bool {
+	c := d.data.Cursor()
+	return c.SeekGE(prefix) && strings.HasPrefix(c.Key(), prefix)
+}
+
+// rangeRecords calls fn for each entry of the draft whose encoded key starts
+// with prefix, in key order, until fn returns false. fn must not change the
+// draft.
+func (d *draft) rangeRecords(prefix string, fn func(enc string, vv *core.VersionedValue) bool) {
+	rangePrefix(d.data.Cursor(), prefix, fn)
+}
+
+// end closes the operation being applied: its commit record, if it changed
+// anything, joins the group with the next version, which it returns; an
+// operation that changed nothing returns the draft's version and assigns
+// none. The changes are put in key order.
+func (d *draft) end() uint64 {
+	if d.rec == nil {
+		return d.version
+	}
+	rec := d.rec
+	d.rec = nil
+	if !slices.IsSortedFunc(rec.changes, cmpChange) {
+		slices.SortFunc(rec.changes, cmpChange)
+	}
+	rec.lastRemoval = d.lastRemoval
+	d.version = rec.version
+	d.group = append(d.group, rec)
+	return rec.version
+}
+
+func cmpChange(a, b change) int { return strings.Compare(a.enc, b.enc) }
+
+// abort undoes the operation being applied, leaving the draft as it was
+// before the operation began.
+func (d *draft) abort() {
+	if d.rec == nil {
+		return
+	}
+	d.undo(d.rec)
+	d.rec = nil
+	d.lastRemoval = d.baseRemoval
+	if n := len(d.group); n > 0 {
+		d.lastRemoval = d.group[n-1].lastRemoval
+	}
+}
+
+// undo reverts rec's changes, newest first.
+func (d *draft) undo(rec *commitRec) {
+	for i := len(rec.changes) - 1; i >= 0; i-- {
+		c := &rec.changes[i]
+		if c.hadPrev {
+			d.set(c.enc, c.prev)
+		} else {
+			d.del(c.enc)
+		}
+	}
+}
+
+// finish freezes the draft into the state at its version.
+func (d *draft) finish() *state {
+	return &state{
+		version:     d.version,
+		data:        d.data.Map(),
+		runs:        d.runs,
+		types:       d.types,
+		ttl:         d.ttl,
+		lastRemoval: d.lastRemoval,
+		group:       d.group,
+	}
+}

@@ -1,0 +1,72 @@
+package mvcc
+
+import (
+	"fmt"
+
+	"github.com/inmemdb/inmem/core"
+)
+
+// at returns the state right after version v committed, if v is current or
+// retained in the history window.
+func (r *root) at(v uint64) (*state, bool) {
+	if v >= r.cur.version {
+		return r.cur, true
+	}
+	st, ok := r.past.Get(v)
+	if !ok {
+		return nil, false
+	}
+	return st.rewind(v), true
+}
+
+// rewind returns the state at version v from st, the state that published v
+// as part of a group: st itself when v is its version, else st with the
+// group's later commits undone, newest first. The cost is the size of those
+// commits (times log n), paid by the read that asks for v; group commits are
+// small. The result is exact, indices included.
+func (st *state) rewind(v uint64) *state {
+	if v >= st.version {
+		return st
+	}
+	rec := st.commit(v)
+	if rec == nil {
+		return st
+	}
+	d := newDraft(st, rec.time)
+	for i := len(st.group) - 1; st.group[i].version > v; i-- {
+		d.undo(st.group[i])
+	}
+	out := d.finish()
+	out.version = v
+	out.lastRemoval = rec.lastRemoval
+	out.group = []*commitRec{rec}
+	return out
+}
+
+// commitAt returns the commit record of version v if it is retained.
+func (r *root) commitAt(v uint64) (*commitRec, bool) {
+	if v > r.cur.version || v == 0 {
+		return nil, false
+	}
+	if rec := r.cur.commit(v); rec != nil {
+		return rec, true
+	}
+	st, ok := r.past.Get(v)
+	if !ok {
+		return nil, false
+	}
+	rec := st.commit(v)
+	return rec, rec != nil
+}
+
+// oldest returns the oldest version the window can answer exactly.
+func (r *root) oldest() uint64 {
+	if oldest, ok := r.past.Oldest(); ok {
+		return oldest
+	}
+	return r.cur.version
+}
+
+func compacted(v uint64, r *root) error {
+	return fmt.Errorf("%w: version %d is older than the oldest kept, %d", core.ErrCompacted, v, r.oldest())
+}

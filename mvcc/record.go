@@ -1,0 +1,52 @@
+package mvcc
+
+import (
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+)
+
+// change is one key's change in one commit: the spine of the store. Group
+// commit, the change feed, the durable log and exact reads of versions inside
+// a group are all built from it.
+type change struct {
+	enc     string              // the encoded key: its own string, never a view
+	op      core.ChangeOp       //
+	val     core.VersionedValue // ChangePut: the value written
+	prev    core.VersionedValue // the value stored before (expired or not), when hadPrev
+	hadPrev bool
+}
+
+// removed reports whether the change took a key out of the data.
+func (c *change) removed() bool { return c.op != core.ChangePut }
+
+// public returns the change as core.Change, the key decoded by kd.
+func (c *change) public(kd *keyDecoder) core.Change {
+	ch := core.Change{Key: kd.key(c.enc), Op: c.op, Value: c.val}
+	if c.removed() {
+		ch.Value = c.prev
+	}
+	return ch
+}
+
+// commitRec is everything one version changed, in key order.
+type commitRec struct {
+	version     uint64
+	time        time.Time
+	changes     []change
+	lastRemoval uint64 // the store's lastRemoval once this version committed
+}
+
+// public returns the commit as core.Commit with the changes match accepts
+// (nil: all), or false when none matches.
+func (c *commitRec) public(match func(enc string) bool) (core.Commit, bool) {
+	out := core.Commit{Version: c.version, Time: c.time}
+	var kd keyDecoder
+	for i := range c.changes {
+		ch := &c.changes[i]
+		if match == nil || match(ch.enc) {
+			out.Changes = append(out.Changes, ch.public(&kd))
+		}
+	}
+	return out, len(out.Changes) > 0
+}
