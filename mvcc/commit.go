@@ -97,13 +97,43 @@ func (d *draft) apply(fn applyFunc) (uint64, error) {
 // every read sees all of the group's versions.
 func (s *Store) publish(cur *root, d *draft) {
 	st := d.finish()
-	nr := &root{cur: st, past: cur.past}
+	nr := &root{cur: st, past: cur.past, pastBytes: cur.pastBytes}
 	if s.cfg.history > 0 {
 		for _, rec := range st.group {
-			nr.past = nr.past.Push(rec.version, st, s.cfg.history+1)
+			nr.push(st, rec, s.cfg.history+1, s.cfg.historyBytes)
 		}
 	}
 	s.root.Store(nr)
 	s.commits.Add(uint64(len(st.group)))
 	s.groups.Add(1)
+}
+
+// push adds rec's version, published by st, to the window, and lets the
+// oldest versions go while the window holds more than limit versions or,
+// with a byte budget (> 0), more than budget bytes (down to one version).
+func (r *root) push(st *state, rec *commitRec, limit int, budget int64) {
+	r.pastBytes += rec.bytes
+	n := r.past.Len() + 1
+	lo, _ := r.past.Oldest()
+	if r.past.Len() == 0 {
+		lo = rec.version
+	}
+	for n > 1 && (n > limit || (budget > 0 && r.pastBytes > budget)) {
+		// lo leaves: the values replaced by lo+1 are no longer needed.
+		lo++
+		n--
+		next := rec
+		if lo != rec.version {
+			if ps, ok := r.past.Get(lo); ok {
+				next = ps.commit(lo)
+			}
+		}
+		if next != nil {
+			r.pastBytes -= next.bytes
+		}
+	}
+	if n == 1 {
+		r.pastBytes = 0
+	}
+	r.past = r.past.Push(rec.version, st, n)
 }

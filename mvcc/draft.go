@@ -20,6 +20,7 @@ type draft struct {
 	types       indices.Groups
 	ttl         indices.TTL[struct{}]
 	lastRemoval uint64
+	bytes       int64
 	baseRemoval uint64    // lastRemoval of the state the draft started from
 	version     uint64    // the newest version assigned in the draft
 	now         time.Time // the commit time of the draft's versions
@@ -35,6 +36,7 @@ func newDraft(st *state, now time.Time) *draft {
 		types:       st.types,
 		ttl:         st.ttl,
 		lastRemoval: st.lastRemoval,
+		bytes:       st.bytes,
 		baseRemoval: st.lastRemoval,
 		version:     st.version,
 		now:         now,
@@ -84,6 +86,9 @@ func (d *draft) record(c change) {
 	if c.removed() {
 		d.lastRemoval = d.rec.version
 	}
+	if c.hadPrev {
+		d.rec.bytes += entryBytes(c.enc, &c.prev)
+	}
 	d.rec.changes = append(d.rec.changes, c)
 }
 
@@ -91,6 +96,10 @@ func (d *draft) record(c change) {
 // stored before.
 func (d *draft) set(enc string, vv core.VersionedValue) (core.VersionedValue, bool) {
 	prev, had := d.data.Set(enc, vv)
+	d.bytes += entryBytes(enc, &vv)
+	if had {
+		d.bytes -= entryBytes(enc, &prev)
+	}
 	if !had {
 		d.addGroups(enc)
 	} else if at, ok := prev.ExpiresAt(); ok {
@@ -108,6 +117,7 @@ func (d *draft) del(enc string) (core.VersionedValue, bool) {
 	if !had {
 		return prev, false
 	}
+	d.bytes -= entryBytes(enc, &prev)
 	if at, ok := prev.ExpiresAt(); ok {
 		d.ttl = d.ttl.Remove(at, enc)
 	}
@@ -218,6 +228,7 @@ func (d *draft) finish() *state {
 		types:       d.types,
 		ttl:         d.ttl,
 		lastRemoval: d.lastRemoval,
+		bytes:       d.bytes,
 		group:       d.group,
 	}
 }

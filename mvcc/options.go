@@ -32,6 +32,7 @@ type config struct {
 	startVersion  uint64
 	updateRetries int
 	maxKey        int
+	historyBytes  int64
 	maxValue      int
 }
 
@@ -45,10 +46,24 @@ func WithClock(c core.Clock) Option {
 	}
 }
 
-// WithHistory sets how many past versions GetVersioned and the versioned scans
-// can reach exactly (0: none, only what is still current). Negative means 0.
+// WithHistory sets how many past versions GetVersioned, the versioned scans,
+// SnapshotAt and watchers can reach exactly (0: none, only what is still
+// current). Negative means 0; values above MaxHistory are clamped to it.
 func WithHistory(versions int) Option {
-	return func(cf *config) { cf.history = max(versions, 0) }
+	return func(cf *config) { cf.history = min(max(versions, 0), MaxHistory) }
+}
+
+// MaxHistory is the largest history window WithHistory accepts.
+const MaxHistory = 1 << 40
+
+// WithHistoryBytes bounds the history window by memory as well as by
+// versions: once the values that retained past versions alone hold (values
+// overwritten or removed since, as core.Value.Size measures them, with their
+// keys) exceed n bytes, the oldest versions leave the window, down to the
+// newest one. n <= 0: no byte bound (the default). Stats reports the bytes
+// held.
+func WithHistoryBytes(n int64) Option {
+	return func(cf *config) { cf.historyBytes = max(n, 0) }
 }
 
 // WithStartVersion starts the store at version v instead of 0, as a restore

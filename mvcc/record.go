@@ -35,6 +35,7 @@ type commitRec struct {
 	time        time.Time
 	changes     []change
 	lastRemoval uint64 // the store's lastRemoval once this version committed
+	bytes       int64  // what the values it replaced or removed hold (entryBytes)
 }
 
 // public returns the commit as core.Commit with the changes match accepts

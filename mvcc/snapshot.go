@@ -25,20 +25,31 @@ func (s *Store) Snapshot() *Snapshot {
 }
 
 // Version returns the version the snapshot holds.
-func (sn *Snapshot) Version() uint64 { return sn.st.version }
+func (sn *Snapshot) Version() uint64 { return sn.state().version }
+
+// state returns the snapshot's state: an empty one at version 0 for the zero
+// Snapshot (or a nil *Snapshot), which reads as an empty store.
+func (sn *Snapshot) state() *state {
+	if sn == nil || sn.st == nil {
+		return &emptySnapshotState
+	}
+	return sn.st
+}
+
+var emptySnapshotState state
 
 // Time returns the moment the snapshot was taken: what its expiry is judged
 // against.
-func (sn *Snapshot) Time() time.Time { return sn.now }
+func (sn *Snapshot) Time() time.Time {
+	if sn == nil {
+		return time.Time{}
+	}
+	return sn.now
+}
 
 // Len returns the number of keys stored at the snapshot's version, expired
 // ones not yet removed included. O(1).
-func (sn *Snapshot) Len() int {
-	if sn == nil || sn.st == nil {
-		return 0
-	}
-	return sn.st.data.Len()
-}
+func (sn *Snapshot) Len() int { return sn.state().data.Len() }
 
 // Get returns the value of key in the snapshot, or ErrNotFound when it is
 // absent or was expired when the snapshot was taken. O(log n).
@@ -46,8 +57,8 @@ func (sn *Snapshot) Get(key core.Key) (core.VersionedValue, error) {
 	if err := checkKey(key); err != nil {
 		return core.VersionedValue{}, err
 	}
-	j := fixedJudge(sn.now)
-	return getLive(sn.st, key, &j)
+	j := fixedJudge(sn.Time())
+	return getLive(sn.state(), key, &j)
 }
 
 // ScanPrefix returns the live entries of the snapshot that match prefix, in
@@ -56,16 +67,16 @@ func (sn *Snapshot) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 	if err := checkKey(prefix); err != nil {
 		return nil, err
 	}
-	c := collector{judge: fixedJudge(sn.now)}
-	sn.st.scanPrefix(encodeKey(prefix), &c)
+	c := collector{judge: fixedJudge(sn.Time())}
+	sn.state().scanPrefix(encodeKey(prefix), &c)
 	return c.entries(), nil
 }
 
 // ScanByRun returns the live entries of run in the snapshot, in key order.
 // O(log n + k).
 func (sn *Snapshot) ScanByRun(run core.RunID) ([]core.Entry, error) {
-	c := collector{judge: fixedJudge(sn.now)}
-	sn.st.scanRun(run, &c)
+	c := collector{judge: fixedJudge(sn.Time())}
+	sn.state().scanRun(run, &c)
 	return c.entries(), nil
 }
 
@@ -75,8 +86,8 @@ func (sn *Snapshot) ScanByType(t core.TypeTag) ([]core.Entry, error) {
 	if !t.Valid() {
 		return nil, checkKey(core.Key{Type: t})
 	}
-	c := collector{judge: fixedJudge(sn.now)}
-	sn.st.scanType(t, &c)
+	c := collector{judge: fixedJudge(sn.Time())}
+	sn.state().scanType(t, &c)
 	return c.entries(), nil
 }
 
@@ -99,8 +110,8 @@ func (sn *Snapshot) Prefix(prefix core.Key) iter.Seq2[core.Key, core.VersionedVa
 func (sn *Snapshot) iterate(prefix string) iter.Seq2[core.Key, core.VersionedValue] {
 	return func(yield func(core.Key, core.VersionedValue) bool) {
 		var kd keyDecoder
-		sn.st.rangeRecords(prefix, func(enc string, vv *core.VersionedValue) bool {
-			if !visible(vv, sn.now) {
+		sn.state().rangeRecords(prefix, func(enc string, vv *core.VersionedValue) bool {
+			if !visible(vv, sn.Time()) {
 				return true
 			}
 			return yield(kd.key(enc), *vv)

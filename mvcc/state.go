@@ -20,6 +20,7 @@ type state struct {
 	types       indices.Groups
 	ttl         indices.TTL[struct{}]
 	lastRemoval uint64 // the newest version that removed a key (delete or expiry)
+	bytes       int64  // what the stored entries hold (entryBytes), expired ones included
 	// group holds the commit records of the versions this state published at
 	// once: versions version-len(group)+1 … version, in order. A state built
 	// for a single version (a materialized past version) holds its own.
@@ -37,6 +38,9 @@ type state struct {
 type root struct {
 	cur  *state
 	past indices.History[*state]
+	// pastBytes is what only the window holds: the bytes of the values that
+	// the commits after its oldest version replaced or removed.
+	pastBytes int64
 }
 
 func emptyState(version uint64) *state {

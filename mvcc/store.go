@@ -26,11 +26,14 @@ type Store struct {
 	conflict atomic.Uint64
 }
 
-// New returns an empty store at version 0 (or the WithStartVersion version).
+// New returns an empty store at version 0 (or the WithStartVersion version),
+// purely in memory. Nil options are ignored.
 func New(opts ...Option) *Store {
 	cfg := config{clock: core.SystemClock{}, history: DefaultHistory, updateRetries: DefaultUpdateRetries}
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o(&cfg)
+		}
 	}
 	s := &Store{cfg: cfg}
 	r := &root{cur: emptyState(cfg.startVersion)}
@@ -52,16 +55,24 @@ func (s *Store) CurrentVersion() uint64 { return s.root.Load().cur.version }
 
 // Stats is a point-in-time description of a Store.
 type Stats struct {
-	Version    uint64 // the current version
-	Keys       int    // keys stored, expired ones not yet removed included
-	Runs       int    // (run, namespace) pairs in the run index
-	Types      int    // (type, namespace) pairs in the type index
-	TTLKeys    int    // keys with an expiry
-	History    int    // versions in the history window, the current one included; 0 when history is off
-	Commits    uint64 // versions committed since New
-	Groups     uint64 // publishes since New: Commits/Groups is the average group commit size
-	CASRetries uint64 // always 0: writers no longer race to publish (kept for compatibility)
-	Conflicts  uint64 // transaction commits refused with ErrConflict
+	Version uint64 // the current version
+	Keys    int    // keys stored, expired ones not yet removed included
+	Runs    int    // (run, namespace) pairs in the run index
+	Types   int    // (type, namespace) pairs in the type index
+	TTLKeys int    // keys with an expiry
+	History int    // versions in the history window, the current one included; 0 when history is off
+	// LiveBytes estimates what the stored entries hold: encoded keys,
+	// versioned values and the values' own bytes (core.Value.Size), expired
+	// entries not yet removed included.
+	LiveBytes int64
+	// HistoryBytes estimates what only the history window holds: the values
+	// (with their keys) that versions inside it replaced or removed. The
+	// tree nodes that retained versions share are not counted.
+	HistoryBytes int64
+	Commits      uint64 // versions committed since New
+	Groups       uint64 // publishes since New: Commits/Groups is the average group commit size
+	CASRetries   uint64 // always 0: writers no longer race to publish (kept for compatibility)
+	Conflicts    uint64 // transaction commits refused with ErrConflict
 }
 
 // Stats returns counters and sizes of the store. O(1); safe for concurrent

@@ -118,7 +118,12 @@ func (t *Txn) Put(key core.Key, value core.Value, ttl time.Duration) error {
 	if err := checkTTL(ttl); err != nil {
 		return err
 	}
-	t.buffer(&txnWrite{key: key, value: value, ttl: ttl})
+	w := &txnWrite{key: key, value: value, ttl: ttl}
+	w.enc = encodeKey(key)
+	if err := t.s.checkSize(w.enc, value); err != nil {
+		return err
+	}
+	t.buffer(w)
 	return nil
 }
 
@@ -137,7 +142,9 @@ func (t *Txn) Delete(key core.Key) error {
 }
 
 func (t *Txn) buffer(w *txnWrite) {
-	w.enc = encodeKey(w.key)
+	if w.enc == "" {
+		w.enc = encodeKey(w.key)
+	}
 	// Keep the user key as a view of the encoding, not the caller's slice,
 	// which the caller may change before Commit.
 	uk := w.enc[len(w.enc)-len(w.key.UserKey):]

@@ -1,0 +1,31 @@
+package mvcc
+
+import (
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+)
+
+// Touch refreshes the TTL of key's live value without changing the value:
+// in one commit with a new version, the value gets the commit's timestamp and
+// the new ttl, so it expires ttl after now (0: never). Agents keep scratch
+// notes alive while they use them. An absent or expired key gives
+// ErrNotFound and assigns no version; a negative ttl gives ErrInvalidTTL.
+// Watchers see a ChangePut with the same value. Safe for concurrent use.
+func (s *Store) Touch(key core.Key, ttl time.Duration) (uint64, error) {
+	if err := checkKey(key); err != nil {
+		return 0, err
+	}
+	if err := checkTTL(ttl); err != nil {
+		return 0, err
+	}
+	enc := encodeKey(key)
+	return s.commit(func(d *draft) error {
+		vv, ok := d.live(enc)
+		if !ok {
+			return notFound(key)
+		}
+		d.put(enc, vv.Value, ttl)
+		return nil
+	})
+}
