@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -24,11 +25,12 @@ const MaxValueDepth = 1000
 //	bytes    0x05  uvarint(byte length) bytes
 //	array    0x06  uvarint(element count) element...
 //	map      0x07  uvarint(entry count) (uvarint(key length) key value)...
+//	vector   0x08  uvarint(element count) (4 bytes: IEEE 754 float32 bits, big-endian)...
 //
 // uvarint is encoding/binary's unsigned varint, in its shortest form. Map
 // entries are sorted by key, bytewise, so every Value has exactly one
-// encoding and equal Values (Value.Equal) encode to equal bytes. Floats keep
-// their exact bits (NaN payloads, -0). Arrays and maps nest at most
+// encoding and equal Values (Value.Equal) encode to equal bytes. Floats and
+// vector elements keep their exact bits (NaN payloads, -0). Arrays and maps nest at most
 // MaxValueDepth deep: a deeper value is an error wrapping ErrInvalidValue,
 // and b is returned unextended. A new kind gets a new kind byte, so the kind
 // byte also versions the format.
@@ -114,6 +116,12 @@ func appendValue(b []byte, v Value, depth int) ([]byte, error) {
 		p := v.bytes()
 		b = binary.AppendUvarint(b, uint64(len(p)))
 		b = append(b, p...)
+	case KindVector:
+		vec := v.vector()
+		b = binary.AppendUvarint(b, uint64(len(vec)))
+		for _, f := range vec {
+			b = binary.BigEndian.AppendUint32(b, math.Float32bits(f))
+		}
 	case KindArray:
 		if depth >= MaxValueDepth {
 			return b, errTooDeep()
@@ -162,6 +170,8 @@ func binarySize(v Value, depth int) int {
 		return 9
 	case KindString, KindBytes:
 		return 1 + uvarintLen(v.num) + int(v.num)
+	case KindVector:
+		return 1 + uvarintLen(v.num) + 4*int(v.num)
 	case KindArray:
 		if depth >= MaxValueDepth {
 			return 0
@@ -247,6 +257,8 @@ func (d *valueDecoder) value(depth int) (Value, error) {
 		v := BytesValue(d.b[d.off : d.off+n])
 		d.off += n
 		return v, nil
+	case KindVector:
+		return d.vectorValue()
 	case KindArray:
 		return d.array(depth)
 	case KindMap:
@@ -275,6 +287,22 @@ func (d *valueDecoder) array(depth int) (Value, error) {
 		}
 	}
 	return Value{num: uint64(n), any: arrayptr(&a[0])}, nil
+}
+
+func (d *valueDecoder) vectorValue() (Value, error) {
+	n, err := d.count(4)
+	if err != nil {
+		return Value{}, err
+	}
+	if n == 0 {
+		return VectorValue(nil), nil
+	}
+	vec := make([]float32, n)
+	for i := range vec {
+		vec[i] = math.Float32frombits(binary.BigEndian.Uint32(d.b[d.off:]))
+		d.off += 4
+	}
+	return Value{num: uint64(n), any: vectorptr(&vec[0])}, nil
 }
 
 func (d *valueDecoder) mapValue(depth int) (Value, error) {

@@ -23,11 +23,11 @@ var (
 // integers, maps whose keys share prefixes.
 func valueGen(depth int) *rapid.Generator[Value] {
 	return rapid.Custom(func(t *rapid.T) Value {
-		kinds := int(KindMap)
-		if depth <= 0 {
-			kinds = int(KindBytes)
+		k := Kind(rapid.IntRange(0, int(KindVector)).Draw(t, "kind"))
+		if depth <= 0 && (k == KindArray || k == KindMap) {
+			k = KindVector
 		}
-		switch Kind(rapid.IntRange(0, kinds).Draw(t, "kind")) {
+		switch k {
 		case KindNull:
 			return NullValue()
 		case KindBool:
@@ -42,6 +42,15 @@ func valueGen(depth int) *rapid.Generator[Value] {
 			return StringValue(string(bytesGen(8).Draw(t, "string")))
 		case KindBytes:
 			return BytesValue(bytesGen(8).Draw(t, "bytes"))
+		case KindVector:
+			bits := rapid.SliceOfN(rapid.OneOf(rapid.Uint32(), rapid.SampledFrom([]uint32{
+				0, 1 << 31, math.Float32bits(float32(math.NaN())), 0x7fc00123, math.Float32bits(1.5),
+			})), 0, 4).Draw(t, "vectorBits")
+			vec := make([]float32, len(bits))
+			for i, u := range bits {
+				vec[i] = math.Float32frombits(u)
+			}
+			return VectorValue(vec)
 		case KindArray:
 			return ArrayValue(rapid.SliceOfN(valueGen(depth-1), 0, 4).Draw(t, "elems")...)
 		default:
@@ -143,6 +152,8 @@ func TestBinaryFormat(t *testing.T) {
 		{MapValue(map[string]Value{"b": NullValue(), "a": Int64Value(1), "": NullValue()}),
 			[]byte{7, 3, 0, 0, 1, 'a', 2, 0, 0, 0, 0, 0, 0, 0, 1, 1, 'b', 0}},
 		{StringValue(strings.Repeat("x", 200)), append([]byte{4, 0xc8, 0x01}, strings.Repeat("x", 200)...)},
+		{VectorValue(nil), []byte{8, 0}},
+		{VectorValue([]float32{1, -2}), []byte{8, 2, 0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0}},
 	}
 	for _, tc := range tests {
 		got, err := tc.v.MarshalBinary()
@@ -183,6 +194,9 @@ func TestDecodeValueCorrupt(t *testing.T) {
 		{"map keys unsorted", []byte{7, 2, 1, 'b', 0, 1, 'a', 0}, "out of order"},
 		{"map keys repeated", []byte{7, 2, 1, 'a', 0, 1, 'a', 0}, "out of order"},
 		{"map empty key repeated", []byte{7, 2, 0, 0, 0, 0}, "out of order"},
+		{"vector count too big", []byte{8, 2, 0, 0, 0, 0, 0, 0, 0}, "length 2 exceeds the 7 bytes left"},
+		{"vector truncated", []byte{8, 1, 0, 0, 0}, "length 1 exceeds"},
+		{"vector length missing", []byte{8}, "truncated length"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -340,6 +354,7 @@ func benchValue() Value {
 		"tags":  ArrayValue(StringValue("urgent"), StringValue("billing")),
 		"raw":   BytesValue([]byte{0xca, 0xfe, 0xba, 0xbe}),
 		"owner": NullValue(),
+		"embed": VectorValue([]float32{0.25, -1, 3.5, 0}),
 	})
 }
 
