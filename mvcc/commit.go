@@ -104,6 +104,7 @@ func (s *Store) publish(cur *root, d *draft) {
 		}
 	}
 	s.root.Store(nr)
+	s.wake()
 	s.commits.Add(uint64(len(st.group)))
 	s.groups.Add(1)
 }

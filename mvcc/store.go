@@ -23,6 +23,9 @@ type Store struct {
 	cfg      config
 	commits  atomic.Uint64
 	groups   atomic.Uint64
+	watchers atomic.Int64                  // open watchers: publishes wake them
+	notify   atomic.Pointer[chan struct{}] // closed and replaced after a publish
+	closed   chan struct{}                 // closed by Close
 	conflict atomic.Uint64
 }
 
@@ -35,7 +38,9 @@ func New(opts ...Option) *Store {
 			o(&cfg)
 		}
 	}
-	s := &Store{cfg: cfg}
+	s := &Store{cfg: cfg, closed: make(chan struct{})}
+	ch := make(chan struct{})
+	s.notify.Store(&ch)
 	r := &root{cur: emptyState(cfg.startVersion)}
 	if cfg.history > 0 {
 		r.past = r.past.Push(r.cur.version, r.cur, cfg.history+1)

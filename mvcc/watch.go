@@ -1,0 +1,182 @@
+package mvcc
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/inmemdb/inmem/core"
+)
+
+// WatchOption selects the changes a Watcher delivers. With several options a
+// change matches when any of them matches; with none, every change does.
+type WatchOption func(*watchOptions)
+
+type watchOptions struct {
+	prefixes []string     // encoded prefixes
+	runs     []core.RunID //
+	err      error        // an invalid option: Next returns it
+}
+
+// WatchPrefix selects the changes of keys p matches.
+func WatchPrefix(p core.Prefix) WatchOption {
+	return func(o *watchOptions) {
+		if err := p.Err(); err != nil {
+			o.err = err
+			return
+		}
+		o.prefixes = append(o.prefixes, string(p.AppendEncode(nil)))
+	}
+}
+
+// WatchRun selects the changes of keys of run (in any namespace).
+func WatchRun(run core.RunID) WatchOption {
+	return func(o *watchOptions) { o.runs = append(o.runs, run) }
+}
+
+// match reports whether a change of the encoded key matches the options.
+func (o *watchOptions) match(enc string) bool {
+	for _, p := range o.prefixes {
+		if strings.HasPrefix(enc, p) {
+			return true
+		}
+	}
+	if len(o.runs) > 0 {
+		n := nsLen(enc)
+		run := enc[n-16 : n]
+		for i := range o.runs {
+			if run == string(o.runs[i][:]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Watcher is a cursor over the store's commit records: it delivers, in
+// version order, every commit after its starting version that has at least
+// one matching change, each with exactly its matching changes, in key
+// order. It is not a buffer that writers fill: writers never wait for
+// watchers and do nothing per watcher, however many there are and however
+// slowly they read. The records a watcher can reach are those of the history
+// window (WithHistory, WithHistoryBytes); a watcher that falls behind it gets
+// ErrCompacted, never a gap, and resumes from a snapshot: Snapshot(), then
+// Watch(snap.Version()).
+//
+// Next is meant for one goroutine at a time (calls are serialized); Close is
+// safe from any goroutine, at any time, more than once.
+type Watcher struct {
+	s      *Store
+	opts   watchOptions
+	filter func(string) bool
+	mu     sync.Mutex // serializes Next
+	next   uint64     // the next version to look at
+	err    error      // sticky: ErrCompacted
+	done   chan struct{}
+	once   sync.Once
+}
+
+// Watch returns a watcher that delivers every commit with version > after
+// that has at least one change the options match (see WatchPrefix, WatchRun).
+// after may be above the current version: the watcher waits for it;
+// core.Latest means the current version (changes from now on). Safe for
+// concurrent use.
+func (s *Store) Watch(after uint64, opts ...WatchOption) *Watcher {
+	if after == core.Latest {
+		after = s.CurrentVersion()
+	}
+	w := &Watcher{s: s, next: after + 1, done: make(chan struct{})}
+	for _, o := range opts {
+		if o != nil {
+			o(&w.opts)
+		}
+	}
+	if len(w.opts.prefixes) > 0 || len(w.opts.runs) > 0 {
+		w.filter = w.opts.match
+	}
+	s.watchers.Add(1)
+	return w
+}
+
+// Next returns the next matching commit, waiting for one if need be. It
+// returns ctx.Err() when ctx ends first, an error wrapping core.ErrClosed
+// once the watcher or the store is closed, and an error wrapping
+// core.ErrCompacted (for good) when the next commit to deliver has left the
+// history window. The commit and its values are the caller's.
+func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
+	if ctx == nil {
+		return core.Commit{}, fmt.Errorf("%w: Next needs a context", core.ErrInvalidArgument)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.opts.err != nil {
+		return core.Commit{}, w.opts.err
+	}
+	for {
+		if err := w.closedErr(); err != nil {
+			return core.Commit{}, err
+		}
+		if w.err != nil {
+			return core.Commit{}, w.err
+		}
+		// Load the signal before the root: a publish after this load
+		// closes the channel we wait on.
+		signal := w.s.signal()
+		r := w.s.root.Load()
+		for w.next <= r.cur.version {
+			rec, ok := r.commitAt(w.next)
+			if !ok {
+				w.err = fmt.Errorf("%w: version %d has left the history window (oldest kept: %d)", core.ErrCompacted, w.next, r.oldest())
+				return core.Commit{}, w.err
+			}
+			w.next++
+			if c, ok := rec.public(w.filter); ok {
+				return c, nil
+			}
+		}
+		select {
+		case <-signal:
+		case <-w.done:
+		case <-w.s.closed:
+		case <-ctx.Done():
+			return core.Commit{}, ctx.Err()
+		}
+	}
+}
+
+func (w *Watcher) closedErr() error {
+	select {
+	case <-w.done:
+		return fmt.Errorf("%w: watcher", core.ErrClosed)
+	case <-w.s.closed:
+		return fmt.Errorf("%w: store", core.ErrClosed)
+	default:
+		return nil
+	}
+}
+
+// Close ends the watcher: a Next waiting now or called later returns an
+// error wrapping core.ErrClosed. Safe to call more than once, concurrently
+// with Next.
+func (w *Watcher) Close() {
+	w.once.Do(func() {
+		close(w.done)
+		w.s.watchers.Add(-1)
+	})
+}
+
+// signal returns a channel that is closed by the next publish.
+func (s *Store) signal() <-chan struct{} {
+	return *s.notify.Load()
+}
+
+// wake closes the current signal channel and installs a new one, when anyone
+// may be waiting. Called by the commit leader after each publish.
+func (s *Store) wake() {
+	if s.watchers.Load() == 0 {
+		return
+	}
+	ch := make(chan struct{})
+	close(*s.notify.Swap(&ch))
+}
