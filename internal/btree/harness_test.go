@@ -23,13 +23,34 @@ type snapshot struct {
 // method returns an error when they disagree or an invariant breaks.
 type harness struct {
 	e        *Edit[val]
-	keys     []string // the model, ascending
+	model    map[string]val
+	keys     []string // the model's entries in ascending key order, when sorted is set
 	vals     []val
+	sorted   bool
 	gen      int
 	versions []snapshot
 }
 
-func newHarness() *harness { return &harness{e: (*Map[val])(nil).Edit()} }
+func newHarness() *harness {
+	return &harness{e: (*Map[val])(nil).Edit(), model: map[string]val{}, sorted: true}
+}
+
+// sort brings keys and vals up to date with the model.
+func (h *harness) sort() {
+	if h.sorted {
+		return
+	}
+	h.keys = h.keys[:0]
+	for k := range h.model {
+		h.keys = append(h.keys, k)
+	}
+	slices.Sort(h.keys)
+	h.vals = h.vals[:0]
+	for _, k := range h.keys {
+		h.vals = append(h.vals, h.model[k])
+	}
+	h.sorted = true
+}
 
 // testKey makes the i-th key of the test key space: a shared prefix and a decimal suffix, so
 // that some keys are prefixes of others; -1 is the empty key.
@@ -44,43 +65,31 @@ func (h *harness) set(k string) error {
 	h.gen++
 	v := val{k, h.gen}
 	old, replaced := h.e.Set(k, v)
-	i, found := slices.BinarySearch(h.keys, k)
-	if replaced != found {
-		return fmt.Errorf("Set(%q) replaced=%v, model has it: %v", k, replaced, found)
+	want, found := h.model[k]
+	if replaced != found || old != want {
+		return fmt.Errorf("Set(%q) = %v, %v; model %v, %v", k, old, replaced, want, found)
 	}
-	if found {
-		if old != h.vals[i] {
-			return fmt.Errorf("Set(%q) old %v, model %v", k, old, h.vals[i])
-		}
-		h.vals[i] = v
-		return nil
-	}
-	h.keys = slices.Insert(h.keys, i, k)
-	h.vals = slices.Insert(h.vals, i, v)
+	h.model[k] = v
+	h.sorted = false
 	return nil
 }
 
 func (h *harness) del(k string) error {
 	old, deleted := h.e.Delete(k)
-	i, found := slices.BinarySearch(h.keys, k)
-	if deleted != found {
-		return fmt.Errorf("Delete(%q) deleted=%v, model has it: %v", k, deleted, found)
+	want, found := h.model[k]
+	if deleted != found || old != want {
+		return fmt.Errorf("Delete(%q) = %v, %v; model %v, %v", k, old, deleted, want, found)
 	}
-	if found {
-		if old != h.vals[i] {
-			return fmt.Errorf("Delete(%q) old %v, model %v", k, old, h.vals[i])
-		}
-		h.keys = slices.Delete(h.keys, i, i+1)
-		h.vals = slices.Delete(h.vals, i, i+1)
-	}
+	delete(h.model, k)
+	h.sorted = false
 	return nil
 }
 
 func (h *harness) get(k string) error {
 	v, ok := h.e.Get(k)
-	i, found := slices.BinarySearch(h.keys, k)
-	if ok != found || (found && v != h.vals[i]) {
-		return fmt.Errorf("Get(%q) = %v, %v", k, v, ok)
+	want, found := h.model[k]
+	if ok != found || v != want {
+		return fmt.Errorf("Get(%q) = %v, %v; model %v, %v", k, v, ok, want, found)
 	}
 	return nil
 }
@@ -105,6 +114,7 @@ func expectAt(c *Cursor[val], ok bool, keys []string, vals []val, i int, what st
 
 // seek checks the four seeks for k and walks a few steps from each.
 func (h *harness) seek(c *Cursor[val], k string, steps int) error {
+	h.sort()
 	ge, _ := slices.BinarySearch(h.keys, k)
 	gt := ge
 	if gt < len(h.keys) && h.keys[gt] == k {
@@ -183,15 +193,18 @@ func (r mapRange) Range(lo, hi string, reverse bool) func(func(string, *val) boo
 	return r.m.Range(lo, hi, reverse)
 }
 
-func (h *harness) scan(lo, hi string) error { return scan(editRange{h.e}, h.keys, h.vals, lo, hi) }
+func (h *harness) scan(lo, hi string) error {
+	h.sort()
+	return scan(editRange{h.e}, h.keys, h.vals, lo, hi)
+}
 
 // invariants checks the edit's tree and its length.
 func (h *harness) invariants() error {
 	if err := h.e.check(); err != nil {
 		return err
 	}
-	if h.e.Len() != len(h.keys) {
-		return fmt.Errorf("Len %d, model %d", h.e.Len(), len(h.keys))
+	if h.e.Len() != len(h.model) {
+		return fmt.Errorf("Len %d, model %d", h.e.Len(), len(h.model))
 	}
 	return nil
 }
@@ -199,6 +212,7 @@ func (h *harness) invariants() error {
 // publish freezes the edit into a Map and keeps it with a copy of the model.
 func (h *harness) publish() error {
 	m := h.e.Map()
+	h.sort()
 	s := snapshot{m, slices.Clone(h.keys), slices.Clone(h.vals)}
 	if len(h.versions) >= 6 {
 		h.versions = slices.Delete(h.versions, 0, 1)
@@ -248,6 +262,11 @@ func (h *harness) branch(i int) {
 	s := h.versions[i]
 	h.e = s.m.Edit()
 	h.keys, h.vals = slices.Clone(s.keys), slices.Clone(s.vals)
+	h.model = make(map[string]val, len(s.keys))
+	for i, k := range s.keys {
+		h.model[k] = s.vals[i]
+	}
+	h.sorted = true
 }
 
 // verifyAll checks every kept version.

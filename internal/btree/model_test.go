@@ -11,8 +11,8 @@ import (
 // keySpace is the number of distinct test keys; batches of up to maxBatch keys grow trees of
 // height 3 (a height-2 tree holds at most leafMax*innerMax entries).
 const (
-	keySpace = 6000
-	maxBatch = 1500
+	keySpace = 3000
+	maxBatch = 700
 )
 
 // rounds*100 rapid sequences run in a plain go test (rapid's default is 100 per Check).
@@ -47,12 +47,14 @@ func runModel(t *rapid.T) {
 		},
 		"delete": func(t *rapid.T) {
 			k := key.Draw(t, "key")
+			h.sort()
 			if len(h.keys) > 0 && rapid.Bool().Draw(t, "present") {
 				k = h.keys[rapid.IntRange(0, len(h.keys)-1).Draw(t, "i")]
 			}
 			must(h.del(k))
 		},
 		"deleteBatch": func(t *rapid.T) {
+			h.sort()
 			if len(h.keys) == 0 {
 				t.Skip("empty")
 			}
