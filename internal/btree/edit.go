@@ -110,6 +110,9 @@ func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
 		l.insertAt(pos, key, v)
 		return old, false
 	}
+	if t.h > 1 && e.spillLeft(path[t.h-2], l, pos, key, v) {
+		return old, false
+	}
 	// Split the full leaf: the upper half moves to a new right sibling, then the new entry
 	// goes into whichever half covers it. Both halves end with at least leafMin entries.
 	r := &leaf[V]{owner: e.id}
@@ -123,6 +126,32 @@ func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
 	}
 	e.grow(&path, strings.Clone(r.key(0)), unsafe.Pointer(r))
 	return old, false
+}
+
+// spillLeft makes room in the full leaf l, child s.i of s.n, by moving its first entries into
+// its left sibling until that one is full, then inserts key and v. It reports false, changing
+// nothing, when l has no left sibling or the sibling is full. Spilling before splitting keeps
+// leaves fuller: an ascending run of inserts fills each leaf instead of leaving it half full.
+func (e *Edit[V]) spillLeft(s step[V], l *leaf[V], pos int, key string, v V) bool {
+	if s.i == 0 || s.n.leaf(s.i-1).n >= leafMax {
+		return false
+	}
+	left := e.ownLeaf(s.n.leaf(s.i-1), 0)
+	s.n.kids[s.i-1] = unsafe.Pointer(left)
+	k, at := leafMax-left.n, left.n
+	toLeft := pos < k // then the new entry takes one of the left's free places
+	if toLeft {
+		k--
+	}
+	left.appendFrom(l, 0, k)
+	l.shiftOut(k)
+	if toLeft {
+		left.insertAt(at+pos, key, v)
+	} else {
+		l.insertAt(pos-k, key, v)
+	}
+	s.n.sep[s.i-1] = strings.Clone(l.key(0))
+	return true
 }
 
 // grow inserts kid, the new right sibling of the node the path's last step leads to, with

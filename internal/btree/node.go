@@ -128,6 +128,24 @@ func (l *leaf[V]) appendFrom(src *leaf[V], from, to int) {
 	l.n += to - from
 }
 
+// shiftOut drops the first k entries.
+func (l *leaf[V]) shiftOut(k int) {
+	a := l.off[k]
+	copy(l.buf, l.buf[a:])
+	l.buf = l.buf[:uint32(len(l.buf))-a]
+	n := l.n - k
+	for j := 0; j <= n; j++ {
+		l.off[j] = l.off[j+k] - a
+	}
+	copy(l.vals[:n], l.vals[k:l.n])
+	var zero V
+	for j := n; j < l.n; j++ {
+		l.vals[j] = zero
+		l.off[j+1] = 0
+	}
+	l.n = n
+}
+
 // truncate keeps the first n entries.
 func (l *leaf[V]) truncate(n int) {
 	l.buf = l.buf[:l.off[n]]
