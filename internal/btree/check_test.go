@@ -1,0 +1,157 @@
+package btree
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+)
+
+// retired holds every owner id an Edit gave up on publishing a Map (see onRetire): the ids of
+// frozen nodes. Any other id belongs to a live edit.
+var retired sync.Map
+
+func TestMain(m *testing.M) {
+	onRetire = func(id uint64) { retired.Store(id, struct{}{}) }
+	os.Exit(m.Run())
+}
+
+// check verifies the invariants of a published Map: sorted keys, separator bounds, fill
+// bounds, uniform depth, entry count, and that every node is frozen (owned by no live edit).
+func (m *Map[V]) check() error {
+	if m == nil {
+		return nil
+	}
+	return m.t.check(true)
+}
+
+// check verifies an edit's current tree: the Map invariants less the ownership one.
+func (e *Edit[V]) check() error { return e.t.check(false) }
+
+type checker struct {
+	published bool
+	h         int
+	count     int
+	prev      string
+	seen      bool
+}
+
+func (t *tree[V]) check(published bool) error {
+	c := &checker{published: published, h: t.h}
+	switch {
+	case t.h == 0:
+		if t.in != nil || t.lf != nil || t.n != 0 {
+			return fmt.Errorf("empty tree with root %p/%p and count %d", t.in, t.lf, t.n)
+		}
+		return nil
+	case t.h == 1:
+		if t.in != nil || t.lf == nil {
+			return fmt.Errorf("height 1 with roots %p/%p", t.in, t.lf)
+		}
+		if t.lf.n == 0 {
+			return fmt.Errorf("empty root leaf")
+		}
+		if err := checkLeaf(c, t.lf, true, "", false, "", false); err != nil {
+			return err
+		}
+	default:
+		if t.in == nil || t.lf != nil {
+			return fmt.Errorf("height %d with roots %p/%p", t.h, t.in, t.lf)
+		}
+		if t.in.n < 2 {
+			return fmt.Errorf("inner root with %d children", t.in.n)
+		}
+		if err := checkInner(c, t.in, t.h-1, true, "", false, "", false); err != nil {
+			return err
+		}
+	}
+	if c.count != t.n {
+		return fmt.Errorf("count %d, leaves hold %d", t.n, c.count)
+	}
+	return nil
+}
+
+func (c *checker) owner(id uint64, what string) error {
+	if !c.published {
+		return nil
+	}
+	if _, ok := retired.Load(id); !ok {
+		return fmt.Errorf("%s owned by live edit %d is reachable from a published map", what, id)
+	}
+	return nil
+}
+
+// checkLeaf checks l, whose keys must lie in [lo, hi) (each bound only when its has flag is
+// set), and that its keys continue the ascending order of all keys seen so far.
+func checkLeaf[V any](c *checker, l *leaf[V], root bool, lo string, hasLo bool, hi string, hasHi bool) error {
+	if err := c.owner(l.owner, "leaf"); err != nil {
+		return err
+	}
+	if l.n > leafMax || (!root && l.n < leafMin) {
+		return fmt.Errorf("leaf with %d entries (fill %d..%d)", l.n, leafMin, leafMax)
+	}
+	if l.off[0] != 0 || int(l.off[l.n]) != len(l.buf) {
+		return fmt.Errorf("leaf offsets %d..%d over a %d-byte block", l.off[0], l.off[l.n], len(l.buf))
+	}
+	for i := 0; i < l.n; i++ {
+		if l.off[i] > l.off[i+1] {
+			return fmt.Errorf("leaf offsets decrease at %d", i)
+		}
+		k := l.key(i)
+		if c.seen && k <= c.prev {
+			return fmt.Errorf("key %q after %q", k, c.prev)
+		}
+		if hasLo && k < lo {
+			return fmt.Errorf("key %q below its separator %q", k, lo)
+		}
+		if hasHi && k >= hi {
+			return fmt.Errorf("key %q not below its separator %q", k, hi)
+		}
+		c.prev, c.seen = k, true
+	}
+	c.count += l.n
+	return nil
+}
+
+func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, hasLo bool, hi string, hasHi bool) error {
+	if err := c.owner(n.owner, "inner node"); err != nil {
+		return err
+	}
+	if n.lvl != lvl {
+		return fmt.Errorf("inner node at level %d says %d: leaves at different depths", lvl, n.lvl)
+	}
+	if n.n > innerMax || (!root && n.n < innerMin) {
+		return fmt.Errorf("inner node with %d children (fill %d..%d)", n.n, innerMin, innerMax)
+	}
+	for i := 0; i+1 < n.n; i++ {
+		s := n.sep[i]
+		if i > 0 && s <= n.sep[i-1] {
+			return fmt.Errorf("separator %q after %q", s, n.sep[i-1])
+		}
+		if (hasLo && s < lo) || (hasHi && s >= hi) {
+			return fmt.Errorf("separator %q outside its parent's range", s)
+		}
+	}
+	for i := 0; i < n.n; i++ {
+		if n.kids[i] == nil {
+			return fmt.Errorf("nil child %d of %d", i, n.n)
+		}
+		clo, chasLo, chi, chasHi := lo, hasLo, hi, hasHi
+		if i > 0 {
+			clo, chasLo = n.sep[i-1], true
+		}
+		if i+1 < n.n {
+			chi, chasHi = n.sep[i], true
+		}
+		var err error
+		if lvl == 1 {
+			err = checkLeaf(c, n.leaf(i), false, clo, chasLo, chi, chasHi)
+		} else {
+			err = checkInner(c, n.inner(i), lvl-1, false, clo, chasLo, chi, chasHi)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,176 @@
+package btree
+
+import (
+	"strings"
+	"unsafe"
+)
+
+// Delete removes key and returns the value it held, if any. Deleting an absent key changes
+// nothing and copies no node. key is not retained.
+func (e *Edit[V]) Delete(key string) (old V, deleted bool) {
+	t := &e.t
+	if t.h == 0 {
+		return old, false
+	}
+	// Find the entry without copying anything, remembering the path.
+	var path [maxInner]step[V]
+	l := t.lf
+	if t.h > 1 {
+		n := t.in
+		for d := 0; ; d++ {
+			i := n.childIndex(key)
+			path[d] = step[V]{n, i}
+			if d == t.h-2 {
+				l = n.leaf(i)
+				break
+			}
+			n = n.inner(i)
+		}
+	}
+	pos, found := l.search(key)
+	if !found {
+		return old, false
+	}
+	if e.id == 0 {
+		e.id = nextID()
+	}
+	// Take ownership of the path top-down.
+	if t.h == 1 {
+		t.lf = e.ownLeaf(l, 0)
+		l = t.lf
+	} else {
+		t.in = e.ownInner(t.in)
+		path[0].n = t.in
+		for d := 1; d < t.h-1; d++ {
+			p := path[d-1]
+			c := e.ownInner(path[d].n)
+			p.n.kids[p.i] = unsafe.Pointer(c)
+			path[d].n = c
+		}
+		p := path[t.h-2]
+		l = e.ownLeaf(l, 0)
+		p.n.kids[p.i] = unsafe.Pointer(l)
+	}
+	old = l.vals[pos]
+	l.removeAt(pos)
+	t.n--
+	if t.h == 1 {
+		if l.n == 0 {
+			t.lf, t.h = nil, 0
+		}
+		return old, true
+	}
+	if l.n >= leafMin {
+		return old, true
+	}
+	p := path[t.h-2]
+	e.fixLeaf(p.n, p.i)
+	for d := t.h - 2; d > 0 && path[d].n.n < innerMin; d-- {
+		p := path[d-1]
+		e.fixInner(p.n, p.i)
+	}
+	if t.in.n == 1 { // the root lost its last sibling pair: drop a level
+		if t.h == 2 {
+			t.lf, t.in = t.in.leaf(0), nil
+		} else {
+			t.in = t.in.inner(0)
+		}
+		t.h--
+	}
+	return old, true
+}
+
+// fixLeaf restores the fill of p's child leaf i (owned, one entry short) by borrowing an
+// entry from a sibling that can spare one, or else by merging with a sibling. p is owned.
+func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
+	l := p.leaf(i)
+	if i > 0 {
+		if s := p.leaf(i - 1); s.n > leafMin {
+			s = e.ownLeaf(s, 0)
+			p.kids[i-1] = unsafe.Pointer(s)
+			l.insertAt(0, s.key(s.n-1), s.vals[s.n-1])
+			s.truncate(s.n - 1)
+			p.sep[i-1] = strings.Clone(l.key(0))
+			return
+		}
+	}
+	if i+1 < p.n {
+		if s := p.leaf(i + 1); s.n > leafMin {
+			s = e.ownLeaf(s, 0)
+			p.kids[i+1] = unsafe.Pointer(s)
+			l.appendFrom(s, 0, 1)
+			s.removeAt(0)
+			if plantBug != bugStaleSeparator {
+				p.sep[i] = strings.Clone(s.key(0))
+			}
+			return
+		}
+	}
+	if i > 0 { // merge l into its left sibling
+		s := e.ownLeaf(p.leaf(i-1), len(l.buf))
+		p.kids[i-1] = unsafe.Pointer(s)
+		s.appendFrom(l, 0, l.n)
+		p.removeKid(i - 1)
+		return
+	}
+	// merge the right sibling into l
+	s := p.leaf(i + 1)
+	l.appendFrom(s, 0, s.n)
+	p.removeKid(i)
+}
+
+// fixInner restores the fill of p's inner child i (owned, one child short) like fixLeaf:
+// borrow a child through the parent's separator, or merge.
+func (e *Edit[V]) fixInner(p *inner[V], i int) {
+	c := p.inner(i)
+	if i > 0 {
+		if s := p.inner(i - 1); s.n > innerMin {
+			s = e.ownInner(s)
+			p.kids[i-1] = unsafe.Pointer(s)
+			// c gets s's last child in front, below the old parent separator.
+			copy(c.sep[1:c.n], c.sep[:c.n-1])
+			c.sep[0] = p.sep[i-1]
+			copy(c.kids[1:c.n+1], c.kids[:c.n])
+			c.kids[0] = s.kids[s.n-1]
+			c.n++
+			p.sep[i-1] = s.sep[s.n-2]
+			s.sep[s.n-2] = ""
+			s.kids[s.n-1] = nil
+			s.n--
+			return
+		}
+	}
+	if i+1 < p.n {
+		if s := p.inner(i + 1); s.n > innerMin {
+			s = e.ownInner(s)
+			p.kids[i+1] = unsafe.Pointer(s)
+			c.sep[c.n-1] = p.sep[i]
+			c.kids[c.n] = s.kids[0]
+			c.n++
+			p.sep[i] = s.sep[0]
+			copy(s.sep[:], s.sep[1:s.n-1])
+			copy(s.kids[:], s.kids[1:s.n])
+			s.n--
+			s.sep[s.n-1] = ""
+			s.kids[s.n] = nil
+			return
+		}
+	}
+	if i > 0 { // merge c into its left sibling
+		s := e.ownInner(p.inner(i - 1))
+		p.kids[i-1] = unsafe.Pointer(s)
+		mergeInner(s, p.sep[i-1], c)
+		p.removeKid(i - 1)
+		return
+	}
+	mergeInner(c, p.sep[i], p.inner(i+1))
+	p.removeKid(i)
+}
+
+// mergeInner appends sep and all of r's separators and children to l; l must have room.
+func mergeInner[V any](l *inner[V], sep string, r *inner[V]) {
+	l.sep[l.n-1] = sep
+	copy(l.sep[l.n:], r.sep[:r.n-1])
+	copy(l.kids[l.n:], r.kids[:r.n])
+	l.n += r.n
+}

@@ -1,0 +1,209 @@
+package btree
+
+import (
+	"strings"
+	"unsafe"
+)
+
+// Edit is a transient: a batch of changes on top of a [Map]. The first time it touches a node
+// shared with a published Map it copies it; the copy carries the edit's owner id and later
+// changes to it happen in place. The zero Edit is an empty edit ready to use. Not safe for
+// concurrent use: one goroutine at a time, and no reader while it changes.
+type Edit[V any] struct {
+	t  tree[V]
+	id uint64
+}
+
+// step is one inner level of a root-to-leaf path: the node and the child index taken.
+type step[V any] struct {
+	n *inner[V]
+	i int
+}
+
+// Len returns the number of entries.
+func (e *Edit[V]) Len() int { return e.t.n }
+
+// Get returns the value stored under key and whether there is one. key is not retained.
+func (e *Edit[V]) Get(key string) (V, bool) {
+	if p, ok := e.t.get(key); ok {
+		return *p, true
+	}
+	var zero V
+	return zero, false
+}
+
+// Cursor returns a cursor over the edit's current contents, not positioned. It is valid until
+// the edit's next Set, Delete or SetMany; Map does not invalidate it.
+func (e *Edit[V]) Cursor() *Cursor[V] { return &Cursor[V]{t: e.t} }
+
+// Map freezes and returns the current contents as an immutable Map. The edit stays usable: it
+// takes a fresh owner id, so any later change copies nodes again and can never reach a node of
+// the returned Map.
+func (e *Edit[V]) Map() *Map[V] {
+	m := &Map[V]{t: e.t}
+	if plantBug != bugNoFreeze {
+		if e.id != 0 && onRetire != nil {
+			onRetire(e.id)
+		}
+		e.id = nextID()
+	}
+	return m
+}
+
+func (e *Edit[V]) ownLeaf(l *leaf[V], extra int) *leaf[V] {
+	if l.owner == e.id {
+		return l
+	}
+	return l.clone(e.id, extra)
+}
+
+func (e *Edit[V]) ownInner(n *inner[V]) *inner[V] {
+	if n.owner == e.id {
+		return n
+	}
+	return n.clone(e.id)
+}
+
+// Set stores v under key and returns the value it replaced, if any. key is copied in, so the
+// caller may pass a view over a reused buffer.
+func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
+	if e.id == 0 {
+		e.id = nextID()
+	}
+	t := &e.t
+	if t.h == 0 {
+		l := &leaf[V]{owner: e.id, buf: make([]byte, 0, len(key))}
+		l.insertAt(0, key, v)
+		t.lf, t.h, t.n = l, 1, 1
+		return old, false
+	}
+	// Descend, taking ownership of every node on the path: Set always changes the leaf.
+	var path [maxInner]step[V]
+	var l *leaf[V]
+	if t.h == 1 {
+		t.lf = e.ownLeaf(t.lf, len(key))
+		l = t.lf
+	} else {
+		t.in = e.ownInner(t.in)
+		n := t.in
+		for d := 0; ; d++ {
+			i := n.childIndex(key)
+			path[d] = step[V]{n, i}
+			if d == t.h-2 {
+				l = e.ownLeaf(n.leaf(i), len(key))
+				n.kids[i] = unsafe.Pointer(l)
+				break
+			}
+			c := e.ownInner(n.inner(i))
+			n.kids[i] = unsafe.Pointer(c)
+			n = c
+		}
+	}
+	pos, found := l.search(key)
+	if found {
+		old = l.vals[pos]
+		l.vals[pos] = v
+		return old, true
+	}
+	t.n++
+	if l.n < leafMax {
+		l.insertAt(pos, key, v)
+		return old, false
+	}
+	if t.h > 1 && e.spillLeft(path[t.h-2], l, pos, key, v) {
+		return old, false
+	}
+	// Split the full leaf: the upper half moves to a new right sibling, then the new entry
+	// goes into whichever half covers it. Both halves end with at least leafMin entries.
+	r := &leaf[V]{owner: e.id}
+	r.buf = make([]byte, 0, len(l.buf)-int(l.off[leafMin])+len(key))
+	r.appendFrom(l, leafMin, l.n)
+	l.truncate(leafMin)
+	if pos <= leafMin {
+		l.insertAt(pos, key, v)
+	} else {
+		r.insertAt(pos-leafMin, key, v)
+	}
+	e.grow(&path, strings.Clone(r.key(0)), unsafe.Pointer(r))
+	return old, false
+}
+
+// spillLeft makes room in the full leaf l, child s.i of s.n, by moving its first entries into
+// its left sibling until that one is full, then inserts key and v. It reports false, changing
+// nothing, when l has no left sibling or the sibling is full. Spilling before splitting keeps
+// leaves fuller: an ascending run of inserts fills each leaf instead of leaving it half full.
+func (e *Edit[V]) spillLeft(s step[V], l *leaf[V], pos int, key string, v V) bool {
+	if s.i == 0 || s.n.leaf(s.i-1).n >= leafMax {
+		return false
+	}
+	left := e.ownLeaf(s.n.leaf(s.i-1), 0)
+	s.n.kids[s.i-1] = unsafe.Pointer(left)
+	k, at := leafMax-left.n, left.n
+	toLeft := pos < k // then the new entry takes one of the left's free places
+	if toLeft {
+		k--
+	}
+	left.appendFrom(l, 0, k)
+	l.shiftOut(k)
+	if toLeft {
+		left.insertAt(at+pos, key, v)
+	} else {
+		l.insertAt(pos-k, key, v)
+	}
+	s.n.sep[s.i-1] = strings.Clone(l.key(0))
+	return true
+}
+
+// grow inserts kid, the new right sibling of the node the path's last step leads to, with
+// lower bound sep, splitting inner nodes upward as needed and adding a root level when the
+// root splits.
+func (e *Edit[V]) grow(path *[maxInner]step[V], sep string, kid unsafe.Pointer) {
+	t := &e.t
+	for d := t.h - 2; d >= 0; d-- {
+		n, i := path[d].n, path[d].i
+		if n.n < innerMax {
+			n.insertKid(i, sep, kid)
+			return
+		}
+		sep, kid = e.splitInner(n, i, sep, kid)
+	}
+	// The root split: a new root over the old one and kid.
+	r := &inner[V]{owner: e.id, n: 2, lvl: t.h}
+	r.sep[0] = sep
+	if t.h == 1 {
+		r.kids[0] = unsafe.Pointer(t.lf)
+		t.lf = nil
+	} else {
+		r.kids[0] = unsafe.Pointer(t.in)
+	}
+	r.kids[1] = kid
+	t.in = r
+	t.h++
+}
+
+// splitInner inserts sep/kid after child i of the full node n by splitting n: n keeps the
+// lower half of the children, a new right node the upper half; it returns the separator that
+// moves up and the new node.
+func (e *Edit[V]) splitInner(n *inner[V], i int, sep string, kid unsafe.Pointer) (string, unsafe.Pointer) {
+	// Lay out the innerMax+1 children and innerMax separators in order, then distribute.
+	var seps [innerMax]string
+	var kids [innerMax + 1]unsafe.Pointer
+	copy(seps[:i], n.sep[:i])
+	seps[i] = sep
+	copy(seps[i+1:], n.sep[i:n.n-1])
+	copy(kids[:i+1], n.kids[:i+1])
+	kids[i+1] = kid
+	copy(kids[i+2:], n.kids[i+1:n.n])
+
+	const left = (innerMax + 1) / 2 // children kept by n
+	r := &inner[V]{owner: e.id, n: innerMax + 1 - left, lvl: n.lvl}
+	copy(r.sep[:], seps[left:])
+	copy(r.kids[:], kids[left:])
+	up := seps[left-1]
+	clear(n.sep[:])
+	clear(n.kids[:])
+	copy(n.sep[:], seps[:left-1])
+	copy(n.kids[:], kids[:left])
+	n.n = left
+	return up, unsafe.Pointer(r)
+}
