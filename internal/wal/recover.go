@@ -208,7 +208,7 @@ func (l *Log) verifyCheckpoint(v uint64) (SnapshotHeader, error) {
 		return SnapshotHeader{}, fmt.Errorf("wal: %w", err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 256<<10)
+	br := bufio.NewReaderSize(f, 64<<10)
 	h, err := readSnapshot(br, nil, false)
 	if err != nil {
 		return h, fmt.Errorf("checkpoint %s: %w", name, err)
@@ -237,7 +237,7 @@ func (l *Log) loadCheckpoint(v uint64, h SnapshotHeader, load func(SnapshotHeade
 			return
 		}
 		defer f.Close()
-		_, err = readSnapshot(bufio.NewReaderSize(f, 256<<10), func(e Entry) error {
+		_, err = readSnapshot(bufio.NewReaderSize(f, 64<<10), func(e Entry) error {
 			if !yield(e) {
 				return errStop
 			}
