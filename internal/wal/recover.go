@@ -261,7 +261,7 @@ type segmentResult struct {
 }
 
 // replaySegment reads one segment, replays its records past base and cuts a
-// torn tail when it is the last segment.
+// torn tail off it when it is the last segment.
 func (l *Log) replaySegment(first uint64, isLast bool, base uint64, rec *Record, replay func(*Record) error, rep *RecoveryReport) (segmentResult, error) {
 	name := segmentName(first)
 	path := filepath.Join(l.dir, name)
@@ -269,20 +269,53 @@ func (l *Log) replaySegment(first uint64, isLast bool, base uint64, rec *Record,
 	if err != nil {
 		return segmentResult{}, fmt.Errorf("wal: %w", err)
 	}
+	res, err := scanSegment(name, data, first, isLast, base, rec, func(r *Record) error {
+		rep.Records++
+		if replay != nil {
+			return replay(r)
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return segmentResult{}, err
+	case res.tornHeader:
+		if err := os.Remove(path); err != nil {
+			return segmentResult{}, fmt.Errorf("wal: %w", err)
+		}
+		l.torn(rep, name, 0, int64(len(data)), res.reason)
+		return segmentResult{removed: true}, nil
+	case res.reason != "":
+		if err := truncate(path, int64(res.good)); err != nil {
+			return segmentResult{}, err
+		}
+		l.torn(rep, name, int64(res.good), int64(len(data)-res.good), res.reason)
+	}
+	return segmentResult{last: res.last, size: int64(res.good)}, nil
+}
+
+type scanResult struct {
+	last       uint64 // the version of the last good record; first-1 when there is none
+	good       int    // the offset after the last good record
+	tornHeader bool   // the data is an incomplete header alone: a crash while creating the segment
+	reason     string // why the bytes after good are a torn tail; "": there are none
+}
+
+// scanSegment checks the bytes of the segment called name, which must hold
+// versions first, first+1, ..., and calls fn for every record past base. The
+// record passed to fn is rec, reused. Damage is an error wrapping
+// core.ErrCorrupt unless isLast and it is a torn tail (scanResult.reason).
+// It does no I/O.
+func scanSegment(name string, data []byte, first uint64, isLast bool, base uint64, rec *Record, fn func(*Record) error) (scanResult, error) {
 	hf, err := checkSegmentHeader(data)
 	if err != nil {
 		if isLast && len(data) <= segmentHdrLen {
-			// A crash while the segment was being created.
-			if err := os.Remove(path); err != nil {
-				return segmentResult{}, fmt.Errorf("wal: %w", err)
-			}
-			l.torn(rep, name, 0, int64(len(data)), "incomplete segment header")
-			return segmentResult{removed: true}, nil
+			return scanResult{last: first - 1, tornHeader: true, reason: "incomplete segment header"}, nil
 		}
-		return segmentResult{}, fmt.Errorf("segment %s: %w", name, err)
+		return scanResult{}, fmt.Errorf("segment %s: %w", name, err)
 	}
 	if hf != first {
-		return segmentResult{}, fmt.Errorf("%w: segment %s: header names version %d", errCorrupt, name, hf)
+		return scanResult{}, fmt.Errorf("%w: segment %s: header names version %d", errCorrupt, name, hf)
 	}
 	off, next := segmentHdrLen, first
 	var status frameStatus
@@ -292,36 +325,31 @@ func (l *Log) replaySegment(first uint64, isLast bool, base uint64, rec *Record,
 			break
 		}
 		if v := payloadVersion(payload); v != next {
-			return segmentResult{}, fmt.Errorf("%w: segment %s offset %d: version %d, want %d", errCorrupt, name, off, v, next)
+			return scanResult{}, fmt.Errorf("%w: segment %s offset %d: version %d, want %d", errCorrupt, name, off, v, next)
 		}
 		if next > base {
 			if err := decodeRecord(payload, rec); err != nil {
-				return segmentResult{}, fmt.Errorf("segment %s offset %d: %w", name, off, err)
+				return scanResult{}, fmt.Errorf("segment %s offset %d: %w", name, off, err)
 			}
-			if replay != nil {
-				if err := replay(rec); err != nil {
-					return segmentResult{}, err
-				}
+			if err := fn(rec); err != nil {
+				return scanResult{}, err
 			}
-			rep.Records++
 		}
 		next++
 		off += frameHeaderLen + len(payload)
 	}
+	res := scanResult{last: next - 1, good: off}
 	if off < len(data) {
 		reason := [...]string{frameShort: "incomplete record", frameBadLength: "bad record length", frameBadCRC: "checksum mismatch"}[status]
 		if !isLast {
-			return segmentResult{}, fmt.Errorf("%w: segment %s offset %d: %s in a segment that is not the last", errCorrupt, name, off, reason)
+			return scanResult{}, fmt.Errorf("%w: segment %s offset %d: %s in a segment that is not the last", errCorrupt, name, off, reason)
 		}
 		if validFrameAfter(data, off, next-1) {
-			return segmentResult{}, fmt.Errorf("%w: segment %s offset %d: %s before valid records", errCorrupt, name, off, reason)
+			return scanResult{}, fmt.Errorf("%w: segment %s offset %d: %s before valid records", errCorrupt, name, off, reason)
 		}
-		if err := truncate(path, int64(off)); err != nil {
-			return segmentResult{}, err
-		}
-		l.torn(rep, name, int64(off), int64(len(data)-off), reason)
+		res.reason = reason
 	}
-	return segmentResult{last: next - 1, size: int64(off)}, nil
+	return res, nil
 }
 
 func (l *Log) torn(rep *RecoveryReport, name string, off, n int64, reason string) {
