@@ -25,4 +25,9 @@ var (
 	ErrClosed = errors.New("inmem: closed")
 	// ErrTxnDone: a transaction was used after Commit or Discard.
 	ErrTxnDone = errors.New("inmem: transaction already committed or discarded")
+	// ErrCorrupt: bytes that are not a valid encoding (of a Value, a log record, a backup).
+	ErrCorrupt = errors.New("inmem: corrupt data")
+	// ErrInvalidValue: a value that cannot be represented or stored (for example
+	// nested deeper than MaxValueDepth).
+	ErrInvalidValue = errors.New("inmem: invalid value")
 )

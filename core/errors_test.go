@@ -9,7 +9,7 @@ import (
 )
 
 func TestSentinelErrorsDistinct(t *testing.T) {
-	all := []error{ErrNotFound, ErrInvalidKey, ErrInvalidTTL, ErrVersionMismatch, ErrConflict, ErrCompacted, ErrVersionExhausted}
+	all := []error{ErrNotFound, ErrInvalidKey, ErrInvalidTTL, ErrVersionMismatch, ErrConflict, ErrCompacted, ErrVersionExhausted, ErrTooLarge, ErrClosed, ErrTxnDone, ErrCorrupt, ErrInvalidValue}
 	for i, a := range all {
 		assert.NotEmpty(t, a.Error())
 		wrapped := fmt.Errorf("detail: %w", a)

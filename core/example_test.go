@@ -38,8 +38,8 @@ func ExampleKey_Encode() {
 	// ac///00000000-0000-0000-0000-000000000000/kv/z
 	// acme/support/triage/00000000-0000-0000-0000-000000000000/kv/a
 	// acme/support/triage/00000000-0000-0000-0000-000000000000/kv/b
-	// acme/support/triage/00000000-0000-0000-0000-000000000000/event/"\x00\x00\x00\x00\x00\x00\x00\x02"
-	// acme/support/triage/00000000-0000-0000-0000-000000000000/event/"\x00\x00\x00\x00\x00\x00\x01\x00"
+	// acme/support/triage/00000000-0000-0000-0000-000000000000/event/2
+	// acme/support/triage/00000000-0000-0000-0000-000000000000/event/256
 	// acme-eu///00000000-0000-0000-0000-000000000000/kv/a
 	// true <nil>
 	// true true

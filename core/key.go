@@ -38,6 +38,12 @@ func EventKey(ns Namespace, seq uint64) Key {
 	return Key{Namespace: ns, Type: TypeEvent, UserKey: binary.BigEndian.AppendUint64(nil, seq)}
 }
 
+// VectorKey returns the key of the embedding called name in ns (type
+// TypeVector, user key = name).
+func VectorKey(ns Namespace, name string) Key {
+	return Key{Namespace: ns, Type: TypeVector, UserKey: []byte(name)}
+}
+
 // StateKey returns the key of the state machine called name in ns.
 func StateKey(ns Namespace, name string) Key {
 	return Key{Namespace: ns, Type: TypeStateMachine, UserKey: []byte(name)}
@@ -82,15 +88,21 @@ func (k Key) Equal(o Key) bool {
 	return k.Namespace == o.Namespace && k.Type == o.Type && bytes.Equal(k.UserKey, o.UserKey)
 }
 
-// String returns "tenant/app/agent/<run id>/<type>/<user key>", the user key
-// quoted as a Go string when it is not printable ASCII.
+// String returns "tenant/app/agent/<run id>/<type>/<user key>". The user key
+// of an event or trace key that is exactly 8 bytes prints as its sequence
+// number in decimal ("acme/support/triage/<run id>/event/42"); any other user
+// key prints as is when it is printable ASCII, and quoted as a Go string when
+// it is not.
 func (k Key) String() string {
 	var b strings.Builder
 	b.WriteString(k.Namespace.String())
 	b.WriteByte('/')
 	b.WriteString(k.Type.String())
 	b.WriteByte('/')
-	if printable(k.UserKey) {
+	if (k.Type == TypeEvent || k.Type == TypeTrace) && len(k.UserKey) == 8 {
+		var buf [20]byte
+		b.Write(strconv.AppendUint(buf[:0], binary.BigEndian.Uint64(k.UserKey), 10))
+	} else if printable(k.UserKey) {
 		b.Write(k.UserKey)
 	} else {
 		b.WriteString(strconv.Quote(string(k.UserKey)))

@@ -31,6 +31,9 @@ func TestKeyConstructors(t *testing.T) {
 	st := StateKey(testNS, "fsm")
 	assert.Equal(t, Key{Namespace: testNS, Type: TypeStateMachine, UserKey: []byte("fsm")}, st)
 
+	vk := VectorKey(testNS, "emb")
+	assert.Equal(t, Key{Namespace: testNS, Type: TypeVector, UserKey: []byte("emb")}, vk)
+
 	ev := EventKey(testNS, 0x0102030405060708)
 	assert.Equal(t, TypeEvent, ev.Type)
 	assert.Equal(t, testNS, ev.Namespace)
@@ -244,8 +247,17 @@ func TestKeyString(t *testing.T) {
 		{KVKey(testNS, `q"uote`), "acme/support/triage/" + run + `/kv/"q\"uote"`},
 		{KVKey(testNS, "ü"), "acme/support/triage/" + run + `/kv/"ü"`},
 		{KVKey(testNS, "\x7f"), "acme/support/triage/" + run + `/kv/"\x7f"`},
-		{EventKey(testNS, 1), "acme/support/triage/" + run + `/event/"\x00\x00\x00\x00\x00\x00\x00\x01"`},
-		{TraceKey(testNS, 0x41), "acme/support/triage/" + run + `/trace/"\x00\x00\x00\x00\x00\x00\x00A"`},
+		{EventKey(testNS, 1), "acme/support/triage/" + run + "/event/1"},
+		{EventKey(testNS, 0), "acme/support/triage/" + run + "/event/0"},
+		{EventKey(testNS, math.MaxUint64), "acme/support/triage/" + run + "/event/18446744073709551615"},
+		{TraceKey(testNS, 0x41), "acme/support/triage/" + run + "/trace/65"},
+		// Event and trace user keys of another length print as other user keys.
+		{NewKey(testNS, TypeEvent, []byte("abc")), "acme/support/triage/" + run + "/event/abc"},
+		{NewKey(testNS, TypeTrace, []byte{0, 0, 0, 0, 0, 0, 0, 0, 1}), "acme/support/triage/" + run + `/trace/"\x00\x00\x00\x00\x00\x00\x00\x00\x01"`},
+		{NewKey(testNS, TypeEvent, nil), "acme/support/triage/" + run + "/event/"},
+		// Other types' 8-byte user keys are not numbers.
+		{NewKey(testNS, TypeKV, []byte{0, 0, 0, 0, 0, 0, 0, 1}), "acme/support/triage/" + run + `/kv/"\x00\x00\x00\x00\x00\x00\x00\x01"`},
+		{VectorKey(testNS, "emb"), "acme/support/triage/" + run + "/vector/emb"},
 		{NewKey(testNS, TypeTag(9), []byte("~!")), "acme/support/triage/" + run + "/type(9)/~!"},
 		{NewKey(Namespace{}, TypeVector, []byte{0xff}), "///00000000-0000-0000-0000-000000000000/vector/\"\\xff\""},
 	}

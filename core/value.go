@@ -20,11 +20,12 @@ const (
 	KindBytes
 	KindArray
 	KindMap
+	KindVector // a vector of float32: an embedding
 )
 
-var kindNames = [...]string{"null", "bool", "int64", "float64", "string", "bytes", "array", "map"}
+var kindNames = [...]string{"null", "bool", "int64", "float64", "string", "bytes", "array", "map", "vector"}
 
-// String returns the kind's name ("null", "bool", "int64", ...).
+// String returns the kind's name ("null", "bool", "int64", ..., "vector").
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
 		return kindNames[k]
@@ -42,20 +43,21 @@ func (k Kind) String() string {
 //
 // Costs: NullValue, BoolValue, Int64Value, Float64Value and StringValue
 // allocate nothing (a string is immutable and is referenced, not copied);
-// BytesValue and ArrayValue allocate one copy of their argument; MapValue
-// allocates one map. The accessors Bool, Int64, Float64 and String allocate
-// nothing for their own kind; Bytes, Array and Map allocate the copy they
-// return.
+// BytesValue, VectorValue and ArrayValue allocate one copy of their argument;
+// MapValue allocates one map. The accessors Bool, Int64, Float64 and String
+// allocate nothing for their own kind; Bytes, Vector, Array and Map allocate
+// the copy they return.
 type Value struct {
 	_   [0]func() // Values are compared with Equal, not ==.
-	num uint64    // bool, int64, float64 bits; or the length of a string, bytes or array
-	any any       // nil: null; Kind: bool/int64/float64; stringptr, bytesptr, arrayptr; map[string]Value
+	num uint64    // bool, int64, float64 bits; or the length of a string, bytes, array or vector
+	any any       // nil: null; Kind: bool/int64/float64; stringptr, bytesptr, arrayptr, vectorptr; map[string]Value
 }
 
 type (
 	stringptr *byte
 	bytesptr  *byte
 	arrayptr  *Value
+	vectorptr *float32
 )
 
 // NullValue returns the null Value, which is also the zero Value.
@@ -124,6 +126,8 @@ func (v Value) Kind() Kind {
 		return KindArray
 	case map[string]Value:
 		return KindMap
+	case vectorptr:
+		return KindVector
 	default:
 		panic(fmt.Sprintf("inmem: corrupt Value %T", x))
 	}
@@ -162,8 +166,8 @@ func (v Value) Map() map[string]Value {
 	return maps.Clone(v.any.(map[string]Value))
 }
 
-// Len returns the length of a string, bytes, array or map Value, and 0 for the
-// other kinds.
+// Len returns the length of a string, bytes, array, map or vector Value, and 0
+// for the other kinds.
 func (v Value) Len() int {
 	if m, ok := v.any.(map[string]Value); ok {
 		return len(m)
@@ -190,8 +194,9 @@ func (v Value) array() []Value {
 }
 
 // Equal reports whether v and o are deeply equal. It is kind-strict:
-// Int64Value(1) does not equal Float64Value(1). Floats are equal when their bits
-// are, so a NaN equals the same NaN and 0 does not equal -0.
+// Int64Value(1) does not equal Float64Value(1). Floats, and the elements of
+// vectors, are equal when their bits are, so a NaN equals the same NaN and 0
+// does not equal -0.
 func (v Value) Equal(o Value) bool {
 	k := v.Kind()
 	if k != o.Kind() {
@@ -206,6 +211,17 @@ func (v Value) Equal(o Value) bool {
 		return v.str() == o.str()
 	case KindBytes:
 		return string(v.bytes()) == string(o.bytes())
+	case KindVector:
+		a, b := v.vector(), o.vector()
+		if len(a) != len(b) {
+			return false
+		}
+		for i := range a {
+			if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+				return false
+			}
+		}
+		return true
 	case KindArray:
 		a, b := v.array(), o.array()
 		if len(a) != len(b) {

@@ -9,8 +9,9 @@ import (
 
 // String returns the string of a KindString Value, unquoted and without
 // allocating. For the other kinds it returns a readable rendering: null, true,
-// 42, 1.5, 0x0a0b for bytes, [1 "a"] for arrays and {"k":1} for maps (keys
-// sorted), with strings inside arrays and maps quoted.
+// 42, 1.5, 0x0a0b for bytes, [1 "a"] for arrays, {"k":1} for maps (keys
+// sorted) and vector[0.5 -1] for vectors, with strings inside arrays and maps
+// quoted.
 func (v Value) String() string {
 	if v.Kind() == KindString {
 		return v.str()
@@ -35,6 +36,15 @@ func (v Value) render(b *strings.Builder) {
 	case KindBytes:
 		b.WriteString("0x")
 		b.WriteString(hex.EncodeToString(v.bytes()))
+	case KindVector:
+		b.WriteString("vector[")
+		for i, f := range v.vector() {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(strconv.FormatFloat(float64(f), 'g', -1, 32))
+		}
+		b.WriteByte(']')
 	case KindArray:
 		b.WriteByte('[')
 		for i, e := range v.array() {

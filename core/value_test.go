@@ -13,13 +13,15 @@ func TestKindString(t *testing.T) {
 	want := map[Kind]string{
 		KindNull: "null", KindBool: "bool", KindInt64: "int64", KindFloat64: "float64",
 		KindString: "string", KindBytes: "bytes", KindArray: "array", KindMap: "map",
+		KindVector: "vector",
 	}
 	for k, s := range want {
 		assert.Equal(t, s, k.String())
 	}
 	assert.Equal(t, Kind(0), KindNull)
 	assert.Equal(t, Kind(7), KindMap)
-	assert.Equal(t, "kind(8)", Kind(8).String())
+	assert.Equal(t, Kind(8), KindVector)
+	assert.Equal(t, "kind(9)", Kind(9).String())
 	assert.Equal(t, "kind(255)", Kind(255).String())
 }
 
@@ -225,6 +227,7 @@ func allKinds() []Value {
 		BytesValue([]byte("s")),
 		ArrayValue(Int64Value(1)),
 		MapValue(map[string]Value{"k": Int64Value(1)}),
+		VectorValue([]float32{1}),
 	}
 }
 
@@ -236,6 +239,7 @@ func TestWrongKindAccessorsPanic(t *testing.T) {
 		KindBytes:   func(v Value) { v.Bytes() },
 		KindArray:   func(v Value) { v.Array() },
 		KindMap:     func(v Value) { v.Map() },
+		KindVector:  func(v Value) { v.Vector() },
 	}
 	for _, v := range allKinds() {
 		for k, get := range accessors {
