@@ -43,7 +43,7 @@ func appendVersioned(b []byte, key string, v *core.VersionedValue) ([]byte, erro
 	b = binary.AppendUvarint(b, v.Version)
 	b = appendTime(b, v.Timestamp)
 	b = binary.AppendUvarint(b, uint64(v.TTL))
-	return appendValue(b, v.Value)
+	return v.Value.AppendBinary(b)
 }
 
 // decoder reads fields off a byte slice; the first failure sticks.
@@ -63,7 +63,7 @@ func (d *decoder) err(where string) error {
 	if d.bad == "" {
 		return nil
 	}
-	return fmt.Errorf("%w: %s: %s", errCorrupt, where, d.bad)
+	return fmt.Errorf("%w: %s: %s", core.ErrCorrupt, where, d.bad)
 }
 
 func (d *decoder) u8(what string) byte {
@@ -142,7 +142,7 @@ func (d *decoder) versioned() (string, core.VersionedValue) {
 	if d.bad != "" {
 		return "", core.VersionedValue{}
 	}
-	val, n, err := decodeValue(d.b)
+	val, n, err := core.DecodeValue(d.b)
 	if err != nil {
 		d.fail(err.Error())
 		return "", core.VersionedValue{}

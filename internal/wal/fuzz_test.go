@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"github.com/inmemdb/inmem/core"
 )
 
 // FuzzReadSnapshot: any input is read without a panic and is either refused
@@ -22,7 +24,7 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, got, err := readSnap(data)
 		if err != nil {
-			if !errors.Is(err, errCorrupt) {
+			if !errors.Is(err, core.ErrCorrupt) {
 				t.Fatalf("error not wrapping ErrCorrupt: %v", err)
 			}
 			return
@@ -67,7 +69,7 @@ func FuzzSegment(f *testing.F) {
 		var rec Record
 		res, err := scanSegment("fuzz", data, 5, true, base, &rec, collect)
 		if err != nil {
-			if !errors.Is(err, errCorrupt) {
+			if !errors.Is(err, core.ErrCorrupt) {
 				t.Fatalf("error not wrapping ErrCorrupt: %v", err)
 			}
 			return

@@ -19,7 +19,7 @@ var epoch = time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
 
 // genValue returns a value of a kind chosen by r.
 func genValue(r *rand.Rand, depth int) core.Value {
-	switch k := r.IntN(9); {
+	switch k := r.IntN(10); {
 	case k == 0:
 		return core.NullValue()
 	case k == 1:
@@ -30,6 +30,8 @@ func genValue(r *rand.Rand, depth int) core.Value {
 		return core.Float64Value(r.NormFloat64())
 	case k == 4:
 		return core.BytesValue([]byte(fmt.Sprint(r.Uint64())))
+	case k == 8:
+		return core.VectorValue([]float32{r.Float32(), -1.5, 0})
 	case k == 5 && depth < 2:
 		return core.ArrayValue(genValue(r, depth+1), genValue(r, depth+1))
 	case k == 6 && depth < 2:
@@ -175,7 +177,7 @@ func checkRecords(t testing.TB, got, want []Record) {
 
 func mustCorrupt(t testing.TB, err error, what string) {
 	t.Helper()
-	if !errors.Is(err, errCorrupt) {
+	if !errors.Is(err, core.ErrCorrupt) {
 		t.Fatalf("%s: err = %v, want one wrapping ErrCorrupt", what, err)
 	}
 }

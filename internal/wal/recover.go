@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/inmemdb/inmem/core"
 )
 
 // RecoveryReport says what Recover found and did. A plain value.
@@ -76,7 +78,7 @@ func (l *Log) Recover(load func(h SnapshotHeader, entries iter.Seq[Entry]) error
 			base, found, hdr = v, true, h
 			break
 		}
-		if !errors.Is(err, errCorrupt) {
+		if !errors.Is(err, core.ErrCorrupt) {
 			return rep, err
 		}
 		l.log.Warn("wal: damaged checkpoint passed over", "dir", l.dir, "file", checkpointName(v), "err", err)
@@ -89,7 +91,7 @@ func (l *Log) Recover(load func(h SnapshotHeader, entries iter.Seq[Entry]) error
 		start++
 	}
 	if start < len(segs) && (segs[start] > base+1 || segs[start] == 0) {
-		return rep, fmt.Errorf("%w: the log starts at version %d, after the checkpoint's %d: a segment is missing", errCorrupt, segs[start], base)
+		return rep, fmt.Errorf("%w: the log starts at version %d, after the checkpoint's %d: a segment is missing", core.ErrCorrupt, segs[start], base)
 	}
 
 	if found {
@@ -107,7 +109,7 @@ func (l *Log) Recover(load func(h SnapshotHeader, entries iter.Seq[Entry]) error
 	prev := uint64(0) // the last version of the segment read before
 	for i := start; i < len(segs); i++ {
 		if i > start && segs[i] != prev+1 {
-			return rep, fmt.Errorf("%w: segment %s follows one ending at version %d", errCorrupt, segmentName(segs[i]), prev)
+			return rep, fmt.Errorf("%w: segment %s follows one ending at version %d", core.ErrCorrupt, segmentName(segs[i]), prev)
 		}
 		res, err := l.replaySegment(segs[i], i == len(segs)-1, base, &rec, replay, &rep)
 		if err != nil {
@@ -122,7 +124,7 @@ func (l *Log) Recover(load func(h SnapshotHeader, entries iter.Seq[Entry]) error
 		kept = append(kept, segment{first: segs[i], size: res.size})
 	}
 	if len(ckpts) > 0 && ckpts[len(ckpts)-1] > last {
-		return rep, fmt.Errorf("%w: checkpoint %s is damaged and the log ends at version %d", errCorrupt, checkpointName(ckpts[len(ckpts)-1]), last)
+		return rep, fmt.Errorf("%w: checkpoint %s is damaged and the log ends at version %d", core.ErrCorrupt, checkpointName(ckpts[len(ckpts)-1]), last)
 	}
 	rep.LastVersion = last
 
@@ -214,11 +216,11 @@ func (l *Log) verifyCheckpoint(v uint64) (SnapshotHeader, error) {
 		return h, fmt.Errorf("checkpoint %s: %w", name, err)
 	}
 	if h.Version != v {
-		return h, fmt.Errorf("%w: checkpoint %s holds version %d", errCorrupt, name, h.Version)
+		return h, fmt.Errorf("%w: checkpoint %s holds version %d", core.ErrCorrupt, name, h.Version)
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		if err == nil {
-			return h, fmt.Errorf("%w: checkpoint %s: bytes after the trailer", errCorrupt, name)
+			return h, fmt.Errorf("%w: checkpoint %s: bytes after the trailer", core.ErrCorrupt, name)
 		}
 		return h, fmt.Errorf("wal: checkpoint %s: %w", name, err)
 	}
@@ -315,7 +317,7 @@ func scanSegment(name string, data []byte, first uint64, isLast bool, base uint6
 		return scanResult{}, fmt.Errorf("segment %s: %w", name, err)
 	}
 	if hf != first {
-		return scanResult{}, fmt.Errorf("%w: segment %s: header names version %d", errCorrupt, name, hf)
+		return scanResult{}, fmt.Errorf("%w: segment %s: header names version %d", core.ErrCorrupt, name, hf)
 	}
 	off, next := segmentHdrLen, first
 	var status frameStatus
@@ -325,7 +327,7 @@ func scanSegment(name string, data []byte, first uint64, isLast bool, base uint6
 			break
 		}
 		if v := payloadVersion(payload); v != next {
-			return scanResult{}, fmt.Errorf("%w: segment %s offset %d: version %d, want %d", errCorrupt, name, off, v, next)
+			return scanResult{}, fmt.Errorf("%w: segment %s offset %d: version %d, want %d", core.ErrCorrupt, name, off, v, next)
 		}
 		if next > base {
 			if err := decodeRecord(payload, rec); err != nil {
@@ -342,10 +344,10 @@ func scanSegment(name string, data []byte, first uint64, isLast bool, base uint6
 	if off < len(data) {
 		reason := [...]string{frameShort: "incomplete record", frameBadLength: "bad record length", frameBadCRC: "checksum mismatch"}[status]
 		if !isLast {
-			return scanResult{}, fmt.Errorf("%w: segment %s offset %d: %s in a segment that is not the last", errCorrupt, name, off, reason)
+			return scanResult{}, fmt.Errorf("%w: segment %s offset %d: %s in a segment that is not the last", core.ErrCorrupt, name, off, reason)
 		}
 		if validFrameAfter(data, off, next-1) {
-			return scanResult{}, fmt.Errorf("%w: segment %s offset %d: %s before valid records", errCorrupt, name, off, reason)
+			return scanResult{}, fmt.Errorf("%w: segment %s offset %d: %s before valid records", core.ErrCorrupt, name, off, reason)
 		}
 		res.reason = reason
 	}

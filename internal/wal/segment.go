@@ -6,6 +6,8 @@ import (
 	"hash/crc32"
 	"strconv"
 	"strings"
+
+	"github.com/inmemdb/inmem/core"
 )
 
 // A segment file is named by the first version it holds, as 20 decimal
@@ -52,19 +54,19 @@ func appendSegmentHeader(b []byte, first uint64) []byte {
 // it names.
 func checkSegmentHeader(b []byte) (uint64, error) {
 	if len(b) < segmentHdrLen {
-		return 0, fmt.Errorf("%w: segment header: %d bytes, want %d", errCorrupt, len(b), segmentHdrLen)
+		return 0, fmt.Errorf("%w: segment header: %d bytes, want %d", core.ErrCorrupt, len(b), segmentHdrLen)
 	}
 	if string(b[:8]) != segmentMagic {
-		return 0, fmt.Errorf("%w: segment header: bad magic %q", errCorrupt, b[:8])
+		return 0, fmt.Errorf("%w: segment header: bad magic %q", core.ErrCorrupt, b[:8])
 	}
 	if crc32.Checksum(b[:24], castagnoli) != binary.LittleEndian.Uint32(b[24:]) {
-		return 0, fmt.Errorf("%w: segment header: checksum mismatch", errCorrupt)
+		return 0, fmt.Errorf("%w: segment header: checksum mismatch", core.ErrCorrupt)
 	}
 	if v := binary.LittleEndian.Uint32(b[8:]); v != segmentVersion {
-		return 0, fmt.Errorf("%w: segment format version %d, this build reads %d", errCorrupt, v, segmentVersion)
+		return 0, fmt.Errorf("%w: segment format version %d, this build reads %d", core.ErrCorrupt, v, segmentVersion)
 	}
 	if f := binary.LittleEndian.Uint32(b[12:]); f != 0 {
-		return 0, fmt.Errorf("%w: segment header: unknown flags %#x", errCorrupt, f)
+		return 0, fmt.Errorf("%w: segment header: unknown flags %#x", core.ErrCorrupt, f)
 	}
 	return binary.LittleEndian.Uint64(b[16:]), nil
 }

@@ -178,7 +178,7 @@ type snapshotReader struct {
 
 func truncated(err error, what string) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: snapshot: truncated %s", errCorrupt, what)
+		return fmt.Errorf("%w: snapshot: truncated %s", core.ErrCorrupt, what)
 	}
 	return fmt.Errorf("snapshot: reading %s: %w", what, err)
 }
@@ -216,7 +216,7 @@ func (sr *snapshotReader) readLarge(n int, what string) ([]byte, error) {
 }
 
 func snapCorrupt(format string, args ...any) error {
-	return fmt.Errorf("%w: snapshot: "+format, append([]any{errCorrupt}, args...)...)
+	return fmt.Errorf("%w: snapshot: "+format, append([]any{core.ErrCorrupt}, args...)...)
 }
 
 // readSnapshot is ReadSnapshot; with decode false it checks the framing and
