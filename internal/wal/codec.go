@@ -76,16 +76,6 @@ func (d *decoder) u8(what string) byte {
 	return c
 }
 
-func (d *decoder) u32(what string) uint32 {
-	if len(d.b) < 4 {
-		d.fail("truncated " + what)
-		return 0
-	}
-	u := binary.LittleEndian.Uint32(d.b)
-	d.b = d.b[4:]
-	return u
-}
-
 func (d *decoder) u64(what string) uint64 {
 	if len(d.b) < 8 {
 		d.fail("truncated " + what)
@@ -116,7 +106,7 @@ func (d *decoder) time(what string) time.Time {
 	return t
 }
 
-// bytes returns the next n bytes (sharing d's buffer), n read as a uvarint.
+// lenBytes returns the next n bytes (sharing d's buffer), n read as a uvarint.
 func (d *decoder) lenBytes(what string) []byte {
 	n := d.uvarint(what + " length")
 	if n > uint64(len(d.b)) {
