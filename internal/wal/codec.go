@@ -14,8 +14,8 @@ import (
 const timeLen = 12 // i64 seconds, u32 nanoseconds
 
 func appendTime(b []byte, t time.Time) []byte {
-	b = binary.LittleEndian.AppendUint64(b, uint64(t.Unix()))
-	return binary.LittleEndian.AppendUint32(b, uint32(t.Nanosecond()))
+	b = binary.BigEndian.AppendUint64(b, uint64(t.Unix()))
+	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))
 }
 
 // decodeTime reads a time; ok is false for a short buffer or nanoseconds
@@ -24,8 +24,8 @@ func decodeTime(b []byte) (time.Time, bool) {
 	if len(b) < timeLen {
 		return time.Time{}, false
 	}
-	sec := int64(binary.LittleEndian.Uint64(b))
-	ns := binary.LittleEndian.Uint32(b[8:])
+	sec := int64(binary.BigEndian.Uint64(b))
+	ns := binary.BigEndian.Uint32(b[8:])
 	if ns > 999_999_999 {
 		return time.Time{}, false
 	}
@@ -81,7 +81,7 @@ func (d *decoder) u64(what string) uint64 {
 		d.fail("truncated " + what)
 		return 0
 	}
-	u := binary.LittleEndian.Uint64(d.b)
+	u := binary.BigEndian.Uint64(d.b)
 	d.b = d.b[8:]
 	return u
 }

@@ -35,7 +35,7 @@ const (
 func appendRecord(b []byte, r *Record) ([]byte, error) {
 	start := len(b)
 	b = append(b, make([]byte, frameHeaderLen)...)
-	b = binary.LittleEndian.AppendUint64(b, r.Version)
+	b = binary.BigEndian.AppendUint64(b, r.Version)
 	b = appendTime(b, r.Time)
 	b = binary.AppendUvarint(b, uint64(len(r.Changes)))
 	for i := range r.Changes {
@@ -53,10 +53,10 @@ func appendRecord(b []byte, r *Record) ([]byte, error) {
 	if n > MaxRecordSize {
 		return b[:start], fmt.Errorf("%w: record of version %d is %d bytes, over %d", core.ErrTooLarge, r.Version, n, MaxRecordSize)
 	}
-	binary.LittleEndian.PutUint32(b[start:], uint32(n))
+	binary.BigEndian.PutUint32(b[start:], uint32(n))
 	crc := crc32.Update(0, castagnoli, b[start:start+4])
 	crc = crc32.Update(crc, castagnoli, b[start+frameHeaderLen:])
-	binary.LittleEndian.PutUint32(b[start+4:], crc)
+	binary.BigEndian.PutUint32(b[start+4:], crc)
 	return b, nil
 }
 
@@ -75,7 +75,7 @@ func checkFrame(b []byte) ([]byte, frameStatus) {
 	if len(b) < frameHeaderLen {
 		return nil, frameShort
 	}
-	n := binary.LittleEndian.Uint32(b)
+	n := binary.BigEndian.Uint32(b)
 	if n < minPayloadLen || n > MaxRecordSize {
 		return nil, frameBadLength
 	}
@@ -85,14 +85,14 @@ func checkFrame(b []byte) ([]byte, frameStatus) {
 	payload := b[frameHeaderLen : frameHeaderLen+int(n)]
 	crc := crc32.Update(0, castagnoli, b[:4])
 	crc = crc32.Update(crc, castagnoli, payload)
-	if crc != binary.LittleEndian.Uint32(b[4:]) {
+	if crc != binary.BigEndian.Uint32(b[4:]) {
 		return nil, frameBadCRC
 	}
 	return payload, frameOK
 }
 
 // payloadVersion returns the version a payload starts with.
-func payloadVersion(p []byte) uint64 { return binary.LittleEndian.Uint64(p) }
+func payloadVersion(p []byte) uint64 { return binary.BigEndian.Uint64(p) }
 
 // decodeRecord decodes a payload into r, reusing r.Changes' backing array.
 func decodeRecord(p []byte, r *Record) error {

@@ -365,7 +365,7 @@ func (l *Log) torn(rep *RecoveryReport, name string, off, n int64, reason string
 // starts anywhere in b after off.
 func validFrameAfter(b []byte, off int, last uint64) bool {
 	for q := off + 1; q+frameHeaderLen+minPayloadLen <= len(b); q++ {
-		n := binary.LittleEndian.Uint32(b[q:])
+		n := binary.BigEndian.Uint32(b[q:])
 		if n < minPayloadLen || uint64(n) > uint64(len(b)-q-frameHeaderLen) {
 			continue
 		}

@@ -44,10 +44,10 @@ func parseName(name, ext string) (uint64, bool) {
 func appendSegmentHeader(b []byte, first uint64) []byte {
 	start := len(b)
 	b = append(b, segmentMagic...)
-	b = binary.LittleEndian.AppendUint32(b, segmentVersion)
-	b = binary.LittleEndian.AppendUint32(b, 0)
-	b = binary.LittleEndian.AppendUint64(b, first)
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
+	b = binary.BigEndian.AppendUint32(b, segmentVersion)
+	b = binary.BigEndian.AppendUint32(b, 0)
+	b = binary.BigEndian.AppendUint64(b, first)
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
 }
 
 // checkSegmentHeader validates a segment header and returns the first version
@@ -59,14 +59,14 @@ func checkSegmentHeader(b []byte) (uint64, error) {
 	if string(b[:8]) != segmentMagic {
 		return 0, fmt.Errorf("%w: segment header: bad magic %q", core.ErrCorrupt, b[:8])
 	}
-	if crc32.Checksum(b[:24], castagnoli) != binary.LittleEndian.Uint32(b[24:]) {
+	if crc32.Checksum(b[:24], castagnoli) != binary.BigEndian.Uint32(b[24:]) {
 		return 0, fmt.Errorf("%w: segment header: checksum mismatch", core.ErrCorrupt)
 	}
-	if v := binary.LittleEndian.Uint32(b[8:]); v != segmentVersion {
+	if v := binary.BigEndian.Uint32(b[8:]); v != segmentVersion {
 		return 0, fmt.Errorf("%w: segment format version %d, this build reads %d", core.ErrCorrupt, v, segmentVersion)
 	}
-	if f := binary.LittleEndian.Uint32(b[12:]); f != 0 {
+	if f := binary.BigEndian.Uint32(b[12:]); f != 0 {
 		return 0, fmt.Errorf("%w: segment header: unknown flags %#x", core.ErrCorrupt, f)
 	}
-	return binary.LittleEndian.Uint64(b[16:]), nil
+	return binary.BigEndian.Uint64(b[16:]), nil
 }

@@ -108,9 +108,9 @@ func WriteSnapshot(w io.Writer, h SnapshotHeader, entries iter.Seq[Entry]) (int6
 		}
 	}
 	buf = append(buf[:0], blockTrailer)
-	buf = binary.LittleEndian.AppendUint64(buf, count)
+	buf = binary.BigEndian.AppendUint64(buf, count)
 	sw.crc.Write(buf)
-	buf = binary.LittleEndian.AppendUint32(buf, sw.crc.Sum32())
+	buf = binary.BigEndian.AppendUint32(buf, sw.crc.Sum32())
 	err = sw.write(buf)
 	return sw.n, err
 }
@@ -133,15 +133,15 @@ func (sw *snapshotWriter) write(b []byte) error {
 
 func appendSnapshotHeader(b []byte, h *SnapshotHeader) []byte {
 	b = append(b, snapshotMagic...)
-	b = binary.LittleEndian.AppendUint32(b, snapshotVersion)
+	b = binary.BigEndian.AppendUint32(b, snapshotVersion)
 	bodyLen := 8 + 2*timeLen + 1 + len(h.Creator)
-	b = binary.LittleEndian.AppendUint32(b, uint32(bodyLen))
-	b = binary.LittleEndian.AppendUint64(b, h.Version)
+	b = binary.BigEndian.AppendUint32(b, uint32(bodyLen))
+	b = binary.BigEndian.AppendUint64(b, h.Version)
 	b = appendTime(b, h.Time)
 	b = appendTime(b, h.Created)
 	b = append(b, byte(len(h.Creator)))
 	b = append(b, h.Creator...)
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
 // startBlock reserves a block's header; finishBlock fills it and appends the
@@ -150,9 +150,9 @@ func startBlock(b []byte) []byte { return append(b, make([]byte, blockHdrLen)...
 
 func finishBlock(b []byte, count uint64) []byte {
 	b[0] = blockEntries
-	binary.LittleEndian.PutUint32(b[1:], uint32(len(b)-blockHdrLen))
-	binary.LittleEndian.PutUint32(b[5:], uint32(count))
-	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	binary.BigEndian.PutUint32(b[1:], uint32(len(b)-blockHdrLen))
+	binary.BigEndian.PutUint32(b[5:], uint32(count))
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
 }
 
 // ReadSnapshot reads a snapshot stream from r, checking every checksum, and
@@ -249,8 +249,8 @@ func readSnapshot(r io.Reader, fn func(Entry) error, decode bool) (SnapshotHeade
 			return SnapshotHeader{}, err
 		}
 		copy(hdr[1:], b)
-		n := binary.LittleEndian.Uint32(hdr[1:])
-		count := binary.LittleEndian.Uint32(hdr[5:])
+		n := binary.BigEndian.Uint32(hdr[1:])
+		count := binary.BigEndian.Uint32(hdr[5:])
 		if n == 0 || n > maxBlockLen || count == 0 || count > n {
 			return SnapshotHeader{}, snapCorrupt("bad block header (length %d, count %d) after %d entries", n, count, total)
 		}
@@ -262,7 +262,7 @@ func readSnapshot(r io.Reader, fn func(Entry) error, decode bool) (SnapshotHeade
 		if b, err = sr.read(4, "block checksum"); err != nil {
 			return SnapshotHeader{}, err
 		}
-		if binary.LittleEndian.Uint32(b) != crc {
+		if binary.BigEndian.Uint32(b) != crc {
 			return SnapshotHeader{}, snapCorrupt("block checksum mismatch after %d entries", total)
 		}
 		if decode {
@@ -283,10 +283,10 @@ func (sr *snapshotReader) header() (SnapshotHeader, error) {
 	if string(b[:8]) != snapshotMagic {
 		return h, snapCorrupt("bad magic %q", b[:8])
 	}
-	if v := binary.LittleEndian.Uint32(b[8:]); v != snapshotVersion {
+	if v := binary.BigEndian.Uint32(b[8:]); v != snapshotVersion {
 		return h, snapCorrupt("format version %d, this build reads %d", v, snapshotVersion)
 	}
-	bodyLen := binary.LittleEndian.Uint32(b[12:])
+	bodyLen := binary.BigEndian.Uint32(b[12:])
 	if bodyLen < maxHeaderBody-255 || bodyLen > maxHeaderBody {
 		return h, snapCorrupt("header length %d", bodyLen)
 	}
@@ -309,7 +309,7 @@ func (sr *snapshotReader) header() (SnapshotHeader, error) {
 	if b, err = sr.read(4, "header checksum"); err != nil {
 		return SnapshotHeader{}, err
 	}
-	if binary.LittleEndian.Uint32(b) != want {
+	if binary.BigEndian.Uint32(b) != want {
 		return SnapshotHeader{}, snapCorrupt("header checksum mismatch")
 	}
 	return h, nil
@@ -320,12 +320,12 @@ func (sr *snapshotReader) trailer(total uint64) error {
 	if err != nil {
 		return err
 	}
-	n := binary.LittleEndian.Uint64(b)
+	n := binary.BigEndian.Uint64(b)
 	want := sr.crc
 	if b, err = sr.read(4, "trailer checksum"); err != nil {
 		return err
 	}
-	if binary.LittleEndian.Uint32(b) != want {
+	if binary.BigEndian.Uint32(b) != want {
 		return snapCorrupt("stream checksum mismatch")
 	}
 	if n != total {

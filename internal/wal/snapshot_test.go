@@ -188,7 +188,7 @@ func TestSnapshotConstantMemory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := r.readLarge(int(binary.LittleEndian.Uint32(hdr)), "block"); err != nil {
+		if _, err := r.readLarge(int(binary.BigEndian.Uint32(hdr)), "block"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := r.read(4, "block checksum"); err != nil {
