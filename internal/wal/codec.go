@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
@@ -45,6 +46,9 @@ func appendVersioned(b []byte, key string, v *core.VersionedValue) ([]byte, erro
 	b = binary.AppendUvarint(b, uint64(v.TTL))
 	return v.Value.AppendBinary(b)
 }
+
+// uvarintLen is the length of u's shortest uvarint encoding.
+func uvarintLen(u uint64) int { return max(1, (bits.Len64(u)+6)/7) }
 
 // decoder reads fields off a byte slice; the first failure sticks.
 type decoder struct {
@@ -88,7 +92,7 @@ func (d *decoder) u64(what string) uint64 {
 
 func (d *decoder) uvarint(what string) uint64 {
 	u, n := binary.Uvarint(d.b)
-	if n <= 0 {
+	if n <= 0 || n != uvarintLen(u) { // writers use the shortest form only
 		d.fail("bad " + what)
 		return 0
 	}
