@@ -280,24 +280,25 @@ func (l *Log) Sync() error {
 		l.mu.Unlock()
 		return err
 	}
-	f, dirty := l.active, l.dirDirty
+	if l.dirDirty { // rare: once a segment; under the lock, so no Write sees it clean early
+		if err := l.dirFile.Sync(); err != nil {
+			defer l.mu.Unlock()
+			return l.fail("sync directory", err)
+		}
+		l.dirDirty = false
+	}
+	f := l.active
 	if !l.unsynced {
 		f = nil
 	}
-	l.unsynced, l.dirDirty = false, false
+	l.unsynced = false
 	l.mu.Unlock()
-	var err error
-	if f != nil {
-		// A rotation or checkpoint may close f meanwhile; it syncs (or no
-		// longer needs) it first.
-		if err = f.Sync(); errors.Is(err, os.ErrClosed) {
-			err = nil
-		}
+	if f == nil {
+		return nil
 	}
-	if err == nil && dirty {
-		err = l.dirFile.Sync()
-	}
-	if err != nil {
+	// A rotation or checkpoint may close f meanwhile; it syncs (or no longer
+	// needs) it first.
+	if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		return l.fail("sync", err)

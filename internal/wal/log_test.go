@@ -4,8 +4,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/inmemdb/inmem/core"
 )
@@ -230,4 +232,26 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("report %+v", got.report)
 	}
 	checkRecords(t, got.records, recs[len(recs)-len(got.records):])
+}
+
+// TestSyncBatch: the background goroutine syncs what Write wrote.
+func TestSyncBatch(t *testing.T) {
+	dir := t.TempDir()
+	l, _ := mustOpen(t, dir, Options{Sync: SyncBatch, SyncInterval: time.Millisecond})
+	defer l.Close()
+	recs := genRecords(9, 1, 2)
+	appendAll(t, l, recs, 2)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		l.mu.Lock()
+		synced := !l.unsynced && !l.dirDirty
+		l.mu.Unlock()
+		if synced {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the background sync of the written records")
+		}
+		runtime.Gosched()
+	}
 }
