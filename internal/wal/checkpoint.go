@@ -1,0 +1,127 @@
+package wal
+
+import (
+	"bufio"
+	"fmt"
+	"iter"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// CheckpointCreator is the Creator recorded in checkpoint files.
+const CheckpointCreator = "inmem checkpoint"
+
+// WriteCheckpoint writes the state at version (every entry of entries, at
+// commit time t) to a checkpoint file, atomically: a temporary file, synced,
+// renamed into place, the directory synced. Then it removes the log segments
+// whose records are all at or before version, and older checkpoints. version
+// must not be past the last record appended, nor before the last checkpoint.
+//
+// Writes go on while the file is written; a second checkpoint waits for the
+// first. On error the directory holds what it held before (plus, at worst, a
+// temporary file the next Recover removes). Safe for concurrent use.
+func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entry]) error {
+	l.ckptMu.Lock()
+	defer l.ckptMu.Unlock()
+	l.mu.Lock()
+	err := l.usable()
+	switch {
+	case err != nil:
+	case version >= l.nextVer:
+		err = fmt.Errorf("%w: checkpoint at version %d, the log is at %d", ErrInvalid, version, l.nextVer-1)
+	case version < l.ckptVer:
+		err = fmt.Errorf("%w: checkpoint at version %d, the last one is at %d", ErrInvalid, version, l.ckptVer)
+	}
+	l.mu.Unlock()
+	if err != nil {
+		return err
+	}
+
+	name := checkpointName(version)
+	final := filepath.Join(l.dir, name)
+	tmp := final + tempExt
+	h := SnapshotHeader{Version: version, Time: t, Created: time.Now(), Creator: CheckpointCreator}
+	if err := writeFileSynced(tmp, h, entries); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("wal: checkpoint: %w", err)
+	}
+	if err := l.dirFile.Sync(); err != nil {
+		return fmt.Errorf("wal: checkpoint: sync directory: %w", err)
+	}
+
+	// The checkpoint is durable: drop what it covers.
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.usable(); err != nil {
+		return err
+	}
+	var drop []string
+	n := 0
+	for n < len(l.segs) {
+		end := l.written // the active (last) segment ends at the last version written
+		if n+1 < len(l.segs) {
+			end = l.segs[n+1].first - 1
+		}
+		if end > version {
+			break
+		}
+		drop = append(drop, segmentName(l.segs[n].first))
+		n++
+	}
+	if n == len(l.segs) && l.active != nil {
+		// Its records are in the checkpoint: no sync needed.
+		if err := l.closeActive(false); err != nil {
+			return err
+		}
+	}
+	l.segs = append(l.segs[:0], l.segs[n:]...)
+	l.ckptVer = version
+	ckpts, err := l.checkpointsBefore(version)
+	if err != nil {
+		return err
+	}
+	return l.remove(append(drop, ckpts...))
+}
+
+// writeFileSynced writes a snapshot to a new file at path and syncs it.
+func writeFileSynced(path string, h SnapshotHeader, entries iter.Seq[Entry]) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("wal: checkpoint: %w", err)
+	}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	_, err = WriteSnapshot(bw, h, entries)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if e := f.Close(); err == nil {
+		err = e
+	}
+	if err != nil {
+		return fmt.Errorf("wal: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// checkpointsBefore lists the checkpoint files older than version.
+func (l *Log) checkpointsBefore(version uint64) ([]string, error) {
+	des, err := os.ReadDir(l.dir)
+	if err != nil {
+		return nil, fmt.Errorf("wal: %w", err)
+	}
+	var names []string
+	for _, de := range des {
+		if v, ok := parseName(de.Name(), checkpointExt); ok && v < version {
+			names = append(names, de.Name())
+		}
+	}
+	return names, nil
+}
