@@ -36,6 +36,9 @@ var pendingPool = sync.Pool{New: func() any { return new(pending) }}
 // It returns the version the operation committed at, or for an operation that
 // changed nothing the current version then.
 func (s *Store) commit(apply applyFunc) (uint64, error) {
+	if s.isClosed.Load() {
+		return 0, errClosed
+	}
 	p := pendingPool.Get().(*pending)
 	p.apply = apply
 	s.queueMu.Lock()
@@ -62,12 +65,35 @@ func (s *Store) lead() {
 	s.queueMu.Unlock()
 
 	cur := s.root.Load()
-	d := newDraft(cur.cur, s.Now())
-	for _, p := range batch {
-		p.version, p.err = d.apply(p.apply)
-	}
-	if len(d.group) > 0 {
+	switch {
+	case s.isClosed.Load():
+		fail(batch, errClosed)
+	case s.failed != nil:
+		fail(batch, s.failed)
+	default:
+		d := newDraft(cur.cur, s.Now())
+		for _, p := range batch {
+			p.version, p.err = d.apply(p.apply)
+		}
+		if len(d.group) == 0 {
+			break
+		}
+		if s.log != nil {
+			if err := s.logGroup(d.group); err != nil {
+				if s.log.Err() != nil {
+					s.failed = err
+				}
+				// Nothing of the group is visible: its writes fail.
+				for _, p := range batch {
+					if p.err == nil && p.version > cur.cur.version {
+						p.version, p.err = 0, err
+					}
+				}
+				break
+			}
+		}
 		s.publish(cur, d)
+		s.maybeCheckpoint()
 	}
 	for _, p := range batch {
 		p.done = true
@@ -137,4 +163,11 @@ func (r *root) push(st *state, rec *commitRec, limit int, budget int64) {
 		r.pastBytes = 0
 	}
 	r.past = r.past.Push(rec.version, st, n)
+}
+
+// fail ends every operation of batch with err.
+func fail(batch []*pending, err error) {
+	for _, p := range batch {
+		p.version, p.err = 0, err
+	}
 }

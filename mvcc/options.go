@@ -1,7 +1,9 @@
 package mvcc
 
 import (
+	"log/slog"
 	"math"
+	"time"
 
 	"github.com/inmemdb/inmem/core"
 )
@@ -33,7 +35,12 @@ type config struct {
 	updateRetries int
 	maxKey        int
 	historyBytes  int64
-	maxValue      int
+	// durable stores (Open)
+	sync            SyncPolicy
+	syncInterval    time.Duration
+	checkpointBytes int64
+	logger          *slog.Logger
+	maxValue        int
 }
 
 // WithClock makes the store judge time by c: every commit timestamp and every

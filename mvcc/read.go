@@ -8,7 +8,7 @@ import (
 // or expired by the store's clock, or ErrInvalidKey. O(log n), lock-free, no
 // allocation beyond the returned value; safe for concurrent use.
 func (s *Store) Get(key core.Key) (core.VersionedValue, error) {
-	if err := checkKey(key); err != nil {
+	if err := s.checkRead(key); err != nil {
 		return core.VersionedValue{}, err
 	}
 	st := s.root.Load().cur
@@ -34,7 +34,7 @@ func getLive(st *state, key core.Key, j *judge) (core.VersionedValue, error) {
 // above the current version (core.Latest included) reads the current
 // version. O(log n); lock-free; safe for concurrent use.
 func (s *Store) GetVersioned(key core.Key, maxVersion uint64) (core.VersionedValue, error) {
-	if err := checkKey(key); err != nil {
+	if err := s.checkRead(key); err != nil {
 		return core.VersionedValue{}, err
 	}
 	r := s.root.Load()
@@ -64,4 +64,12 @@ func lookup(st *state, key core.Key) (core.VersionedValue, bool) {
 	vv, ok := st.get(view(sc.b))
 	sc.release()
 	return vv, ok
+}
+
+// checkRead refuses a read of a closed store or of an invalid key.
+func (s *Store) checkRead(key core.Key) error {
+	if s.isClosed.Load() {
+		return errClosed
+	}
+	return checkKey(key)
 }

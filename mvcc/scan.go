@@ -66,6 +66,9 @@ func (st *state) scanType(t core.TypeTag, c *collector) {
 // current state and answers only when that is exact: no record in the result
 // changed after maxVersion and nothing was removed after it.
 func (s *Store) versioned(maxVersion uint64, scan func(*state, *collector)) ([]core.Entry, error) {
+	if s.isClosed.Load() {
+		return nil, errClosed
+	}
 	r := s.root.Load()
 	c := collector{judge: liveJudge(s.cfg.clock)}
 	st, exact := r.at(maxVersion)

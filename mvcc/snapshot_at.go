@@ -17,6 +17,9 @@ import (
 // With Scan's After and Limit it pages through one consistent version: a page
 // token is (version, last key). Safe for concurrent use.
 func (s *Store) SnapshotAt(v uint64) (*Snapshot, error) {
+	if s.isClosed.Load() {
+		return nil, errClosed
+	}
 	r := s.root.Load()
 	if v > r.cur.version {
 		return nil, fmt.Errorf("%w: version %d is above the current version %d", core.ErrNotFound, v, r.cur.version)

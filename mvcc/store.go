@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/wal"
 )
 
 // Store is an in-memory multi-version key-value store. It implements
@@ -27,23 +28,46 @@ type Store struct {
 	notify   atomic.Pointer[chan struct{}] // closed and replaced after a publish
 	closed   chan struct{}                 // closed by Close
 	conflict atomic.Uint64
+
+	isClosed      atomic.Bool
+	failed        error          // sticky: a log write failed; guarded by writeMu
+	log           *wal.Log       // nil for a store in memory only
+	walRec        wal.Record     // reused by logGroup under writeMu
+	recovery      RecoveryReport // what Open recovered
+	checkpointing atomic.Bool    // a background checkpoint runs
+	background    sync.WaitGroup // background checkpoints
 }
 
 // New returns an empty store at version 0 (or the WithStartVersion version),
 // purely in memory. Nil options are ignored.
 func New(opts ...Option) *Store {
-	cfg := config{clock: core.SystemClock{}, history: DefaultHistory, updateRetries: DefaultUpdateRetries}
+	cfg := newConfig(opts)
+	return newStore(cfg, emptyState(cfg.startVersion))
+}
+
+func newConfig(opts []Option) config {
+	cfg := config{
+		clock:           core.SystemClock{},
+		history:         DefaultHistory,
+		updateRetries:   DefaultUpdateRetries,
+		checkpointBytes: DefaultCheckpointBytes,
+	}
 	for _, o := range opts {
 		if o != nil {
 			o(&cfg)
 		}
 	}
+	return cfg
+}
+
+// newStore returns a store whose current state is st.
+func newStore(cfg config, st *state) *Store {
 	s := &Store{cfg: cfg, closed: make(chan struct{})}
 	ch := make(chan struct{})
 	s.notify.Store(&ch)
-	r := &root{cur: emptyState(cfg.startVersion)}
+	r := &root{cur: st}
 	if cfg.history > 0 {
-		r.past = r.past.Push(r.cur.version, r.cur, cfg.history+1)
+		r.past = r.past.Push(st.version, st, cfg.history+1)
 	}
 	s.root.Store(r)
 	return s

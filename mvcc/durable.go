@@ -1,0 +1,237 @@
+package mvcc
+
+import (
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/wal"
+)
+
+// Open returns the store kept in dir, made durable: it creates the directory
+// (and an empty store at version 0) or recovers what dir holds — the newest
+// valid checkpoint plus the log after it — exactly: values, versions,
+// timestamps, TTL deadlines, and expired values not yet removed. Versions
+// continue: after recovering 1..n the next write gets n+1.
+//
+// Every commit is appended to the log before it becomes visible; under
+// SyncAlways (the default, see WithSync) a write returns only after its
+// commit is on stable storage, and concurrent writers share one fsync. A
+// torn or damaged tail of the log (a crash in mid-write) is cut off and
+// reported (Recovery, and WithLogger's logger); damage anywhere else is an
+// error wrapping core.ErrCorrupt, never silent loss. One Store at a time
+// holds a directory: a second Open of it, from this process or another,
+// fails while the first is open.
+//
+// Close the store to release the directory. The history window starts at the
+// recovered version. Options as for New, plus WithSync, WithSyncInterval,
+// WithCheckpointBytes and WithLogger.
+func Open(dir string, opts ...Option) (*Store, error) {
+	cfg := newConfig(opts)
+	lg, err := wal.Open(dir, wal.Options{
+		Sync:         wal.SyncPolicy(cfg.sync),
+		SyncInterval: cfg.syncInterval,
+		Logger:       cfg.logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mvcc: open %s: %w", dir, err)
+	}
+	st, rep, err := recoverState(lg)
+	if err != nil {
+		lg.Close()
+		return nil, fmt.Errorf("mvcc: recover %s: %w", dir, err)
+	}
+	s := newStore(cfg, st)
+	s.log = lg
+	s.recovery = recoveryOf(rep)
+	return s, nil
+}
+
+// recoverState loads the log's checkpoint and replays its records into one
+// draft.
+func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
+	d := newDraft(emptyState(0), time.Time{})
+	var version uint64
+	load := func(h wal.SnapshotHeader, entries iter.Seq[wal.Entry]) error {
+		for e := range entries {
+			if err := checkStored(e.Key, &e.Value, h.Version); err != nil {
+				return err
+			}
+			d.set(e.Key, e.Value)
+		}
+		version = h.Version
+		return nil
+	}
+	replay := func(r *wal.Record) error {
+		for i := range r.Changes {
+			c := &r.Changes[i]
+			if err := checkStored(c.Key, &c.Value, r.Version); err != nil {
+				return err
+			}
+			if c.Op == core.ChangePut {
+				d.set(c.Key, c.Value)
+			} else {
+				d.del(c.Key)
+			}
+		}
+		version = r.Version
+		return nil
+	}
+	rep, err := lg.Recover(load, replay)
+	if err != nil {
+		return nil, rep, err
+	}
+	st := d.finish()
+	st.version = version
+	// What was removed before the restart is not known: versioned reads
+	// beyond the (new) window answer only what the current state proves.
+	st.lastRemoval = version
+	return st, rep, nil
+}
+
+// checkStored refuses a recovered entry whose key is not an encoding the
+// store writes or whose version is from the future.
+func checkStored(enc string, vv *core.VersionedValue, version uint64) error {
+	if !validEnc(enc) || vv.Version > version || vv.TTL < 0 {
+		return fmt.Errorf("%w: entry %q at version %d", core.ErrCorrupt, enc, vv.Version)
+	}
+	return nil
+}
+
+// validEnc reports whether enc has the shape of a key encoding: three
+// terminated strings, a run id and a valid type tag.
+func validEnc(enc string) bool {
+	n := nsLen(enc)
+	return n < len(enc) && n >= 22 && core.TypeTag(enc[n]).Valid()
+}
+
+// logGroup appends the group's commit records to the log and writes them
+// (synced under SyncAlways). The commit lock is held. On error nothing of
+// the group is visible; a failed write leaves the log (and so the store)
+// refusing writes.
+func (s *Store) logGroup(group []*commitRec) error {
+	r := &s.walRec
+	for _, rec := range group {
+		r.Version, r.Time, r.Changes = rec.version, rec.time, r.Changes[:0]
+		for i := range rec.changes {
+			c := &rec.changes[i]
+			wc := wal.Change{Key: c.enc, Op: c.op, Value: c.val}
+			if c.removed() {
+				wc.Value = c.prev
+			}
+			r.Changes = append(r.Changes, wc)
+		}
+		if err := s.log.Append(r); err != nil {
+			s.log.Discard()
+			clear(r.Changes)
+			return fmt.Errorf("mvcc: log: %w", err)
+		}
+	}
+	clear(r.Changes)
+	if err := s.log.Write(); err != nil {
+		return fmt.Errorf("mvcc: log: %w", err)
+	}
+	return nil
+}
+
+// Checkpoint writes the current state to a checkpoint file in the store's
+// directory and drops the log before it, so that recovery reads the
+// checkpoint and only the log after it. Writers keep going while it runs (it
+// writes from a snapshot). A store made by New has no directory: its
+// Checkpoint fails with an error wrapping core.ErrInvalidArgument. Safe for
+// concurrent use; checkpoints run one at a time.
+func (s *Store) Checkpoint() error {
+	if s.isClosed.Load() {
+		return errClosed
+	}
+	if s.log == nil {
+		return fmt.Errorf("%w: Checkpoint needs a store made by Open", core.ErrInvalidArgument)
+	}
+	st := s.root.Load().cur
+	var t time.Time
+	if rec := st.commit(st.version); rec != nil {
+		t = rec.time
+	}
+	if err := s.log.WriteCheckpoint(st.version, t, walEntries(st)); err != nil {
+		return fmt.Errorf("mvcc: checkpoint at version %d: %w", st.version, err)
+	}
+	return nil
+}
+
+// walEntries yields every stored entry of st in key order, expired ones
+// included.
+func walEntries(st *state) iter.Seq[wal.Entry] {
+	return func(yield func(wal.Entry) bool) {
+		st.rangeRecords("", func(enc string, vv *core.VersionedValue) bool {
+			return yield(wal.Entry{Key: enc, Value: *vv})
+		})
+	}
+}
+
+// maybeCheckpoint starts a background checkpoint when the log has grown
+// past the configured size and none is running. Called by the commit leader.
+func (s *Store) maybeCheckpoint() {
+	if s.log == nil || s.cfg.checkpointBytes <= 0 || s.log.Size() < s.cfg.checkpointBytes {
+		return
+	}
+	if !s.checkpointing.CompareAndSwap(false, true) {
+		return
+	}
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		defer s.checkpointing.Store(false)
+		if err := s.Checkpoint(); err != nil && s.cfg.logger != nil {
+			s.cfg.logger.Error("inmem: background checkpoint failed", "err", err)
+		}
+	}()
+}
+
+// Close ends the store: it waits for the commit in progress and a running
+// background checkpoint, then, for a store made by Open, writes and syncs
+// what is pending and releases the directory. Afterwards every operation
+// that can fail fails with an error wrapping core.ErrClosed, watchers
+// included; snapshots taken before stay readable (they are in memory). A
+// second Close returns such an error too. Safe for concurrent use.
+func (s *Store) Close() error {
+	if !s.isClosed.CompareAndSwap(false, true) {
+		return errClosed
+	}
+	close(s.closed)
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.background.Wait()
+	if s.log != nil {
+		if err := s.log.Close(); err != nil {
+			return fmt.Errorf("mvcc: close: %w", err)
+		}
+	}
+	return nil
+}
+
+var errClosed = fmt.Errorf("mvcc: %w", core.ErrClosed)
+
+// RecoveryReport says what Open found in the store's directory.
+type RecoveryReport struct {
+	CheckpointVersion uint64   // the version of the checkpoint loaded; 0: none
+	Checkpoint        string   // its file name; "": none
+	Skipped           []string // damaged checkpoint files passed over for an older one
+	Records           int      // log records replayed after the checkpoint
+	LastVersion       uint64   // the version recovered: the next write gets LastVersion+1
+	TornBytes         int64    // bytes of a torn or damaged log tail cut off; 0: none
+	TornAt            string   // where: "<segment file>@<offset>"; "": none
+	TornReason        string   // what was found there
+}
+
+func recoveryOf(r wal.RecoveryReport) RecoveryReport {
+	return RecoveryReport{
+		CheckpointVersion: r.CheckpointVersion, Checkpoint: r.Checkpoint, Skipped: r.Skipped,
+		Records: r.Records, LastVersion: r.LastVersion,
+		TornBytes: r.TornBytes, TornAt: r.TornAt, TornReason: r.TornReason,
+	}
+}
+
+// Recovery returns what Open recovered (the zero report for a store made by
+// New or Restore). Safe for concurrent use.
+func (s *Store) Recovery() RecoveryReport { return s.recovery }

@@ -1,0 +1,60 @@
+package mvcc
+
+import (
+	"log/slog"
+	"time"
+)
+
+// SyncPolicy says when a durable store's commits reach stable storage (see
+// Open).
+type SyncPolicy int
+
+const (
+	// SyncAlways: a write returns after its commit is on stable storage, and
+	// no reader sees a commit before that. Concurrent writers share one
+	// fsync (group commit). The default for Open.
+	SyncAlways SyncPolicy = iota
+	// SyncBatch: the log is synced at an interval (WithSyncInterval) by a
+	// background goroutine: a crash may lose the commits of the last
+	// interval, never leave one half there.
+	SyncBatch
+	// SyncNone: the operating system decides when the log reaches the disk:
+	// a crash of the machine may lose what was not yet written back (a crash
+	// of the process alone loses nothing written).
+	SyncNone
+)
+
+// WithSync sets a durable store's sync policy (default SyncAlways). Stores
+// made by New ignore it.
+func WithSync(p SyncPolicy) Option {
+	return func(cf *config) {
+		if p >= SyncAlways && p <= SyncNone {
+			cf.sync = p
+		}
+	}
+}
+
+// WithSyncInterval sets how often SyncBatch syncs the log (d <= 0: the
+// default, 100ms).
+func WithSyncInterval(d time.Duration) Option {
+	return func(cf *config) { cf.syncInterval = max(d, 0) }
+}
+
+// WithCheckpointBytes makes a durable store write a checkpoint in the
+// background once the log has grown past n bytes since the last one, so
+// that recovery replays at most about n bytes of log (n <= 0: only explicit
+// Checkpoint calls; the default is DefaultCheckpointBytes).
+func WithCheckpointBytes(n int64) Option {
+	return func(cf *config) { cf.checkpointBytes = n }
+}
+
+// DefaultCheckpointBytes is the log size past which a durable store
+// checkpoints unless WithCheckpointBytes says otherwise.
+const DefaultCheckpointBytes = 256 << 20
+
+// WithLogger gives the store a logger for what it reports on its own:
+// recovery (a torn log tail cut off) and background checkpoint failures.
+// nil: discard.
+func WithLogger(l *slog.Logger) Option {
+	return func(cf *config) { cf.logger = l }
+}
