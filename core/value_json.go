@@ -23,7 +23,10 @@ import (
 // written with U+FFFD for each bad byte, as encoding/json does. MarshalJSON is
 // safe for concurrent use.
 func (v Value) MarshalJSON() ([]byte, error) {
-	return appendJSON(nil, v, 0)
+	// The binary size is a close guess at the JSON size (a little short for
+	// numbers and vectors): it saves most regrowing.
+	n := binarySize(v, 0)
+	return appendJSON(make([]byte, 0, n+n/2), v, 0)
 }
 
 // UnmarshalJSON sets *v to the Value of one JSON text: null, booleans,
