@@ -348,9 +348,9 @@ func (d *valueDecoder) count(min int) (int, error) {
 	if n > 1 && d.b[d.off+n-1] == 0 {
 		return 0, d.corrupt("length not in shortest form")
 	}
-	d.off += n
-	if x > uint64((len(d.b)-d.off)/min) {
-		return 0, d.corrupt(fmt.Sprintf("length %d exceeds the %d bytes left", x, len(d.b)-d.off))
+	if left := len(d.b) - d.off - n; x > uint64(left/min) {
+		return 0, d.corrupt(fmt.Sprintf("length %d exceeds the %d bytes left", x, left))
 	}
+	d.off += n
 	return int(x), nil
 }

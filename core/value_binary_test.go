@@ -237,6 +237,14 @@ func nested(depth int, mixed bool) Value {
 	return v
 }
 
+// wrapArrays puts v inside n arrays.
+func wrapArrays(n int, v Value) Value {
+	for range n {
+		v = ArrayValue(v)
+	}
+	return v
+}
+
 func TestBinaryDepthLimit(t *testing.T) {
 	for _, mixed := range []bool{false, true} {
 		ok := nested(MaxValueDepth, mixed)
@@ -249,6 +257,7 @@ func TestBinaryDepthLimit(t *testing.T) {
 
 		for _, deep := range []Value{
 			nested(MaxValueDepth+1, mixed),
+			wrapArrays(MaxValueDepth, MapValue(nil)),
 			MapValue(map[string]Value{"a": nested(MaxValueDepth, mixed)}),
 			ArrayValue(Int64Value(1), nested(MaxValueDepth, !mixed)),
 		} {
