@@ -57,7 +57,7 @@ func (c *countingTarget) FindExpired(now time.Time, limit int) []core.Entry {
 	return out
 }
 
-func (c *countingTarget) RemoveExpired(es []core.Entry) (cleaner.Removal, error) {
+func (c *countingTarget) RemoveExpired(es []core.Entry) (core.Removal, error) {
 	c.mu.Lock()
 	c.batches = append(c.batches, len(es))
 	c.mu.Unlock()

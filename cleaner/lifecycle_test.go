@@ -119,10 +119,10 @@ func (b *blockingTarget) FindExpired(_ time.Time, limit int) []core.Entry {
 	return someEntries(limit)
 }
 
-func (b *blockingTarget) RemoveExpired(es []core.Entry) (cleaner.Removal, error) {
+func (b *blockingTarget) RemoveExpired(es []core.Entry) (core.Removal, error) {
 	b.entered <- struct{}{}
 	<-b.release
-	return cleaner.Removal{Version: 1, Removed: len(es)}, nil
+	return core.Removal{Version: 1, Removed: len(es)}, nil
 }
 
 func TestStopInterruptsARunningPass(t *testing.T) {

@@ -36,16 +36,16 @@ func TestPassesAreLogged(t *testing.T) {
 	require.NoError(t, err)
 
 	boom := errors.New("boom")
-	failing := cleaner.New(&fakeTarget{now: t0, entries: someEntries(1), remove: func(int, []core.Entry) (cleaner.Removal, error) {
-		return cleaner.Removal{}, boom
+	failing := cleaner.New(&fakeTarget{now: t0, entries: someEntries(1), remove: func(int, []core.Entry) (core.Removal, error) {
+		return core.Removal{}, boom
 	}}, cleaner.WithLogger(logger))
 	_, err = failing.RunOnce(context.Background())
 	require.ErrorIs(t, err, boom)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	interrupted := cleaner.New(&fakeTarget{now: t0, entries: someEntries(1), remove: func(int, []core.Entry) (cleaner.Removal, error) {
+	interrupted := cleaner.New(&fakeTarget{now: t0, entries: someEntries(1), remove: func(int, []core.Entry) (core.Removal, error) {
 		cancel()
-		return cleaner.Removal{}, boom
+		return core.Removal{}, boom
 	}}, cleaner.WithLogger(logger))
 	_, err = interrupted.RunOnce(ctx)
 	require.ErrorIs(t, err, boom)

@@ -280,7 +280,7 @@ func TestPassJudgesExpiryAtItsStart(t *testing.T) {
 type fakeTarget struct {
 	now     time.Time
 	entries []core.Entry
-	remove  func(call int, es []core.Entry) (cleaner.Removal, error)
+	remove  func(call int, es []core.Entry) (core.Removal, error)
 	calls   int
 }
 
@@ -290,7 +290,7 @@ func (f *fakeTarget) FindExpired(_ time.Time, limit int) []core.Entry {
 	return f.entries[:min(limit, len(f.entries))]
 }
 
-func (f *fakeTarget) RemoveExpired(es []core.Entry) (cleaner.Removal, error) {
+func (f *fakeTarget) RemoveExpired(es []core.Entry) (core.Removal, error) {
 	f.calls++
 	return f.remove(f.calls, es)
 }
@@ -304,8 +304,8 @@ func someEntries(n int) []core.Entry {
 }
 
 func TestPassEndsWhenABatchRemovesNothing(t *testing.T) {
-	f := &fakeTarget{now: t0, entries: someEntries(10), remove: func(_ int, es []core.Entry) (cleaner.Removal, error) {
-		return cleaner.Removal{Skipped: len(es)}, nil
+	f := &fakeTarget{now: t0, entries: someEntries(10), remove: func(_ int, es []core.Entry) (core.Removal, error) {
+		return core.Removal{Skipped: len(es)}, nil
 	}}
 	rep, err := cleaner.New(f, cleaner.WithBatchSize(10)).RunOnce(context.Background())
 	require.NoError(t, err)
@@ -316,12 +316,12 @@ func TestPassEndsWhenABatchRemovesNothing(t *testing.T) {
 func TestPassStopsWhenItsContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	f := &fakeTarget{now: t0, entries: someEntries(5), remove: func(call int, es []core.Entry) (cleaner.Removal, error) {
+	f := &fakeTarget{now: t0, entries: someEntries(5), remove: func(call int, es []core.Entry) (core.Removal, error) {
 		if call == 2 {
 			cancel()
 		}
 		// A store that always finds a full batch again: only ctx ends it.
-		return cleaner.Removal{Version: uint64(call), Removed: len(es)}, nil
+		return core.Removal{Version: uint64(call), Removed: len(es)}, nil
 	}}
 	c := cleaner.New(f, cleaner.WithBatchSize(5))
 	rep, err := c.RunOnce(ctx)
@@ -343,8 +343,8 @@ func TestPassStopsWhenItsContextEnds(t *testing.T) {
 
 func TestStoreErrorEndsThePass(t *testing.T) {
 	boom := errors.New("boom")
-	f := &fakeTarget{now: t0, entries: someEntries(3), remove: func(int, []core.Entry) (cleaner.Removal, error) {
-		return cleaner.Removal{}, boom
+	f := &fakeTarget{now: t0, entries: someEntries(3), remove: func(int, []core.Entry) (core.Removal, error) {
+		return core.Removal{}, boom
 	}}
 	c := cleaner.New(f)
 	rep, err := c.RunOnce(context.Background())

@@ -27,10 +27,6 @@ func (s *Store) FindExpired(now time.Time, limit int) []core.Entry {
 	return out
 }
 
-// RemoveResult reports what RemoveExpired did; it is core.Removal, the type
-// cleaner.Target expects.
-type RemoveResult = core.Removal
-
 // RemoveExpired removes, in one commit with one version, each given entry
 // whose key is still stored at exactly the entry's version and has expired by
 // the store's clock. An entry whose key was written again, deleted, or is not
@@ -38,16 +34,16 @@ type RemoveResult = core.Removal
 // after the expired one. Entries with invalid keys are skipped. It is the
 // conditional batch a cleaner uses (see package cleaner). Safe for concurrent
 // use.
-func (s *Store) RemoveExpired(entries []core.Entry) (RemoveResult, error) {
+func (s *Store) RemoveExpired(entries []core.Entry) (core.Removal, error) {
 	encs := make([]string, len(entries))
 	for i, e := range entries {
 		if e.Key.Type.Valid() {
 			encs[i] = encodeKey(e.Key)
 		}
 	}
-	var res RemoveResult
+	var res core.Removal
 	v, err := s.commit(func(d *draft) error {
-		res = RemoveResult{}
+		res = core.Removal{}
 		for i, e := range entries {
 			vv, ok := d.get(encs[i])
 			if encs[i] == "" || !ok || vv.Version != e.Value.Version || visible(&vv, d.now) {
@@ -60,7 +56,7 @@ func (s *Store) RemoveExpired(entries []core.Entry) (RemoveResult, error) {
 		return nil
 	})
 	if err != nil {
-		return RemoveResult{}, err
+		return core.Removal{}, err
 	}
 	if res.Removed > 0 {
 		res.Version = v
@@ -73,11 +69,11 @@ func (s *Store) RemoveExpired(entries []core.Entry) (RemoveResult, error) {
 // inside the commit itself: nothing found can be written again before it is
 // removed, so nothing is skipped. It is what a cleaner pass calls when its
 // target offers it. Safe for concurrent use.
-func (s *Store) Expire(limit int) (RemoveResult, error) {
-	var res RemoveResult
+func (s *Store) Expire(limit int) (core.Removal, error) {
+	var res core.Removal
 	var encs []string
 	v, err := s.commit(func(d *draft) error {
-		res, encs = RemoveResult{}, encs[:0]
+		res, encs = core.Removal{}, encs[:0]
 		for enc := range d.ttl.Expired(d.now) {
 			encs = append(encs, enc)
 			if limit > 0 && len(encs) >= limit {
@@ -91,7 +87,7 @@ func (s *Store) Expire(limit int) (RemoveResult, error) {
 		return nil
 	})
 	if err != nil {
-		return RemoveResult{}, err
+		return core.Removal{}, err
 	}
 	if res.Removed > 0 {
 		res.Version = v

@@ -143,7 +143,7 @@ func TestRemoveExpiredIsConditional(t *testing.T) {
 	before := s.CurrentVersion()
 	res, err := s.RemoveExpired(found)
 	require.NoError(t, err)
-	require.Equal(t, RemoveResult{Version: before + 1, Removed: 2, Skipped: 4}, res)
+	require.Equal(t, core.Removal{Version: before + 1, Removed: 2, Skipped: 4}, res)
 	require.Equal(t, before+1, s.CurrentVersion(), "one commit, one version")
 
 	_, err = s.Get(gone)
@@ -163,9 +163,9 @@ func TestRemoveExpiredIsConditional(t *testing.T) {
 	// Nothing to remove: no version.
 	res, err = s.RemoveExpired(found)
 	require.NoError(t, err)
-	require.Equal(t, RemoveResult{Skipped: len(found)}, res)
+	require.Equal(t, core.Removal{Skipped: len(found)}, res)
 	require.Equal(t, before+1, s.CurrentVersion())
 	res, err = s.RemoveExpired(nil)
 	require.NoError(t, err)
-	require.Equal(t, RemoveResult{}, res)
+	require.Equal(t, core.Removal{}, res)
 }
