@@ -14,7 +14,7 @@ func BenchmarkSetAddAll(b *testing.B) {
 	for _, c := range []struct{ k, n int }{
 		{100, 100}, {100, 400}, {100, 1_000}, {100, 10_000}, {1_000, 1_000}, {1_000, 4_000}, {1_000, 10_000}, {1_000, 100_000},
 	} {
-		m := immutable.NewSortedMap[string, struct{}](Bytewise{})
+		m := immutable.NewSortedMap[string, struct{}](bytewise{})
 		for i := range c.n {
 			m = m.Set(member(2*i), struct{}{})
 		}

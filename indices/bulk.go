@@ -36,7 +36,7 @@ func setPath[V any](m *immutable.SortedMap[string, V], keys []string, vals []V) 
 
 // setMerge merges m (nil: empty) and the sorted keys into a fresh builder.
 func setMerge[V any](m *immutable.SortedMap[string, V], keys []string, vals []V) *immutable.SortedMap[string, V] {
-	b := immutable.NewSortedMapBuilder[string, V](Bytewise{})
+	b := immutable.NewSortedMapBuilder[string, V](bytewise{})
 	i := 0
 	if m != nil {
 		for it := m.Iterator(); !it.Done(); {
@@ -62,7 +62,7 @@ func setMerge[V any](m *immutable.SortedMap[string, V], keys []string, vals []V)
 // is sorted in place, so it must not be used by others meanwhile. s is
 // unchanged; safe for concurrent use with other readers of s.
 // O(k log k + min(k log n, n + k)) for k members.
-func (s Set) AddAll(members []string) Set {
+func (s set) AddAll(members []string) set {
 	slices.Sort(members)
 	members = slices.Compact(members)
 	fresh := members[:0]
@@ -74,20 +74,20 @@ func (s Set) AddAll(members []string) Set {
 	if len(fresh) == 0 {
 		return s
 	}
-	return Set{m: setSorted(s.m, fresh, make([]struct{}, len(fresh)))}
+	return set{m: setSorted(s.m, fresh, make([]struct{}, len(fresh)))}
 }
 
-// AddAll returns g with every one of members added (see Set.AddAll); members
+// AddAll returns g with every one of members added (see set.AddAll); members
 // may be in any order and is sorted in place. g is unchanged; safe for
 // concurrent use with other readers of g.
 func (g Groups) AddAll(members []string) Groups {
 	return Groups{set: g.set.AddAll(members)}
 }
 
-// TTLEntry is one key to add to a TTL index with AddAll: the encoded key
+// ttlEntry is one key to add to a TTL index with AddAll: the encoded key
 // EncKey expiring at ExpiresAt, carrying Value. It is a plain value, safe
 // for concurrent reads.
-type TTLEntry[V any] struct {
+type ttlEntry[V any] struct {
 	ExpiresAt time.Time
 	EncKey    string
 	Value     V
@@ -97,7 +97,7 @@ type TTLEntry[V any] struct {
 // (for one key and expiry the last entry wins), with one path copy per entry
 // or, when they are many against x, by one rebuild. x and entries are
 // unchanged; safe for concurrent use.
-func (x TTL[V]) AddAll(entries []TTLEntry[V]) TTL[V] {
+func (x TTL[V]) AddAll(entries []ttlEntry[V]) TTL[V] {
 	if len(entries) == 0 {
 		return x
 	}

@@ -16,7 +16,7 @@ import (
 func TestSetAddAllMatchesAdd(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		member := rapid.StringOfN(rapid.RuneFrom([]rune("abc")), 0, 4, -1)
-		var s Set
+		var s set
 		for range rapid.IntRange(0, 120).Draw(t, "initial") {
 			s = s.Add(member.Draw(t, "old"))
 		}
@@ -37,7 +37,7 @@ func TestSetAddAllMatchesAdd(t *testing.T) {
 }
 
 func TestSetAddAllEdgeCases(t *testing.T) {
-	var s Set
+	var s set
 	require.Equal(t, 0, s.AddAll(nil).Len())
 	s = s.AddAll([]string{"b", "a", "b", ""})
 	require.Equal(t, []string{"", "a", "b"}, collect(s.All()))
@@ -45,7 +45,7 @@ func TestSetAddAllEdgeCases(t *testing.T) {
 	require.Equal(t, collect(s.All()), collect(same.All()))
 
 	// Large against the batch: the path-copy branch.
-	var big Set
+	var big set
 	var many []string
 	for i := range 100 {
 		many = append(many, fmt.Sprintf("m%03d", i))
@@ -79,10 +79,10 @@ func TestTTLAddAllMatchesAdd(t *testing.T) {
 			x = x.Add(at("oldAt"), key.Draw(t, "oldKey")+fmt.Sprint(i%10), -i)
 		}
 		before := collect2(x.All())
-		var entries []TTLEntry[int]
+		var entries []ttlEntry[int]
 		want := x
 		for i := range rapid.IntRange(0, 12).Draw(t, "batch") {
-			e := TTLEntry[int]{ExpiresAt: at("at"), EncKey: key.Draw(t, "key"), Value: i}
+			e := ttlEntry[int]{ExpiresAt: at("at"), EncKey: key.Draw(t, "key"), Value: i}
 			entries = append(entries, e)
 			want = want.Add(e.ExpiresAt, e.EncKey, e.Value)
 		}

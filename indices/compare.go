@@ -2,20 +2,20 @@ package indices
 
 import "strings"
 
-// Bytewise orders strings by their bytes. immutable's sorted map requires a
+// bytewise orders strings by their bytes. immutable's sorted map requires a
 // comparer that returns exactly -1, 0 or +1 (its branch search tests == 1), and
 // strings.Compare does. It is safe for concurrent use.
-type Bytewise struct{}
+type bytewise struct{}
 
 // Compare returns strings.Compare(a, b): -1, 0 or +1.
-func (Bytewise) Compare(a, b string) int { return strings.Compare(a, b) }
+func (bytewise) Compare(a, b string) int { return strings.Compare(a, b) }
 
-// Uint64s orders uint64 values; it returns exactly -1, 0 or +1. It is safe for
+// uint64s orders uint64 values; it returns exactly -1, 0 or +1. It is safe for
 // concurrent use.
-type Uint64s struct{}
+type uint64s struct{}
 
 // Compare returns -1, 0 or +1 as a is less than, equal to or greater than b.
-func (Uint64s) Compare(a, b uint64) int {
+func (uint64s) Compare(a, b uint64) int {
 	switch {
 	case a < b:
 		return -1

@@ -11,7 +11,7 @@ import (
 // tag. It answers "which namespaces hold keys of this group" in namespace
 // order. The zero Groups is empty. A Groups is safe for concurrent use.
 type Groups struct {
-	set Set
+	set set
 }
 
 // Len returns the number of (group, namespace) members.

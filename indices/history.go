@@ -64,7 +64,7 @@ func (h History[V]) Push(version uint64, v V, limit int) History[V] {
 	if slot == 0 {
 		// The tail chunk is full: retire it to the map as it is.
 		if next.full == nil {
-			next.full = immutable.NewSortedMap[uint64, *chunk[V]](Uint64s{})
+			next.full = immutable.NewSortedMap[uint64, *chunk[V]](uint64s{})
 		}
 		next.full = next.full.Set(h.hi>>chunkBits, h.tail)
 		next.tail = newChunk(nil, 0, 0, v)

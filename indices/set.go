@@ -7,22 +7,22 @@ import (
 	"github.com/benbjohnson/immutable"
 )
 
-// Set is a persistent sorted set of byte strings. The zero Set is empty and
-// ready to use. Add and Remove return a new Set and leave s unchanged; a Set is
+// set is a persistent sorted set of byte strings. The zero set is empty and
+// ready to use. Add and Remove return a new set and leave s unchanged; a set is
 // safe for concurrent use.
-type Set struct {
+type set struct {
 	m *immutable.SortedMap[string, struct{}]
 }
 
-func (s Set) sorted() *immutable.SortedMap[string, struct{}] {
+func (s set) sorted() *immutable.SortedMap[string, struct{}] {
 	if s.m == nil {
-		return immutable.NewSortedMap[string, struct{}](Bytewise{})
+		return immutable.NewSortedMap[string, struct{}](bytewise{})
 	}
 	return s.m
 }
 
 // Len returns the number of members. O(1).
-func (s Set) Len() int {
+func (s set) Len() int {
 	if s.m == nil {
 		return 0
 	}
@@ -30,7 +30,7 @@ func (s Set) Len() int {
 }
 
 // Has reports whether member is in s. O(log n).
-func (s Set) Has(member string) bool {
+func (s set) Has(member string) bool {
 	if s.m == nil {
 		return false
 	}
@@ -39,21 +39,21 @@ func (s Set) Has(member string) bool {
 }
 
 // Add returns s with member added. O(log n).
-func (s Set) Add(member string) Set {
-	return Set{m: s.sorted().Set(member, struct{}{})}
+func (s set) Add(member string) set {
+	return set{m: s.sorted().Set(member, struct{}{})}
 }
 
 // Remove returns s without member. O(log n).
-func (s Set) Remove(member string) Set {
+func (s set) Remove(member string) set {
 	if s.m == nil {
 		return s
 	}
-	return Set{m: s.m.Delete(member)}
+	return set{m: s.m.Delete(member)}
 }
 
 // Prefix yields, in byte order, the members that start with prefix. Seeking
 // costs O(log n), each member O(1) amortized.
-func (s Set) Prefix(prefix string) iter.Seq[string] {
+func (s set) Prefix(prefix string) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		if s.m == nil {
 			return
@@ -70,4 +70,4 @@ func (s Set) Prefix(prefix string) iter.Seq[string] {
 }
 
 // All yields every member in byte order.
-func (s Set) All() iter.Seq[string] { return s.Prefix("") }
+func (s set) All() iter.Seq[string] { return s.Prefix("") }

@@ -17,7 +17,7 @@ func collect(seq func(func(string) bool)) []string {
 }
 
 func TestSetZeroIsEmpty(t *testing.T) {
-	var s Set
+	var s set
 	require.Equal(t, 0, s.Len())
 	require.False(t, s.Has(""))
 	require.False(t, s.Has("a"))
@@ -28,7 +28,7 @@ func TestSetZeroIsEmpty(t *testing.T) {
 }
 
 func TestSetAddHasRemove(t *testing.T) {
-	var s Set
+	var s set
 	s = s.Add("b").Add("a").Add("c").Add("a")
 	require.Equal(t, 3, s.Len())
 	require.True(t, s.Has("a"))
@@ -46,7 +46,7 @@ func TestSetAddHasRemove(t *testing.T) {
 }
 
 func TestSetEmptyAndBinaryMembers(t *testing.T) {
-	var s Set
+	var s set
 	s = s.Add("").Add("\x00").Add("\xff").Add("\x00\x00")
 	require.True(t, s.Has(""))
 	require.Equal(t, []string{"", "\x00", "\x00\x00", "\xff"}, collect(s.All()))
@@ -54,7 +54,7 @@ func TestSetEmptyAndBinaryMembers(t *testing.T) {
 }
 
 func TestSetPrefix(t *testing.T) {
-	var s Set
+	var s set
 	for _, m := range []string{"ab", "a", "abc", "b", "aa", "ac", "abd"} {
 		s = s.Add(m)
 	}
@@ -66,7 +66,7 @@ func TestSetPrefix(t *testing.T) {
 }
 
 func TestSetPrefixStopsEarly(t *testing.T) {
-	var s Set
+	var s set
 	for _, m := range []string{"a1", "a2", "a3"} {
 		s = s.Add(m)
 	}
@@ -81,7 +81,7 @@ func TestSetPrefixStopsEarly(t *testing.T) {
 }
 
 func TestSetIsPersistent(t *testing.T) {
-	var s0 Set
+	var s0 set
 	s1 := s0.Add("a")
 	s2 := s1.Add("b")
 	s3 := s2.Remove("a")
@@ -91,15 +91,15 @@ func TestSetIsPersistent(t *testing.T) {
 	require.Equal(t, []string{"b"}, collect(s3.All()))
 }
 
-// TestSetMatchesModel checks a Set against a Go map through random adds and
+// TestSetMatchesModel checks a set against a Go map through random adds and
 // removes, and that every earlier version still reads as it did.
 func TestSetMatchesModel(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		member := rapid.StringOfN(rapid.RuneFrom([]rune("abcd")), 0, 3, -1)
-		var s Set
+		var s set
 		model := map[string]bool{}
 		type version struct {
-			s    Set
+			s    set
 			want []string
 		}
 		var versions []version
@@ -139,11 +139,11 @@ func sortedKeys(m map[string]bool) []string {
 }
 
 func TestComparers(t *testing.T) {
-	require.Equal(t, -1, Bytewise{}.Compare("a", "b"))
-	require.Equal(t, 0, Bytewise{}.Compare("a", "a"))
-	require.Equal(t, 1, Bytewise{}.Compare("b", "a"))
-	require.Equal(t, -1, Bytewise{}.Compare("", "\x00"))
-	require.Equal(t, -1, Uint64s{}.Compare(1, 2))
-	require.Equal(t, 0, Uint64s{}.Compare(7, 7))
-	require.Equal(t, 1, Uint64s{}.Compare(^uint64(0), 0))
+	require.Equal(t, -1, bytewise{}.Compare("a", "b"))
+	require.Equal(t, 0, bytewise{}.Compare("a", "a"))
+	require.Equal(t, 1, bytewise{}.Compare("b", "a"))
+	require.Equal(t, -1, bytewise{}.Compare("", "\x00"))
+	require.Equal(t, -1, uint64s{}.Compare(1, 2))
+	require.Equal(t, 0, uint64s{}.Compare(7, 7))
+	require.Equal(t, 1, uint64s{}.Compare(^uint64(0), 0))
 }

@@ -13,8 +13,8 @@ import (
 // first, before 1970 included) and 4 bytes of nanoseconds.
 const expiryLen = 12
 
-// AppendExpiry appends the 12-byte order-preserving encoding of t to dst.
-func AppendExpiry(dst []byte, t time.Time) []byte {
+// appendExpiry appends the 12-byte order-preserving encoding of t to dst.
+func appendExpiry(dst []byte, t time.Time) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, uint64(t.Unix())^(1<<63))
 	return binary.BigEndian.AppendUint32(dst, uint32(t.Nanosecond()))
 }
@@ -40,7 +40,7 @@ func (x TTL[V]) Len() int {
 func (x TTL[V]) Add(expiresAt time.Time, encKey string, v V) TTL[V] {
 	m := x.m
 	if m == nil {
-		m = immutable.NewSortedMap[string, V](Bytewise{})
+		m = immutable.NewSortedMap[string, V](bytewise{})
 	}
 	return TTL[V]{m: m.Set(member(expiresAt, encKey), v)}
 }
@@ -64,7 +64,7 @@ func (x TTL[V]) Has(expiresAt time.Time, encKey string) bool {
 
 func member(expiresAt time.Time, encKey string) string {
 	b := make([]byte, 0, expiryLen+len(encKey))
-	b = AppendExpiry(b, expiresAt)
+	b = appendExpiry(b, expiresAt)
 	return string(append(b, encKey...))
 }
 
@@ -77,7 +77,7 @@ func (x TTL[V]) Expired(now time.Time) iter.Seq2[string, V] {
 			return
 		}
 		var limit [expiryLen]byte
-		AppendExpiry(limit[:0], now)
+		appendExpiry(limit[:0], now)
 		it := x.m.Iterator()
 		for !it.Done() {
 			k, v, _ := it.Next()

@@ -160,7 +160,7 @@ func TestAppendExpiryPreservesOrder(t *testing.T) {
 		nsec := rapid.Int64Range(0, 999_999_999)
 		a := time.Unix(sec.Draw(t, "asec"), nsec.Draw(t, "ansec"))
 		b := time.Unix(sec.Draw(t, "bsec"), nsec.Draw(t, "bnsec"))
-		ea, eb := AppendExpiry(nil, a), AppendExpiry(nil, b)
+		ea, eb := appendExpiry(nil, a), appendExpiry(nil, b)
 		if len(ea) != expiryLen || len(eb) != expiryLen {
 			t.Fatalf("lengths %d, %d", len(ea), len(eb))
 		}

@@ -6,13 +6,12 @@ import (
 	"strings"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/mvcc"
 )
 
 // sentinels are the errors answers are compared by (errors.Is).
 var sentinels = []error{
 	core.ErrNotFound, core.ErrInvalidKey, core.ErrInvalidTTL, core.ErrVersionMismatch,
-	core.ErrConflict, core.ErrCompacted, core.ErrVersionExhausted, mvcc.ErrTxnDone,
+	core.ErrConflict, core.ErrCompacted, core.ErrVersionExhausted, core.ErrTxnDone,
 }
 
 // sameErr reports whether got and want are both nil, or both non-nil and

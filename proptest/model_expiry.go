@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/mvcc"
 )
 
 // FindExpired returns the stored entries that have expired at now, ordered by
@@ -34,10 +33,10 @@ func expiry(e core.Entry) time.Time { return e.Value.Timestamp.Add(e.Value.TTL) 
 // the Model's clock; the others (written again, deleted, not expired, invalid
 // key, or listed twice) are skipped. It mirrors mvcc.Store.RemoveExpired.
 // Safe for concurrent use.
-func (m *Model) RemoveExpired(entries []core.Entry) (mvcc.RemoveResult, error) {
+func (m *Model) RemoveExpired(entries []core.Entry) (core.Removal, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var res mvcc.RemoveResult
+	var res core.Removal
 	v, _ := m.commit(func(next modelState, _ uint64, now time.Time) (bool, error) {
 		for _, e := range entries {
 			stored, ok := next[keyOf(e.Key)]

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/mvcc"
 )
 
 var (
@@ -106,10 +105,10 @@ func TestModelExpiry(t *testing.T) {
 	}
 	stale := core.Entry{Key: kc, Value: core.VersionedValue{Version: 3}} // not expired
 	res, err := m.RemoveExpired(append(exp, stale, exp[0], core.Entry{Key: kbad}))
-	if err != nil || res != (mvcc.RemoveResult{Version: 4, Removed: 2, Skipped: 3}) {
+	if err != nil || res != (core.Removal{Version: 4, Removed: 2, Skipped: 3}) {
 		t.Fatalf("RemoveExpired = %+v, %v", res, err)
 	}
-	if res, _ := m.RemoveExpired(exp); res != (mvcc.RemoveResult{Skipped: 2}) || m.CurrentVersion() != 4 {
+	if res, _ := m.RemoveExpired(exp); res != (core.Removal{Skipped: 2}) || m.CurrentVersion() != 4 {
 		t.Fatalf("RemoveExpired again = %+v at version %d", res, m.CurrentVersion())
 	}
 	if st := m.Stored(); len(st) != 1 || !st[0].Key.Equal(kc) {
@@ -218,13 +217,13 @@ func TestModelTxn(t *testing.T) {
 		t.Fatalf("committed write = %v", vv)
 	}
 	_, err = tx.Commit()
-	wantErr(t, err, mvcc.ErrTxnDone)
+	wantErr(t, err, core.ErrTxnDone)
 	_, err = tx.Get(ka)
-	wantErr(t, err, mvcc.ErrTxnDone)
-	wantErr(t, tx.Put(ka, core.NullValue(), 0), mvcc.ErrTxnDone)
-	wantErr(t, tx.Delete(ka), mvcc.ErrTxnDone)
+	wantErr(t, err, core.ErrTxnDone)
+	wantErr(t, tx.Put(ka, core.NullValue(), 0), core.ErrTxnDone)
+	wantErr(t, tx.Delete(ka), core.ErrTxnDone)
 	_, err = tx.ScanPrefix(ka)
-	wantErr(t, err, mvcc.ErrTxnDone)
+	wantErr(t, err, core.ErrTxnDone)
 
 	// A read-only transaction commits at its begin version.
 	ro := m.Begin()
@@ -268,5 +267,5 @@ func TestModelTxn(t *testing.T) {
 	tx = m.Begin()
 	tx.Discard()
 	_, err = tx.Commit()
-	wantErr(t, err, mvcc.ErrTxnDone)
+	wantErr(t, err, core.ErrTxnDone)
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/mvcc"
 )
 
 // ModelTxn is the Model's optimistic transaction, with the semantics of
@@ -47,7 +46,7 @@ func (t *ModelTxn) Version() uint64 { return t.begin }
 // or else the value at Begin; ErrNotFound when absent, deleted or expired.
 func (t *ModelTxn) Get(key core.Key) (core.VersionedValue, error) {
 	if t.done {
-		return core.VersionedValue{}, mvcc.ErrTxnDone
+		return core.VersionedValue{}, core.ErrTxnDone
 	}
 	if err := checkKey(key); err != nil {
 		return core.VersionedValue{}, err
@@ -65,7 +64,7 @@ func (t *ModelTxn) Get(key core.Key) (core.VersionedValue, error) {
 // Put buffers a write; ErrInvalidKey or ErrInvalidTTL buffer nothing.
 func (t *ModelTxn) Put(key core.Key, value core.Value, ttl time.Duration) error {
 	if t.done {
-		return mvcc.ErrTxnDone
+		return core.ErrTxnDone
 	}
 	if err := checkKey(key); err != nil {
 		return err
@@ -82,7 +81,7 @@ func (t *ModelTxn) Put(key core.Key, value core.Value, ttl time.Duration) error 
 // no live value of it.
 func (t *ModelTxn) Delete(key core.Key) error {
 	if t.done {
-		return mvcc.ErrTxnDone
+		return core.ErrTxnDone
 	}
 	if _, err := t.Get(key); err != nil {
 		return err
@@ -96,7 +95,7 @@ func (t *ModelTxn) Delete(key core.Key) error {
 // them: its view at Begin with its own writes applied, in key order.
 func (t *ModelTxn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 	if t.done {
-		return nil, mvcc.ErrTxnDone
+		return nil, core.ErrTxnDone
 	}
 	if err := checkKey(prefix); err != nil {
 		return nil, err
@@ -135,7 +134,7 @@ func (t *ModelTxn) Discard() { t.done = true }
 // after Begin, and with ErrTxnDone after Commit or Discard.
 func (t *ModelTxn) Commit() (uint64, error) {
 	if t.done {
-		return 0, mvcc.ErrTxnDone
+		return 0, core.ErrTxnDone
 	}
 	t.done = true
 	if len(t.writes) == 0 {
