@@ -2,9 +2,10 @@
 // what happens: a TTL scratchpad, a numbered event log, a state machine moved
 // by compare-and-swap, a snapshot taken mid-run and read after more writes, an
 // exact read of a past version, an atomic transaction, the run replayed with
-// ScanByRun, and expired scratchpad entries removed by the cleaner once the
-// clock moves. The store runs on a manual clock so the output is the same on
-// every run.
+// ScanByRun, scoped reads (the last events, pages at one version, an agent's
+// memory across its runs), expired scratchpad entries removed by the cleaner
+// once the clock moves, and the finished run dropped in one commit. The store
+// runs on a manual clock so the output is the same on every run.
 //
 //	go run ./examples/agentmemory
 package main
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/inmemdb/inmem/cleaner"
@@ -35,7 +37,6 @@ type agent struct {
 	store *mvcc.Store
 	clock *core.ManualClock
 	ns    core.Namespace
-	seq   uint64
 }
 
 func run(w io.Writer, opts ...mvcc.Option) error {
@@ -49,7 +50,7 @@ func run(w io.Writer, opts ...mvcc.Option) error {
 		ns:    core.Namespace{Tenant: "acme", App: "support", Agent: "triage", RunID: run},
 	}
 	fmt.Fprintf(w, "run %s\n\n", a.ns)
-	steps := []func() error{a.start, a.scratchpad, a.machine, a.midRun, a.replay, a.expire}
+	steps := []func() error{a.start, a.scratchpad, a.machine, a.midRun, a.replay, a.scoped, a.expire, a.forget}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
@@ -58,11 +59,12 @@ func run(w io.Writer, opts ...mvcc.Option) error {
 	return nil
 }
 
+// event appends to the run's event log: the store picks the next sequence
+// number inside the commit, so concurrent appenders never collide.
 func (a *agent) event(text string) error {
-	a.seq++
-	v, err := a.store.Put(core.EventKey(a.ns, a.seq), core.StringValue(text), 0)
+	key, v, err := a.store.Append(a.ns, core.StringValue(text), 0)
 	if err == nil {
-		fmt.Fprintf(a.w, "  v%-2d event %d: %s\n", v, a.seq, text)
+		fmt.Fprintf(a.w, "  v%-2d event %s: %s\n", v, userKey(key), text)
 	}
 	return err
 }
@@ -158,15 +160,13 @@ func (a *agent) midRun() error {
 			err = fmt.Errorf("unexpected state %s", cur.Value)
 		}
 		// An error discards the transaction: none of its writes land.
-		return errors.Join(err,
-			tx.Put(key, core.StringValue("resolved"), 0),
-			tx.Put(core.EventKey(a.ns, a.seq+1), core.StringValue("reply sent"), 0))
+		_, aerr := tx.Append(a.ns, core.StringValue("reply sent"), 0)
+		return errors.Join(err, tx.Put(key, core.StringValue("resolved"), 0), aerr)
 	})
 	if err != nil {
 		return err
 	}
-	a.seq++
-	fmt.Fprintf(a.w, "  v%-2d transaction: state ticket -> resolved and event %d: reply sent\n", v, a.seq)
+	fmt.Fprintf(a.w, "  v%-2d transaction: state ticket -> resolved and the next event: reply sent\n", v)
 
 	// Reads of valid keys fail only on a broken store: check them together.
 	eventPrefix := core.NewKey(a.ns, core.TypeEvent, nil)
@@ -211,9 +211,76 @@ func userKey(k core.Key) string {
 	return string(k.UserKey)
 }
 
+// scoped reads memory the way agents read it: the newest events, pages at
+// one pinned version, and everything the agent remembers across its runs.
+func (a *agent) scoped() error {
+	fmt.Fprintln(a.w, "\n6. scoped reads")
+	events := core.KeyPrefix(core.NewKey(a.ns, core.TypeEvent, nil))
+	fmt.Fprint(a.w, "  the last 2 events, newest first:")
+	for k, vv := range a.store.Scan(events, mvcc.Reverse(), mvcc.Limit(2)) {
+		fmt.Fprintf(a.w, " %s %q;", userKey(k), vv.Value.String())
+	}
+	fmt.Fprintln(a.w)
+
+	// A page token is (version, last key): every page reads one version,
+	// whatever is written in between.
+	pinned := a.store.CurrentVersion()
+	var last *core.Key
+	for page := 1; ; page++ {
+		snap, err := a.store.SnapshotAt(pinned)
+		if err != nil {
+			return err
+		}
+		opts := []mvcc.ScanOption{mvcc.Limit(4)}
+		if last != nil {
+			opts = append(opts, mvcc.After(*last))
+		}
+		var keys []string
+		for k := range snap.Scan(core.NamespacePrefix(a.ns), opts...) {
+			keys = append(keys, k.Type.String()+" "+userKey(k))
+			last = &k
+		}
+		if len(keys) == 0 {
+			break
+		}
+		fmt.Fprintf(a.w, "  page %d at v%d: %s\n", page, pinned, strings.Join(keys, ", "))
+		if err := a.event(fmt.Sprintf("paged %d", page)); err != nil {
+			return err
+		}
+	}
+
+	// The agent's next run remembers what the last one learned.
+	next := a.ns
+	next.RunID = core.RunID{0x7a, 0x2b, 0x3c, 0x4d, 0x5e, 0x6f, 0x4a, 0x8b, 0x9c, 0xad, 0xbe, 0xcf, 0xd0, 0xe1, 0xf2, 0x03}
+	v, err := a.store.Put(core.KVKey(next, "lesson"), core.StringValue("check card expiry first"), 0)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.w, "  v%-2d a later run of the agent writes kv lesson\n", v)
+	memory := core.AgentPrefix(a.ns.Tenant, a.ns.App, a.ns.Agent)
+	fmt.Fprintf(a.w, "  the agent's kv memory across its runs (%s):\n", memory)
+	for k, vv := range a.store.Snapshot().ScanType(core.TypeKV, mvcc.Within(memory)) {
+		fmt.Fprintf(a.w, "    run %.8s… kv %s = %q\n", k.Namespace.RunID, k.UserKey, vv.Value.String())
+	}
+	return nil
+}
+
+// forget drops the finished run: every key of its namespace, in one commit.
+func (a *agent) forget() error {
+	fmt.Fprintln(a.w, "\n8. the run is finished: drop it")
+	n, v, err := a.store.DeletePrefix(core.NamespacePrefix(a.ns))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.w, "  v%-2d DeletePrefix(%s) removed %d keys in one commit\n", v, core.NamespacePrefix(a.ns), n)
+	st := a.store.Stats()
+	fmt.Fprintf(a.w, "store: version %d, %d keys\n", st.Version, st.Keys)
+	return nil
+}
+
 // expire moves the clock and lets the cleaner remove what expired.
 func (a *agent) expire() error {
-	fmt.Fprintln(a.w, "\n6. the clock moves 15s; the cleaner removes what expired")
+	fmt.Fprintln(a.w, "\n7. the clock moves 15s; the cleaner removes what expired")
 	a.clock.Advance(15 * time.Second)
 	if _, err := a.store.Get(core.KVKey(a.ns, "draft-reply")); errors.Is(err, core.ErrNotFound) {
 		fmt.Fprintln(a.w, "  kv draft-reply is already invisible to reads (expired)")

@@ -25,15 +25,23 @@ func TestRun(t *testing.T) {
 		"snapshot: ticket = investigating (v8), 2 events",
 		"live:     ticket = resolved (v10), 4 events",
 		"GetVersioned(ticket, 8) = investigating",
-		"v10 transaction: state ticket -> resolved and event 4: reply sent",
+		"v10 transaction: state ticket -> resolved and the next event: reply sent",
+		"v10 event  #4                     reply sent",
+		`the last 2 events, newest first: #4 "reply sent"; #3 "root cause found: expired card";`,
+		"page 1 at v10: kv draft-reply, kv hypothesis, kv sentiment, event #1\n",
+		"page 2 at v10: event #2, event #3, event #4, state ticket\n",
+		"page 3 at v10: run (run)\n",
+		"  v13 event #7: paged 3\n",
+		`    run 6f1c2a4e… kv sentiment = "frustrated"` + "\n" + `    run 7a2b3c4d… kv lesson = "check card expiry first"`,
+		"removed 11 keys in one commit\nstore: version 16, 1 keys\n",
 		"  v4  kv     draft-reply            Hello, we are looking into it\n" +
 			"  v5  kv     hypothesis             billing sync failed\n" +
 			"  v6  kv     sentiment              frustrated\n" +
 			"  v2  event  #1                     ticket received\n",
 		"v1  run    (run)",
 		"kv draft-reply is already invisible to reads (expired)",
-		"cleaner pass: removed 1, skipped 0; store now at version 11",
-		"store: version 11, 8 keys, 1 with a TTL",
+		"cleaner pass: removed 1, skipped 0; store now at version 15",
+		"store: version 15, 12 keys, 1 with a TTL",
 	} {
 		require.Contains(t, got, want)
 	}
@@ -53,7 +61,7 @@ func TestRunIsDeterministic(t *testing.T) {
 // one, so the run's k+1-th write fails: every step must stop and report the
 // store's error instead of carrying on.
 func TestRunReportsWriteFailures(t *testing.T) {
-	for k := uint64(0); k < 11; k++ {
+	for k := uint64(0); k < 16; k++ {
 		err := run(io.Discard, mvcc.WithStartVersion(math.MaxUint64-1-k))
 		require.ErrorIs(t, err, core.ErrVersionExhausted, "failing at write %d", k+1)
 	}
