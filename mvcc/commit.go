@@ -3,6 +3,7 @@ package mvcc
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/inmemdb/inmem/core"
 )
@@ -13,12 +14,35 @@ import (
 // Whatever it changed before returning an error is undone.
 type applyFunc func(d *draft) error
 
-// pending is one write waiting in the commit queue.
+// pending is one write waiting in the commit queue: apply, or when apply is
+// nil the single-key put described by put (the most common write, spared a
+// closure).
 type pending struct {
 	apply   applyFunc
+	put     putOp
 	version uint64
 	err     error
 	done    bool // set by the leader before it releases the commit lock
+}
+
+// putOp is a Put, or with cas a CompareAndSwap expecting version expected.
+type putOp struct {
+	enc      string
+	value    core.Value
+	ttl      time.Duration
+	cas      bool
+	expected uint64
+}
+
+// apply runs the put on the draft.
+func (op *putOp) apply(d *draft) error {
+	if op.cas {
+		if err := checkVersion(d, op.enc, op.expected); err != nil {
+			return err
+		}
+	}
+	d.put(op.enc, op.value, op.ttl)
+	return nil
 }
 
 var pendingPool = sync.Pool{New: func() any { return new(pending) }}
@@ -36,11 +60,25 @@ var pendingPool = sync.Pool{New: func() any { return new(pending) }}
 // It returns the version the operation committed at, or for an operation that
 // changed nothing the current version then.
 func (s *Store) commit(apply applyFunc) (uint64, error) {
-	if s.isClosed.Load() {
-		return 0, errClosed
-	}
 	p := pendingPool.Get().(*pending)
 	p.apply = apply
+	return s.enqueue(p)
+}
+
+// commitPut is commit for a single-key put.
+func (s *Store) commitPut(op putOp) (uint64, error) {
+	p := pendingPool.Get().(*pending)
+	p.put = op
+	return s.enqueue(p)
+}
+
+// enqueue queues p and waits until a leader (perhaps this goroutine) has
+// committed it.
+func (s *Store) enqueue(p *pending) (uint64, error) {
+	if s.isClosed.Load() {
+		pendingPool.Put(p)
+		return 0, errClosed
+	}
 	s.queueMu.Lock()
 	s.queue = append(s.queue, p)
 	s.queueMu.Unlock()
@@ -71,9 +109,14 @@ func (s *Store) lead() {
 	case s.failed != nil:
 		fail(batch, s.failed)
 	default:
-		d := newDraft(cur.cur, s.Now())
+		d := &s.draft
+		d.reset(cur.cur, s.Now())
 		for _, p := range batch {
-			p.version, p.err = d.apply(p.apply)
+			fn := p.apply
+			if fn == nil {
+				fn = p.put.apply
+			}
+			p.version, p.err = d.apply(fn)
 		}
 		if len(d.group) == 0 {
 			break
@@ -122,8 +165,10 @@ func (d *draft) apply(fn applyFunc) (uint64, error) {
 // publish makes the draft's state current: one atomic store, after which
 // every read sees all of the group's versions.
 func (s *Store) publish(cur *root, d *draft) {
-	st := d.finish()
-	nr := &root{cur: st, past: cur.past, pastBytes: cur.pastBytes}
+	p := new(published)
+	st := d.finishInto(&p.st)
+	nr := &p.r
+	*nr = root{cur: st, past: cur.past, pastBytes: cur.pastBytes}
 	if s.cfg.history > 0 {
 		for _, rec := range st.group {
 			nr.push(st, rec, s.cfg.history+1, s.cfg.historyBytes)

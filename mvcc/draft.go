@@ -27,10 +27,19 @@ type draft struct {
 	group       []*commitRec
 	rec         *commitRec // the commit being built, nil between operations
 	b           []byte     // scratch for index members
+	groupBuf    [4]*commitRec
 }
 
 func newDraft(st *state, now time.Time) *draft {
-	return &draft{
+	d := new(draft)
+	d.reset(st, now)
+	return d
+}
+
+// reset makes d a fresh draft on top of st, keeping its scratch buffers:
+// the commit leader reuses one draft for every group.
+func (d *draft) reset(st *state, now time.Time) {
+	*d = draft{
 		data:        st.data.Edit(),
 		runs:        st.runs,
 		types:       st.types,
@@ -40,7 +49,9 @@ func newDraft(st *state, now time.Time) *draft {
 		baseRemoval: st.lastRemoval,
 		version:     st.version,
 		now:         now,
+		b:           d.b[:0],
 	}
+	d.group = d.groupBuf[:0]
 }
 
 // get returns the value stored under enc in the draft, expired or not.
@@ -82,6 +93,7 @@ func (d *draft) remove(enc string, op core.ChangeOp) core.VersionedValue {
 func (d *draft) record(c change) {
 	if d.rec == nil {
 		d.rec = &commitRec{version: d.next(), time: d.now}
+		d.rec.changes = d.rec.one[:0]
 	}
 	if c.removed() {
 		d.lastRemoval = d.rec.version
@@ -221,7 +233,13 @@ func (d *draft) undo(rec *commitRec) {
 
 // finish freezes the draft into the state at its version.
 func (d *draft) finish() *state {
-	return &state{
+	return d.finishInto(new(state))
+}
+
+// finishInto freezes the draft into st. The group's records are moved out of
+// the draft's buffer.
+func (d *draft) finishInto(st *state) *state {
+	*st = state{
 		version:     d.version,
 		data:        d.data.Map(),
 		runs:        d.runs,
@@ -229,6 +247,14 @@ func (d *draft) finish() *state {
 		ttl:         d.ttl,
 		lastRemoval: d.lastRemoval,
 		bytes:       d.bytes,
-		group:       d.group,
 	}
+	if len(d.group) == 1 {
+		st.one[0] = d.group[0]
+		st.group = st.one[:]
+	} else {
+		st.group = slices.Clone(d.group)
+	}
+	clear(d.groupBuf[:])
+	d.group = nil
+	return st
 }

@@ -34,8 +34,9 @@ type commitRec struct {
 	version     uint64
 	time        time.Time
 	changes     []change
-	lastRemoval uint64 // the store's lastRemoval once this version committed
-	bytes       int64  // what the values it replaced or removed hold (entryBytes)
+	lastRemoval uint64    // the store's lastRemoval once this version committed
+	bytes       int64     // what the values it replaced or removed hold (entryBytes)
+	one         [1]change // changes' storage while the commit has one change
 }
 
 // public returns the commit as core.Commit with the changes match accepts

@@ -25,6 +25,14 @@ type state struct {
 	// once: versions version-len(group)+1 … version, in order. A state built
 	// for a single version (a materialized past version) holds its own.
 	group []*commitRec
+	one   [1]*commitRec // group's storage for a group of one
+}
+
+// published is a root and its current state in one allocation: what a
+// commit leader publishes.
+type published struct {
+	r  root
+	st state
 }
 
 // root is what the store's atomic pointer points at: the current state and

@@ -36,6 +36,7 @@ type Store struct {
 	recovery      RecoveryReport // what Open recovered
 	checkpointing atomic.Bool    // a background checkpoint runs
 	background    sync.WaitGroup // background checkpoints
+	draft         draft          // the commit leader's, reused for every group
 }
 
 // New returns an empty store at version 0 (or the WithStartVersion version),

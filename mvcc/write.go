@@ -17,10 +17,7 @@ func (s *Store) Put(key core.Key, value core.Value, ttl time.Duration) (uint64, 
 	if err != nil {
 		return 0, err
 	}
-	return s.commit(func(d *draft) error {
-		d.put(enc, value, ttl)
-		return nil
-	})
+	return s.commitPut(putOp{enc: enc, value: value, ttl: ttl})
 }
 
 // CompareAndSwap stores value under key only if the key's current version is
@@ -33,13 +30,7 @@ func (s *Store) CompareAndSwap(key core.Key, expected uint64, value core.Value, 
 	if err != nil {
 		return 0, err
 	}
-	return s.commit(func(d *draft) error {
-		if err := checkVersion(d, enc, expected); err != nil {
-			return err
-		}
-		d.put(enc, value, ttl)
-		return nil
-	})
+	return s.commitPut(putOp{enc: enc, value: value, ttl: ttl, cas: true, expected: expected})
 }
 
 // checkWrite validates a write and returns the key's encoding.
