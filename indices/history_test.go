@@ -201,9 +201,9 @@ func TestHistoryMatchesModel(t *testing.T) {
 // (one per processor, spinning, so all are running) meet at a barrier before
 // every round and push at the same instant, thousands of times.
 func TestHistoryConcurrentPushes(t *testing.T) {
-	rounds := 20_000
+	rounds := 8_000
 	if testing.Short() {
-		rounds = 5_000
+		rounds = 4_000
 	}
 	if raceEnabled {
 		rounds /= 40 // the race detector slows each round a hundredfold
