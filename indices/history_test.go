@@ -206,7 +206,7 @@ func TestHistoryConcurrentPushes(t *testing.T) {
 		rounds = 4_000
 	}
 	if raceEnabled {
-		rounds /= 40 // the race detector slows each round a hundredfold
+		rounds /= 40 // the race detector makes each round far slower
 	}
 	pushers := max(2, runtime.GOMAXPROCS(0))
 	for _, limit := range []int{4, 40, 1000} {
