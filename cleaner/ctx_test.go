@@ -47,26 +47,26 @@ func TestRunOnceWaitingGivesUpWithItsContext(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	b := &blockingTarget{entered: make(chan struct{}), release: make(chan struct{})}
 	c := cleaner.New(b, cleaner.WithBatchSize(1))
-	first := make(chan error)
+	first := make(chan error, 1)
 	go func() {
 		_, err := c.RunOnce(newScriptedCtx(3)) // entry, slot and first batch checks; ended at the second
 		first <- err
 	}()
-	<-b.entered
+	recv(t, b.entered, "the first pass to enter its removal")
 
 	ctx := newScriptedCtx(1)
-	waiting := make(chan error)
+	waiting := make(chan error, 1)
 	go func() {
 		rep, err := c.RunOnce(ctx)
 		assert.Zero(t, rep)
 		waiting <- err
 	}()
-	<-ctx.asked // it is selecting on the busy slot and ctx.Done
+	recv(t, ctx.asked, "the waiting RunOnce to select on ctx.Done") // and on the busy slot
 	close(ctx.done)
-	require.ErrorIs(t, <-waiting, context.Canceled)
+	require.ErrorIs(t, recv(t, waiting, "the waiting RunOnce to give up"), context.Canceled)
 
-	b.release <- struct{}{}
-	require.ErrorIs(t, <-first, context.Canceled)
+	send(t, b.release, struct{}{}, "the first pass's removal release")
+	require.ErrorIs(t, recv(t, first, "the first pass to end"), context.Canceled)
 	assert.Equal(t, uint64(1), c.Stats().Passes)
 }
 

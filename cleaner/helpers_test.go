@@ -115,7 +115,10 @@ func (m *manualTicker) stopCount() int {
 }
 
 // tick delivers one tick; it returns once Start's goroutine has received it.
-func (m *manualTicker) tick() { m.ch <- t0 }
+func (m *manualTicker) tick(t testing.TB) {
+	t.Helper()
+	send(t, m.ch, t0, "Start's goroutine to take a tick")
+}
 
 // passes returns a WithOnPass function and the channel it reports on.
 func passes() (cleaner.Option, <-chan passResult) {

@@ -19,7 +19,7 @@ func TestStartRunsAPassPerTick(t *testing.T) {
 	onPass, done := passes()
 	c := cleaner.New(s, cleaner.WithTicker(mt.start), cleaner.WithInterval(time.Minute), onPass)
 	c.Start(context.Background())
-	defer c.Stop()
+	defer stop(t, c)
 	assert.Equal(t, []time.Duration{time.Minute}, mt.starts(), "the ticker runs at the interval")
 
 	for i := range 5 {
@@ -27,16 +27,16 @@ func TestStartRunsAPassPerTick(t *testing.T) {
 	}
 	put(t, s, kv(99), "live", 0)
 	clk.Advance(time.Second)
-	mt.tick()
-	p := <-done
+	mt.tick(t)
+	p := recv(t, done, "the first ticked pass")
 	require.NoError(t, p.err)
 	assert.Equal(t, 5, p.rep.Removed)
 	assert.Equal(t, 1, s.Stats().Keys)
 
 	put(t, s, kv(0), "again", time.Second)
 	clk.Advance(time.Second)
-	mt.tick()
-	p = <-done
+	mt.tick(t)
+	p = recv(t, done, "the second ticked pass")
 	require.NoError(t, p.err)
 	assert.Equal(t, 1, p.rep.Removed)
 
@@ -51,20 +51,20 @@ func TestStopWaitsAndIsIdempotent(t *testing.T) {
 	mt := newManualTicker()
 	c := cleaner.New(s, cleaner.WithTicker(mt.start))
 
-	c.Stop() // before Start: nothing to stop
+	stop(t, c) // before Start: nothing to stop
 	c.Start(context.Background())
 	c.Start(context.Background()) // already running: does nothing
 	assert.Len(t, mt.starts(), 1)
-	c.Stop()
+	stop(t, c)
 	assert.Equal(t, 1, mt.stopCount(), "Stop returned after the ticker was stopped")
-	c.Stop()
+	stop(t, c)
 	assert.Equal(t, 1, mt.stopCount())
 
 	// Stopped cleaners start again.
 	c.Start(context.Background())
 	assert.Len(t, mt.starts(), 2)
-	c.Stop()
-	c.Stop()
+	stop(t, c)
+	stop(t, c)
 	assert.Equal(t, 2, mt.stopCount())
 }
 
@@ -77,8 +77,8 @@ func TestContextCancelEndsStart(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c.Start(ctx)
 	cancel()
-	<-mt.stoppedC // the goroutine is on its way out
-	c.Stop()      // waits for it
+	recv(t, mt.stoppedC, "the goroutine to stop its ticker when its context ended")
+	stop(t, c) // waits for it
 	assert.Equal(t, 1, mt.stopCount())
 
 	// A goroutine that ended by its context can be started again without Stop.
@@ -88,7 +88,7 @@ func TestContextCancelEndsStart(t *testing.T) {
 	require.NoError(t, goleak.Find(before), "the goroutine ended with its context")
 	c.Start(context.Background())
 	assert.Len(t, mt.starts(), 3)
-	c.Stop()
+	stop(t, c)
 }
 
 func TestClosedTickerEndsStart(t *testing.T) {
@@ -101,8 +101,8 @@ func TestClosedTickerEndsStart(t *testing.T) {
 	}))
 	c.Start(context.Background())
 	close(ch)
-	<-stopped
-	c.Stop()
+	recv(t, stopped, "the goroutine to stop its ticker when the tick channel closed")
+	stop(t, c)
 	assert.Zero(t, c.Stats().Passes)
 }
 
@@ -120,8 +120,8 @@ func (b *blockingTarget) FindExpired(_ time.Time, limit int) []core.Entry {
 }
 
 func (b *blockingTarget) RemoveExpired(es []core.Entry) (core.Removal, error) {
-	b.entered <- struct{}{}
-	<-b.release
+	mustSend(b.entered, struct{}{}, "the test to see a removal start")
+	mustRecv(b.release, "the test to release a removal")
 	return core.Removal{Version: 1, Removed: len(es)}, nil
 }
 
@@ -132,8 +132,8 @@ func TestStopInterruptsARunningPass(t *testing.T) {
 	onPass, done := passes()
 	c := cleaner.New(b, cleaner.WithTicker(mt.start), cleaner.WithBatchSize(2), onPass)
 	c.Start(context.Background())
-	mt.tick()
-	<-b.entered // the pass is inside its first removal
+	mt.tick(t)
+	recv(t, b.entered, "the ticked pass to enter its first removal")
 
 	// Meanwhile RunOnce waits for the running pass, and gives up with its ctx.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -145,6 +145,8 @@ func TestStopInterruptsARunningPass(t *testing.T) {
 	stopped := make(chan struct{})
 	go func() { c.Stop(); close(stopped) }()
 	// Release removals until the pass sees Stop's cancellation.
+	deadline := time.NewTimer(patience)
+	defer deadline.Stop()
 	for released := false; !released; {
 		select {
 		case b.release <- struct{}{}:
@@ -152,12 +154,16 @@ func TestStopInterruptsARunningPass(t *testing.T) {
 			case <-b.entered:
 			case <-stopped:
 				released = true
+			case <-deadline.C:
+				t.Fatalf("waited %v for the pass to enter its next removal or Stop to return", patience)
 			}
 		case <-stopped:
 			released = true
+		case <-deadline.C:
+			t.Fatalf("waited %v for Stop to interrupt the pass", patience)
 		}
 	}
-	p := <-done
+	p := recv(t, done, "the interrupted pass's report")
 	require.ErrorIs(t, p.err, context.Canceled)
 	assert.GreaterOrEqual(t, p.rep.Batches, 1)
 	assert.Equal(t, 2*p.rep.Batches, p.rep.Removed)
@@ -200,8 +206,8 @@ func TestDefaultTickerPacesPasses(t *testing.T) {
 	// The real ticker: the test waits for a pass, not for a duration.
 	c := cleaner.New(s, cleaner.WithInterval(time.Millisecond), onPass)
 	c.Start(context.Background())
-	p := <-done
-	c.Stop()
+	p := recv(t, done, "a pass paced by the real ticker")
+	stop(t, c)
 	require.NoError(t, p.err)
 	assert.Equal(t, 1, p.rep.Removed)
 }

@@ -57,3 +57,25 @@ func TestPassesAreLogged(t *testing.T) {
 	assert.Equal(t, `level=WARN msg="cleaner pass failed" removed=0 skipped=0 batches=1 error="cleaner: removing a batch of 1 expired entries: boom"`, lines[2])
 	assert.Contains(t, lines[3], `level=DEBUG msg="cleaner pass interrupted"`)
 }
+
+// A pass that removed nothing but skipped something did work worth telling:
+// WithLogger documents Info for a pass that "removed or skipped something".
+func TestSkipOnlyPassIsLoggedAtInfo(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{
+		Level: slog.LevelInfo, // a Debug line would not show
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "duration" {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	f := &fakeTarget{now: t0, entries: someEntries(2), remove: func(_ int, es []core.Entry) (core.Removal, error) {
+		return core.Removal{Skipped: len(es)}, nil
+	}}
+	rep, err := cleaner.New(f, cleaner.WithLogger(logger)).RunOnce(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 2, rep.Skipped)
+	assert.Equal(t, `level=INFO msg="cleaner pass" removed=0 skipped=2 batches=1`, strings.TrimSpace(buf.String()))
+}

@@ -109,6 +109,43 @@ func TestRewrittenBetweenFindAndRemoveSurvives(t *testing.T) {
 	assert.Equal(t, 3, s.Stats().Keys)
 }
 
+// A key written again between find and removal with a value that has
+// expired too by the removal: still not the value found, so it is skipped,
+// counted, and stays stored until a later pass finds it at its own version.
+func TestRewriteThatExpiredBeforeRemovalSurvives(t *testing.T) {
+	s, clk := newStore()
+	for i := range 3 {
+		put(t, s, kv(i), "old", time.Second)
+	}
+	clk.Advance(time.Minute)
+	var again uint64
+	target := interleaved{Store: s, between: func(found []core.Entry) {
+		if again != 0 || len(found) == 0 {
+			return // only the first batch races
+		}
+		again = put(t, s, kv(0), "new, short ttl", time.Second)
+		clk.Advance(time.Second) // the rewrite has expired before the removal
+	}}
+	c := cleaner.New(target)
+	rep, err := c.RunOnce(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 2, rep.Removed)
+	assert.Equal(t, 1, rep.Skipped, "the expired rewrite is skipped")
+	assert.Equal(t, []uint64{s.CurrentVersion()}, rep.Versions)
+	assert.Equal(t, uint64(1), c.Stats().Skipped)
+
+	left := s.FindExpired(s.Now(), 0)
+	require.Len(t, left, 1, "the rewrite is still stored")
+	assert.Equal(t, again, left[0].Value.Version)
+	assert.Equal(t, "new, short ttl", left[0].Value.Value.String())
+
+	// The next pass judges at a later moment and takes it, at its version.
+	rep, err = cleaner.New(s).RunOnce(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, rep.Removed)
+	assert.Zero(t, s.Stats().Keys)
+}
+
 func TestIndicesHoldNoRemovedKey(t *testing.T) {
 	s, clk := newStore()
 	runs := []core.RunID{{1}, {2}, {3}}
@@ -434,13 +471,13 @@ func TestOptionDefaults(t *testing.T) {
 	assert.Equal(t, 3, rep.Removed)
 	assert.Equal(t, []int{cleaner.DefaultBatchSize}, ct.limits)
 	c.Start(context.Background())
-	c.Stop()
+	stop(t, c)
 	assert.Equal(t, []time.Duration{cleaner.DefaultInterval}, mt.starts())
 
 	mt = newManualTicker()
 	c = cleaner.New(s, cleaner.WithInterval(time.Minute), cleaner.WithTicker(mt.start))
 	c.Start(context.Background())
-	c.Stop()
+	stop(t, c)
 	assert.Equal(t, []time.Duration{time.Minute}, mt.starts())
 }
 

@@ -141,10 +141,10 @@ func TestCleanupDoesNotRaceWithWrites(t *testing.T) {
 			onceSkipped += rep.Skipped
 		}
 	}()
-	wg.Wait()
+	waitGroup(t, &wg, "the writers to finish")
 	close(writing)
-	passers.Wait()
-	c.Stop()
+	waitGroup(t, &passers, "the passers to finish")
+	stop(t, c)
 
 	st := c.Stats()
 	assert.GreaterOrEqual(t, st.Removed, uint64(onceRemoved))

@@ -1,7 +1,11 @@
 package indices
 
 import (
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
@@ -188,46 +192,95 @@ func TestHistoryMatchesModel(t *testing.T) {
 	})
 }
 
-// TestHistoryConcurrentPushes pushes onto one History from many goroutines
-// at once, the way competing lock-free writers do: each gets a History with
-// its own value in the new version and the shared past intact, and the base
-// is unchanged.
+// TestHistoryConcurrentPushes pushes onto one History from several
+// goroutines at once, the way competing lock-free writers do: each gets a
+// History with its own value in the new version and the shared past intact,
+// and the base is unchanged. A slot claim that is not one atomic step (a
+// load, then a store) lets two pushes take the same slot, and then one reads
+// the other's value; its window is a few instructions wide, so the pushers
+// (one per processor, spinning, so all are running) meet at a barrier before
+// every round and push at the same instant, thousands of times.
 func TestHistoryConcurrentPushes(t *testing.T) {
+	rounds := 8_000
+	if testing.Short() {
+		rounds = 4_000
+	}
+	if raceEnabled {
+		rounds /= 40 // the race detector makes each round far slower
+	}
+	pushers := max(2, runtime.GOMAXPROCS(0))
 	for _, limit := range []int{4, 40, 1000} {
 		var base History[uint64]
 		for v := uint64(1); v <= 70; v++ {
 			base = base.Push(v, double(v), limit)
 		}
-		const pushers = 8
-		results := make([]History[uint64], pushers)
-		done := make(chan struct{})
-		for g := range pushers {
-			go func() {
-				defer func() { done <- struct{}{} }()
-				h := base.Push(71, 1000+uint64(g), limit)
-				results[g] = h.Push(72, 2000+uint64(g), limit)
-			}()
-		}
-		for range pushers {
-			<-done
-		}
 		lo := uint64(1)
 		if 70 > limit {
 			lo = uint64(70 - limit + 1)
 		}
-		checkWindow(t, base, lo, 70, double)
-		for g, h := range results {
-			v71, ok71 := h.Get(71)
-			v72, ok72 := h.Get(72)
-			require.True(t, ok71 && ok72)
-			require.Equal(t, 1000+uint64(g), v71, "limit %d pusher %d", limit, g)
-			require.Equal(t, 2000+uint64(g), v72, "limit %d pusher %d", limit, g)
-			for v := max(lo, 72-uint64(limit)+1); v <= 70; v++ {
-				got, ok := h.Get(v)
-				require.True(t, ok)
-				require.Equal(t, double(v), got)
+		// Each round pushes onto a fresh tail whose next slot is free.
+		heads := make([]History[uint64], rounds)
+		for r := range heads {
+			heads[r] = base.Push(71, 71, limit)
+		}
+		results := make([][2]History[uint64], rounds*pushers)
+		var arrived atomic.Int64
+		var wg sync.WaitGroup
+		wg.Add(pushers)
+		for g := range pushers {
+			go func() {
+				defer wg.Done()
+				for r := range rounds {
+					barrier(&arrived, int64(pushers*(r+1)))
+					h := heads[r].Push(72, 1000+uint64(g), limit)
+					results[r*pushers+g] = [2]History[uint64]{h, h.Push(73, 2000+uint64(g), limit)}
+				}
+			}()
+		}
+		waitWithin(t, &wg, "the pushers to finish their rounds")
+		for i, hs := range results {
+			r, g := i/pushers, uint64(i%pushers)
+			v72, ok72 := hs[0].Get(72)
+			w72, okw72 := hs[1].Get(72)
+			v73, ok73 := hs[1].Get(73)
+			if !ok72 || !okw72 || !ok73 || v72 != 1000+g || w72 != 1000+g || v73 != 2000+g {
+				t.Fatalf("limit %d round %d pusher %d: 72 -> %d, %d, 73 -> %d; want %d, %d: two pushes took one slot",
+					limit, r, g, v72, w72, v73, 1000+g, 2000+g)
+			}
+			if r%1000 == 0 {
+				for v := max(lo, 73-uint64(limit)+1); v <= 70; v++ {
+					got, ok := hs[1].Get(v)
+					require.True(t, ok, "limit %d pusher %d version %d", limit, g, v)
+					require.Equal(t, double(v), got)
+				}
 			}
 		}
+		checkWindow(t, base, lo, 70, double)
+	}
+}
+
+// barrier counts one arrival and spins until n have arrived: spinning, not
+// parking, so the goroutines leave it within nanoseconds of each other (it
+// yields now and then, so an oversubscribed machine still gets through).
+func barrier(arrived *atomic.Int64, n int64) {
+	arrived.Add(1)
+	for i := 0; arrived.Load() < n; i++ {
+		if i%1024 == 1023 {
+			runtime.Gosched()
+		}
+	}
+}
+
+// waitWithin waits for wg, failing t after a deadline that names what it
+// waited for.
+func waitWithin(t *testing.T, wg *sync.WaitGroup, what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatalf("waited a minute for %s", what)
 	}
 }
 

@@ -127,6 +127,27 @@ func (s keepsCallerKey) Get(k core.Key) (core.VersionedValue, error) {
 	return s.Model.Get(k)
 }
 
+// scanShowsExpired returns, in prefix scans, values that have expired but
+// are not yet removed: a range counted by what it stores, not what is live.
+type scanShowsExpired struct {
+	*Model
+	clock *core.ManualClock
+}
+
+func (s scanShowsExpired) ScanPrefix(p core.Key, v uint64) ([]core.Entry, error) {
+	es, err := s.Model.ScanPrefix(p, v)
+	if err != nil || v < s.Model.CurrentVersion() {
+		return es, err
+	}
+	var out []core.Entry
+	for _, e := range s.Model.Stored() {
+		if e.Key.HasPrefix(p) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 // TestSuiteBites shows the generic suite catches each planted defect, and
 // names the check that did.
 func TestSuiteBites(t *testing.T) {
@@ -139,6 +160,9 @@ func TestSuiteBites(t *testing.T) {
 		{"versioned read ignores the version", func(c *core.ManualClock) core.Storage { return versionedReadsCurrent{NewModel(c)} }, "GetVersioned"},
 		{"expiry one instant late", func(c *core.ManualClock) core.Storage { return expiresLate{NewModel(c), c} }, "Get("},
 		{"a delete takes two versions", func(c *core.ManualClock) core.Storage { return deleteSkipsVersion{NewModel(c)} }, "CurrentVersion"},
+		{"a prefix scan returns an expired value not yet removed", func(c *core.ManualClock) core.Storage {
+			return scanShowsExpired{NewModel(c), c}
+		}, "ScanPrefix("},
 		{"the caller's key slice is kept", func(c *core.ManualClock) core.Storage {
 			return keepsCallerKey{NewModel(c), map[string][]byte{}}
 		}, "Get("},

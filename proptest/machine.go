@@ -83,7 +83,9 @@ func (m *machine) steps() []step {
 			step{"CompareAndSwap", 2, m.cas},
 			step{"CompareAndDelete", 1, m.cad},
 			step{"Txn", 2, m.txn},
+			step{"TxnOverExpired", 1, m.txnOverExpired},
 			step{"RemoveExpired", 1, m.expire},
+			step{"ExpireRewritten", 1, m.expireRewritten},
 		)
 	}
 	return ss

@@ -76,12 +76,73 @@ func (m *machine) cad() {
 // with a direct write (or clock advance, or expiry removal) before it
 // commits, and compares every answer, the commit's included: ErrConflict
 // exactly when the model's transaction sees a conflict.
-func (m *machine) txn() {
+func (m *machine) txn() { m.runTxn(nil, nil) }
+
+// txnOverExpired plants a value that has expired but is not yet removed in a
+// range (and perhaps a live one beside it), then runs a transaction that
+// scans that range first and writes, with, before it commits, a commit
+// outside the range, a delete of a key in it, or any interference: the
+// range a transaction depends on is every stored record, not only the live
+// ones it saw.
+func (m *machine) txnOverExpired() {
+	ns := space.namespaces[m.d.draw(len(space.namespaces), "range namespace")]
+	typ := spaceTypes[m.d.draw(len(spaceTypes), "range type")]
+	p := core.NewKey(ns, typ, []byte(spacePrefixes[m.d.draw(2, "range prefix")])) // "" or "a"
+	var in []core.Key
+	for _, k := range space.keys {
+		if k.HasPrefix(p) {
+			in = append(in, k)
+		}
+	}
+	dead := m.d.draw(len(in), "expired key")
+	m.doPut(ownKey(in[dead]), m.value(), tick)
+	if m.d.draw(2, "live neighbour") == 0 {
+		m.doPut(ownKey(in[(dead+1)%len(in)]), m.value(), 0)
+	}
+	m.clock.Advance(tick) // in[dead] has expired; nothing removed it
+	m.runTxn(&p, func(touched []core.Key) {
+		switch m.d.draw(3, "range interference") {
+		case 0: // a commit elsewhere: another namespace, same user key
+			other := space.namespaces[(m.d.draw(len(space.namespaces)-1, "other namespace")+1+nsIndex(ns))%len(space.namespaces)]
+			m.doPut(core.NewKey(other, typ, []byte("a")), m.value(), m.ttl())
+		case 1: // a delete in the range: of the live neighbour, if there is one
+			m.doDelete(ownKey(in[m.d.draw(len(in), "range key")]))
+		default:
+			m.interfere(touched)
+		}
+	})
+}
+
+// nsIndex returns the index of ns in the key space's namespaces.
+func nsIndex(ns core.Namespace) int {
+	for i, n := range space.namespaces {
+		if n == ns {
+			return i
+		}
+	}
+	return 0
+}
+
+// runTxn is txn, scanning first (when not nil) and interfering with
+// interfere (when not nil) instead of the usual draws.
+func (m *machine) runTxn(first *core.Key, interfere func(touched []core.Key)) {
 	st, mt := m.ms.Begin(), m.model.Begin()
 	if st.Version() != mt.Version() {
 		m.f.Fatalf("Begin: Version() = %d, want %d", st.Version(), mt.Version())
 	}
 	var touched []core.Key
+	if first != nil {
+		p := *first
+		want, wantErr := mt.ScanPrefix(p)
+		got, gotErr := st.ScanPrefix(p)
+		m.fail(diffScan(got, gotErr, want, wantErr, m.ts), "Txn.ScanPrefix(%s) over an expired value", p)
+		scribble(got)
+		// A write outside the range, so that the commit takes a version.
+		k := core.NewKey(space.namespaces[nsIndex(p.Namespace)^1], p.Type, []byte("b"))
+		val := m.value()
+		m.fail(diffErr(st.Put(k, val, 0), mt.Put(k, val, 0)), "Txn.Put(%s, %v, 0)", k, val)
+		touched = append(touched, k)
+	}
 	for range 1 + m.d.draw(5, "txn ops") {
 		switch m.d.draw(5, "txn op") {
 		case 0, 1:
@@ -107,7 +168,10 @@ func (m *machine) txn() {
 			scribble(got)
 		}
 	}
-	if m.d.draw(2, "interfere") == 0 {
+	switch {
+	case interfere != nil:
+		interfere(touched)
+	case m.d.draw(2, "interfere") == 0:
 		m.interfere(touched)
 	}
 	if m.d.draw(8, "discard") == 0 {
@@ -145,7 +209,8 @@ func (m *machine) interfere(touched []core.Key) {
 
 // expire finds expired entries (at now, a tick before or after), perhaps
 // spoils the list (a stale version, an invalid key, a duplicate, a key
-// written again) and removes them on both.
+// written again, a key written again with a value that has expired too by
+// the removal) and removes them on both.
 func (m *machine) expire() {
 	at := m.ms.Now().Add(tick * (-1 + time.Duration(m.d.draw(3, "expire at"))))
 	limit := m.d.draw(4, "limit")
@@ -153,7 +218,7 @@ func (m *machine) expire() {
 	got := m.ms.FindExpired(at, limit)
 	m.fail(diffEntries(got, want, true), "FindExpired(%v, %d)", at, limit)
 	es := append([]core.Entry{}, got...)
-	switch m.d.draw(5, "spoil") {
+	switch m.d.draw(6, "spoil") {
 	case 0:
 		k := m.key()
 		es = append(es, core.Entry{Key: k, Value: core.VersionedValue{Version: m.model.storedVersion(k) + 1}})
@@ -167,8 +232,31 @@ func (m *machine) expire() {
 		if len(es) > 0 {
 			m.doPut(es[0].Key, m.value(), m.ttl())
 		}
+	case 4:
+		// Written again after the find, and expired too by the removal: not
+		// the value found, so it must be skipped all the same.
+		if len(es) > 0 {
+			m.doPut(es[0].Key, m.value(), tick)
+			m.clock.Advance(tick)
+		}
 	}
 	m.removeExpired(es)
+}
+
+// expireRewritten plants an expired value, finds what has expired, writes
+// the key again with a value that has expired too by the time the found
+// entries are removed, and removes them on both: the rewrite is not the value
+// found, so it must be skipped, counted, and cost no version of its own.
+func (m *machine) expireRewritten() {
+	k := ownKey(space.keys[m.d.draw(len(space.keys), "expired key")])
+	m.doPut(k, m.value(), tick)
+	m.clock.Advance(tick)
+	want := m.model.FindExpired(m.ms.Now(), 0)
+	got := m.ms.FindExpired(m.ms.Now(), 0)
+	m.fail(diffEntries(got, want, true), "FindExpired(%v, 0)", m.ms.Now())
+	m.doPut(k, m.value(), time.Duration(1+m.d.draw(2, "rewrite ttl"))*tick/2) // half a tick or one
+	m.clock.Advance(tick)
+	m.removeExpired(got)
 }
 
 func (m *machine) removeExpired(es []core.Entry) {

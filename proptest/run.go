@@ -60,9 +60,12 @@ func Run(t *testing.T, newStore func() core.Storage, opts ...Option) {
 // CompareAndSwap and CompareAndDelete (expecting the current version, 0, the
 // stored version or a wrong one), transactions (a few Gets, Puts, Deletes and
 // ScanPrefixes, sometimes a conflicting direct write before Commit: the
-// commit must fail with ErrConflict exactly when the Model's does), clock
+// commit must fail with ErrConflict exactly when the Model's does),
+// transactions that scan a range holding a value expired but not yet removed
+// (then a commit elsewhere, a delete in the range, or any interference), clock
 // advances, and FindExpired plus RemoveExpired (with stale, invalid and
-// rewritten entries mixed in).
+// rewritten entries mixed in, and keys written again after the find with a
+// value that has expired too by the removal).
 //
 // After every step it checks, besides Run's invariants: a fresh snapshot
 // answers as the Model's does (Get of every key, prefix, run and type scans,

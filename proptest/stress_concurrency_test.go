@@ -55,7 +55,7 @@ func TestStressGaplessVersions(t *testing.T) {
 					}
 				}()
 			}
-			wg.Wait()
+			waitGroup(t, &wg, "the writers")
 			all := slices.Concat(versions...)
 			slices.Sort(all)
 			if len(all) != writers*puts {
@@ -153,9 +153,9 @@ func TestStressSnapshotsUnderWrites(t *testing.T) {
 					}
 				}()
 			}
-			wg.Wait()
+			waitGroup(t, &wg, "the writers")
 			close(done)
-			rg.Wait()
+			waitGroup(t, &rg, "the snapshot readers")
 			if got := s.CurrentVersion(); got != uint64(writers*puts) {
 				t.Fatalf("CurrentVersion() = %d, want %d", got, writers*puts)
 			}

@@ -46,7 +46,7 @@ func TestStressWorkloads(t *testing.T) {
 					expect[g] = workload(t, s, g, uint64(wi), ops, keysEach, wl.readPct, wl.delPct)
 				}()
 			}
-			wg.Wait()
+			waitGroup(t, &wg, "the workload goroutines")
 			var want []core.Entry
 			for _, m := range expect {
 				for _, e := range m {
