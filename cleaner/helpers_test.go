@@ -65,14 +65,15 @@ func (c *countingTarget) RemoveExpired(es []core.Entry) (core.Removal, error) {
 }
 
 // interleaved runs between after every FindExpired, before the cleaner can
-// remove what was found: a writer winning the race.
+// remove what was found: a writer winning the race. It offers only Target's
+// methods (not the store's Expire), so passes find, then remove.
 type interleaved struct {
-	*mvcc.Store
+	cleaner.Target
 	between func(found []core.Entry)
 }
 
 func (w interleaved) FindExpired(now time.Time, limit int) []core.Entry {
-	found := w.Store.FindExpired(now, limit)
+	found := w.Target.FindExpired(now, limit)
 	w.between(found)
 	return found
 }

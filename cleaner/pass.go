@@ -58,6 +58,9 @@ func (c *Cleaner) run(ctx context.Context) (Report, error) {
 		return Report{}, ErrNilTarget
 	}
 	rep := Report{At: c.target.Now()}
+	if x, ok := c.target.(Expirer); ok {
+		return c.expire(ctx, x, rep)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return rep, err
@@ -79,6 +82,31 @@ func (c *Cleaner) run(ctx context.Context) (Report, error) {
 		// Fewer than a batch found: nothing else had expired at rep.At.
 		// Nothing removed: the next find would return the same entries.
 		if len(found) < c.cfg.batch || res.Removed == 0 {
+			return rep, nil
+		}
+	}
+}
+
+// expire is run for a Target that removes what expired on its own: one
+// commit per batch, until a batch comes back short.
+func (c *Cleaner) expire(ctx context.Context, x Expirer, rep Report) (Report, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		res, err := x.Expire(c.cfg.batch)
+		if err != nil || res.Removed > 0 {
+			rep.Batches++
+		}
+		if err != nil {
+			return rep, fmt.Errorf("cleaner: removing a batch of up to %d expired entries: %w", c.cfg.batch, err)
+		}
+		rep.Removed += res.Removed
+		rep.Skipped += res.Skipped
+		if res.Version != 0 {
+			rep.Versions = append(rep.Versions, res.Version)
+		}
+		if res.Removed < c.cfg.batch {
 			return rep, nil
 		}
 	}

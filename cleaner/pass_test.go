@@ -73,7 +73,7 @@ func TestRewrittenBetweenFindAndRemoveSurvives(t *testing.T) {
 	clk.Advance(time.Minute)
 
 	rewritten := map[int]uint64{} // key index -> version of the new write
-	target := interleaved{Store: s, between: func(found []core.Entry) {
+	target := interleaved{Target: s, between: func(found []core.Entry) {
 		if len(rewritten) > 0 {
 			return // only the first batch races
 		}
@@ -119,7 +119,7 @@ func TestRewriteThatExpiredBeforeRemovalSurvives(t *testing.T) {
 	}
 	clk.Advance(time.Minute)
 	var again uint64
-	target := interleaved{Store: s, between: func(found []core.Entry) {
+	target := interleaved{Target: s, between: func(found []core.Entry) {
 		if again != 0 || len(found) == 0 {
 			return // only the first batch races
 		}
@@ -304,7 +304,7 @@ func TestPassJudgesExpiryAtItsStart(t *testing.T) {
 		put(t, s, kv(i), "x", time.Duration(i+1)*time.Second)
 	}
 	clk.Advance(2 * time.Second)
-	target := interleaved{Store: s, between: func([]core.Entry) { clk.Advance(time.Hour) }}
+	target := interleaved{Target: s, between: func([]core.Entry) { clk.Advance(time.Hour) }}
 	rep, err := cleaner.New(target, cleaner.WithBatchSize(1)).RunOnce(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, 2, rep.Removed)
@@ -417,7 +417,7 @@ func TestVersionExhaustedIsReported(t *testing.T) {
 func TestStatsAddUp(t *testing.T) {
 	s, clk := newStore()
 	timer := core.NewManualClock(t0)
-	target := interleaved{Store: s, between: func(found []core.Entry) {
+	target := interleaved{Target: s, between: func(found []core.Entry) {
 		timer.Advance(3 * time.Millisecond)
 		if len(found) > 0 {
 			put(t, s, found[0].Key, "again", 0) // one skip per batch

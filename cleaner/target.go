@@ -18,9 +18,14 @@ type Target interface {
 	// RemoveExpired removes, in one commit, each entry whose key is still
 	// stored at exactly the entry's version and has expired by the store's
 	// clock, and skips the others.
-	RemoveExpired(entries []core.Entry) (Removal, error)
+	RemoveExpired(entries []core.Entry) (core.Removal, error)
 }
 
-// Removal reports what one Target.RemoveExpired call did; it is
-// core.Removal, so a store can return it without importing this package.
-type Removal = core.Removal
+// Expirer is what a Target may offer besides: the removal of up to limit
+// values expired by the store's clock, found inside the store's own commit
+// (limit <= 0: all). Nothing found can be written again before it is
+// removed, so nothing is skipped and no entry makes a round trip through the
+// cleaner. *mvcc.Store offers it; a pass uses it when the Target does.
+type Expirer interface {
+	Expire(limit int) (core.Removal, error)
+}
