@@ -110,14 +110,16 @@ type Stats struct {
 func (s *Store) Stats() Stats {
 	r := s.root.Load()
 	return Stats{
-		Version:   r.cur.version,
-		Keys:      r.cur.data.Len(),
-		Runs:      r.cur.runs.Len(),
-		Types:     r.cur.types.Len(),
-		TTLKeys:   r.cur.ttl.Len(),
-		History:   r.past.Len(),
-		Commits:   s.commits.Load(),
-		Groups:    s.groups.Load(),
-		Conflicts: s.conflict.Load(),
+		Version:      r.cur.version,
+		Keys:         r.cur.data.Len(),
+		Runs:         r.cur.runs.Len(),
+		Types:        r.cur.types.Len(),
+		TTLKeys:      r.cur.ttl.Len(),
+		History:      r.past.Len(),
+		LiveBytes:    r.cur.bytes,
+		HistoryBytes: r.pastBytes,
+		Commits:      s.commits.Load(),
+		Groups:       s.groups.Load(),
+		Conflicts:    s.conflict.Load(),
 	}
 }
