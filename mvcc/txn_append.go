@@ -29,15 +29,7 @@ func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (co
 		return core.Key{}, err
 	}
 	prefix := enc[:len(enc)-8]
-	var last uint64
-	if t.st.data.Len() > 0 {
-		last, _ = lastSeq(t.st.data.Cursor(), prefix)
-	}
-	for k, w := range t.writes {
-		if !w.del && len(k) == len(enc) && strings.HasPrefix(k, prefix) {
-			last = max(last, seqOf(k[len(prefix):]))
-		}
-	}
+	last := t.lastSeq(prefix)
 	if last == math.MaxUint64 {
 		return core.Key{}, fmt.Errorf("%w: the event log of %s is at sequence %d", core.ErrTooLarge, ns, last)
 	}
@@ -53,4 +45,31 @@ func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (co
 	t.read(string(b))
 	t.buffer(&txnWrite{key: key, value: value, ttl: ttl})
 	return key, nil
+}
+
+// lastSeq returns the highest 8-byte event sequence under the encoded
+// (namespace, event type) prefix as the transaction sees it: the log at
+// Begin without the events the transaction deleted, and its own writes.
+func (t *Txn) lastSeq(prefix string) uint64 {
+	var last uint64
+	if t.st.data.Len() > 0 {
+		c := t.st.data.Cursor()
+		ok := c.SeekLT(prefixEnd(prefix)) // prefix ends with the event tag: never all 0xFF
+		for ; ok; ok = c.Prev() {
+			k := c.Key()
+			if !strings.HasPrefix(k, prefix) {
+				break
+			}
+			if w, own := t.writes[k]; len(k) == len(prefix)+8 && !(own && w.del) {
+				last = seqOf(k[len(prefix):])
+				break
+			}
+		}
+	}
+	for k, w := range t.writes {
+		if !w.del && len(k) == len(prefix)+8 && strings.HasPrefix(k, prefix) {
+			last = max(last, seqOf(k[len(prefix):]))
+		}
+	}
+	return last
 }

@@ -1,0 +1,280 @@
+package mvcc
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+	"github.com/stretchr/testify/require"
+)
+
+// gcOp is one write a goroutine made during a group commit, with the version
+// it returned, and what it did to the model.
+type gcOp struct {
+	v     uint64
+	what  string
+	apply func(t *testing.T, m fxModel)
+}
+
+// gcWriter runs n random writes on s at the clock's fixed time now and
+// returns the ones that committed. Every write returns its version, so the
+// model can replay them in version order.
+func gcWriter(s *Store, ns core.Namespace, keys []core.Key, now time.Time, seed uint64, n int) ([]gcOp, error) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	var ops []gcOp
+	for i := range n {
+		k := keys[rng.IntN(len(keys))]
+		enc := string(k.Encode())
+		val := core.StringValue(fmt.Sprintf("w%d-%d", seed, i))
+		ttl := []time.Duration{0, 30 * time.Second}[rng.IntN(2)]
+		switch rng.IntN(6) {
+		case 0:
+			v, err := s.Put(k, val, ttl)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, gcOp{v, "put " + k.String(), func(_ *testing.T, m fxModel) {
+				m[enc] = core.Entry{Key: k, Value: core.VersionedValue{Value: val, Version: v, Timestamp: now, TTL: ttl}}
+			}})
+		case 1:
+			live, v, err := s.DeletePrefix(core.KeyPrefix(k))
+			if err != nil {
+				return nil, err
+			}
+			if v == 0 {
+				continue // nothing stored: no version
+			}
+			ops = append(ops, gcOp{v, "delete prefix " + k.String(), func(t *testing.T, m fxModel) {
+				wantLive := 0
+				if _, ok := m.get(k, now); ok {
+					wantLive = 1
+				}
+				require.Equal(t, wantLive, live, "DeletePrefix(%s)@%d live count", k, v)
+				require.Contains(t, m, enc, "DeletePrefix(%s)@%d removed a key the model lacks", k, v)
+				delete(m, enc)
+			}})
+		case 2:
+			v, err := s.Touch(k, ttl)
+			if errors.Is(err, core.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, gcOp{v, "touch " + k.String(), func(t *testing.T, m fxModel) {
+				prev, ok := m.get(k, now)
+				require.True(t, ok, "Touch(%s)@%d of a key the model has not live", k, v)
+				m[enc] = core.Entry{Key: k, Value: core.VersionedValue{Value: prev.Value, Version: v, Timestamp: now, TTL: ttl}}
+			}})
+		case 3:
+			ek, v, err := s.Append(ns, val, ttl)
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, gcOp{v, "append " + ek.String(), func(t *testing.T, m fxModel) {
+				var last uint64
+				for _, e := range m {
+					if e.Key.Namespace == ns && e.Key.Type == core.TypeEvent && len(e.Key.UserKey) == 8 {
+						last = max(last, seqOf(string(e.Key.UserKey)))
+					}
+				}
+				require.True(t, ek.Equal(core.EventKey(ns, last+1)), "Append@%d gave %s after sequence %d", v, ek, last)
+				m[string(ek.Encode())] = core.Entry{Key: ek, Value: core.VersionedValue{Value: val, Version: v, Timestamp: now, TTL: ttl}}
+			}})
+		case 4:
+			k2 := keys[rng.IntN(len(keys))]
+			enc2 := string(k2.Encode())
+			v, err := s.Update(func(tx *Txn) error {
+				if _, err := tx.Get(k); err != nil && !errors.Is(err, core.ErrNotFound) {
+					return err
+				}
+				if err := tx.Put(k, val, 0); err != nil {
+					return err
+				}
+				return tx.Put(k2, val, ttl)
+			})
+			if errors.Is(err, core.ErrConflict) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, gcOp{v, "txn " + k.String() + " " + k2.String(), func(_ *testing.T, m fxModel) {
+				m[enc] = core.Entry{Key: k, Value: core.VersionedValue{Value: val, Version: v, Timestamp: now}}
+				m[enc2] = core.Entry{Key: k2, Value: core.VersionedValue{Value: val, Version: v, Timestamp: now, TTL: ttl}}
+			}})
+		default:
+			var expected uint64
+			if cur, err := s.Get(k); err == nil {
+				expected = cur.Version
+			}
+			v, err := s.CompareAndSwap(k, expected, val, ttl)
+			if errors.Is(err, core.ErrVersionMismatch) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			ops = append(ops, gcOp{v, "cas " + k.String(), func(t *testing.T, m fxModel) {
+				prev, _ := m.get(k, now)
+				require.Equal(t, expected, prev.Version, "CAS(%s)@%d succeeded on another version", k, v)
+				m[enc] = core.Entry{Key: k, Value: core.VersionedValue{Value: val, Version: v, Timestamp: now, TTL: ttl}}
+			}})
+		}
+	}
+	return ops, nil
+}
+
+// TestGroupCommitVersionsAreExact writes from several goroutines at once, so
+// that leaders batch several versions into one publish, and checks that
+// every version inside a group reads exactly as a model built from the
+// writes' returned versions: SnapshotAt (expiry judged at the version's
+// commit time, indices included), GetVersioned and ScanPrefix.
+func TestGroupCommitVersionsAreExact(t *testing.T) {
+	s, clk := fxStore(WithHistory(1<<16), WithUpdateRetries(1000))
+	ns := fxNS("t", "group", 1)
+	var keys []core.Key
+	for i := range 8 {
+		keys = append(keys, core.KVKey(ns, fmt.Sprintf("k%d", i)))
+	}
+	// Before the groups: a value that has expired by then and one that has not.
+	m := fxModel{}
+	for i, ttl := range []time.Duration{10 * time.Second, time.Hour} {
+		v := fxPut(t, s, keys[i], int64(i), ttl)
+		m[string(keys[i].Encode())] = core.Entry{Key: keys[i], Value: core.VersionedValue{Value: core.Int64Value(int64(i)), Version: v, Timestamp: clk.Now(), TTL: ttl}}
+	}
+	now := clk.Advance(time.Minute)
+	base := s.CurrentVersion()
+	models := map[uint64]fxModel{base: m}
+	statsBefore := s.Stats()
+
+	const writers, each = 6, 25
+	var all []gcOp
+	// Free-running writers: groups form when they happen to collide.
+	for round := range 2 {
+		results := make([][]gcOp, writers)
+		err := fxParallel(writers, func(g int) error {
+			ops, err := gcWriter(s, ns, keys, now, uint64(round*writers+g), each)
+			results[g] = ops
+			return err
+		})
+		require.NoError(t, err)
+		for _, ops := range results {
+			all = append(all, ops...)
+		}
+	}
+	// Forced groups: the test holds the commit lock until every writer has
+	// queued one write, so the next leader batches all of them.
+	for round := range 20 {
+		before := s.Stats()
+		results := make([][]gcOp, writers)
+		s.writeMu.Lock()
+		done := make(chan error, 1)
+		go func() {
+			done <- fxParallel(writers, func(g int) error {
+				ops, err := gcWriter(s, ns, keys, now, uint64(1000+round*writers+g), 1)
+				results[g] = ops
+				return err
+			})
+		}()
+		gcAwaitQueue(t, s, writers)
+		s.writeMu.Unlock()
+		require.NoError(t, <-done)
+		for _, ops := range results {
+			all = append(all, ops...)
+		}
+		after := s.Stats()
+		require.Less(t, after.Groups-before.Groups, after.Commits-before.Commits, "round %d: the queued writes published together", round)
+	}
+	st := s.Stats()
+	t.Logf("%d versions in %d publishes", st.Commits-statsBefore.Commits, st.Groups-statsBefore.Groups)
+	require.Less(t, st.Groups-statsBefore.Groups, st.Commits-statsBefore.Commits)
+
+	// Replay in version order: the versions are exactly base+1 … current.
+	slices.SortFunc(all, func(a, b gcOp) int { return cmp.Compare(a.v, b.v) })
+	cur := s.CurrentVersion()
+	require.Len(t, all, int(cur-base), "every version was returned to exactly one write")
+	for i, op := range all {
+		require.Equal(t, base+1+uint64(i), op.v, "versions are gapless and unique (%s)", op.what)
+		m = maps.Clone(m)
+		op.apply(t, m)
+		models[op.v] = m
+	}
+
+	kvPrefix, evPrefix := core.KVKey(ns, ""), core.EventKey(ns, 0)
+	evPrefix.UserKey = nil
+	for v := base; v <= cur; v++ {
+		mv := models[v]
+		// base committed before the clock moved; every later version at now.
+		committed := now
+		if v == base {
+			committed = fxStart
+		}
+		atCommit := qxSorted(mv, committed)
+		sn, err := s.SnapshotAt(v)
+		require.NoError(t, err, "SnapshotAt(%d)", v)
+		require.Equal(t, v, sn.Version())
+		require.True(t, sn.Time().Equal(committed), "SnapshotAt(%d) judges expiry at its commit time", v)
+		require.Equal(t, len(mv), sn.Len(), "SnapshotAt(%d).Len", v)
+		fxRequireEntries(t, atCommit, fxCollect(sn.All()), "SnapshotAt(%d)", v)
+		fxRequireEntries(t, atCommit, fxCollect(sn.Scan(core.NamespacePrefix(ns))), "SnapshotAt(%d).Scan", v)
+		checkIndices(t, sn.st)
+
+		// GetVersioned and ScanPrefix judge expiry now.
+		live := qxSorted(mv, now)
+		for _, k := range keys {
+			want, ok := mv.get(k, now)
+			got, err := s.GetVersioned(k, v)
+			if !ok {
+				require.ErrorIs(t, err, core.ErrNotFound, "GetVersioned(%s, %d)", k, v)
+				continue
+			}
+			require.NoError(t, err, "GetVersioned(%s, %d)", k, v)
+			fxRequireVV(t, want, got, "GetVersioned(%s, %d)", k, v)
+		}
+		for _, pk := range []core.Key{kvPrefix, evPrefix} {
+			got, err := s.ScanPrefix(pk, v)
+			require.NoError(t, err)
+			fxRequireEntries(t, fxFilter(live, func(k core.Key) bool { return k.HasPrefix(pk) }), got, "ScanPrefix(%s, %d)", pk, v)
+		}
+	}
+
+	// Much later every TTL has passed, but a version still reads as it did
+	// when it committed.
+	clk.Advance(24 * time.Hour)
+	for _, v := range []uint64{base + 1, (base + cur) / 2, cur - 1, cur} {
+		sn, err := s.SnapshotAt(v)
+		require.NoError(t, err)
+		fxRequireEntries(t, qxSorted(models[v], now), fxCollect(sn.All()), "SnapshotAt(%d) a day later", v)
+	}
+	require.Empty(t, fxFilter(fxCollect(s.Snapshot().All()), func(k core.Key) bool {
+		vv, _ := models[cur].get(k, now)
+		return vv.TTL > 0
+	}), "a snapshot taken now sees no value with a TTL")
+}
+
+// gcAwaitQueue waits until n writes wait in s's commit queue.
+func gcAwaitQueue(t *testing.T, s *Store, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.queueMu.Lock()
+		queued := len(s.queue)
+		s.queueMu.Unlock()
+		if queued >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.writeMu.Unlock()
+			t.Fatalf("timed out after 10s waiting for %d writers to queue behind the held commit lock (%d queued)", n, queued)
+		}
+		runtime.Gosched()
+	}
+}
