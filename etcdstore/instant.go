@@ -9,7 +9,7 @@ import (
 // instant is a time at nanosecond precision as 12 bytes that sort in time
 // order: seconds since the Unix epoch with the sign bit flipped, then
 // nanoseconds, both big-endian. Unlike UnixNano it covers time.Time's whole
-// range.
+// range. Times come back in UTC.
 type instant struct {
 	sec  int64
 	nsec uint32
@@ -19,7 +19,7 @@ const instantLen = 12
 
 func instantOf(t time.Time) instant { return instant{sec: t.Unix(), nsec: uint32(t.Nanosecond())} }
 
-func (i instant) time() time.Time { return time.Unix(i.sec, int64(i.nsec)) }
+func (i instant) time() time.Time { return time.Unix(i.sec, int64(i.nsec)).UTC() }
 
 func (i instant) append(dst []byte) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, uint64(i.sec)^(1<<63))

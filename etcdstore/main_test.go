@@ -104,6 +104,14 @@ func startCluster(dir string, n int, noFsync bool) (*cluster, error) {
 	return c, nil
 }
 
+// stop closes member i (once).
+func (c *cluster) stop(i int) {
+	if e := c.members[i]; e != nil {
+		c.members[i] = nil
+		e.Close()
+	}
+}
+
 func (c *cluster) close() {
 	if c.cli != nil {
 		c.cli.Close()
