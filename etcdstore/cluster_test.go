@@ -55,6 +55,7 @@ func TestClusterMemberStopped(t *testing.T) {
 				v, err := st.Put(k, core.Int64Value(int64(i)), 0)
 				if err != nil {
 					failed.Add(1)
+					t.Logf("write failed: %v", err)
 					continue
 				}
 				mu.Lock()

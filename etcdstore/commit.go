@@ -91,6 +91,19 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
+// readTxn runs read-only operations in one etcd transaction (one revision),
+// retrying while etcd is between leaders or a member is unreachable: the
+// etcd client retries plain reads itself, but not transactions. It gives up
+// when ctx ends.
+func (s *Store) readTxn(ctx context.Context, ops ...clientv3.Op) (*clientv3.TxnResponse, error) {
+	for {
+		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
+		if err == nil || !transient(err) || !sleep(ctx, 20*time.Millisecond) {
+			return resp, err
+		}
+	}
+}
+
 // landed reports whether the commit of version v with token committed.
 func (s *Store) landed(ctx context.Context, v, token uint64) (bool, error) {
 	resp, err := s.cli.Get(ctx, s.l.commitKey(v))
@@ -124,7 +137,7 @@ func (s *Store) read(ctx context.Context, keys []core.Key) (*state, error) {
 		}
 	}
 	for chunk := range slices.Chunk(gets, s.cfg.maxOps) {
-		resp, err := s.cli.Txn(ctx).Then(chunk...).Commit()
+		resp, err := s.readTxn(ctx, chunk...)
 		if err != nil {
 			return nil, err
 		}

@@ -74,7 +74,9 @@ func TestCompaction(t *testing.T) {
 			name string
 			fn   func(core.Storage) ([]core.Entry, error)
 		}{
-			{"ScanPrefix", func(st core.Storage) ([]core.Entry, error) { return st.ScanPrefix(core.NewKey(ns, core.TypeKV, nil), v) }},
+			{"ScanPrefix", func(st core.Storage) ([]core.Entry, error) {
+				return st.ScanPrefix(core.NewKey(ns, core.TypeKV, nil), v)
+			}},
 			{"ScanByRun", func(st core.Storage) ([]core.Entry, error) { return st.ScanByRun(ns.RunID, v) }},
 		} {
 			want, _ := scan.fn(model)

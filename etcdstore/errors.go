@@ -51,3 +51,10 @@ func definite(err error) bool {
 		errors.Is(err, rpctypes.ErrTooManyOps) || errors.Is(err, rpctypes.ErrNoSpace) ||
 		errors.Is(err, rpctypes.ErrDuplicateKey) || status.Code(err) == codes.ResourceExhausted
 }
+
+// transient reports whether err is etcd being briefly unavailable (no
+// leader, a leader change, an unreachable member): worth retrying.
+func transient(err error) bool {
+	return !definite(err) && status.Code(err) != codes.Canceled && !errors.Is(err, context.Canceled) &&
+		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrCorrupt)
+}

@@ -45,7 +45,7 @@ func (s *Store) FindExpiredErr(now time.Time, limit int) ([]core.Entry, error) {
 	}
 	out := make([]core.Entry, 0, len(gets))
 	for chunk := range slices.Chunk(gets, s.cfg.maxOps) {
-		resp, err := s.cli.Txn(ctx).Then(chunk...).Commit()
+		resp, err := s.readTxn(ctx, chunk...)
 		if err != nil {
 			return nil, mapErr("FindExpired", err)
 		}

@@ -74,9 +74,7 @@ func (s *Store) GetVersioned(key core.Key, maxVersion uint64) (core.VersionedVal
 	}
 	defer cancel()
 	dk := s.l.dataKey(key)
-	resp, err := s.cli.Txn(ctx).Then(
-		clientv3.OpGet(s.l.version), clientv3.OpGet(s.l.commitKey(maxVersion)), clientv3.OpGet(dk),
-	).Commit()
+	resp, err := s.readTxn(ctx, clientv3.OpGet(s.l.version), clientv3.OpGet(s.l.commitKey(maxVersion)), clientv3.OpGet(dk))
 	if err != nil {
 		return core.VersionedValue{}, mapErr("GetVersioned", err)
 	}
@@ -129,7 +127,7 @@ func (s *Store) resolve(ctx context.Context, v uint64) (view, error) {
 	if v == core.Latest {
 		return view{version: v}, nil
 	}
-	resp, err := s.cli.Txn(ctx).Then(clientv3.OpGet(s.l.version), clientv3.OpGet(s.l.commitKey(v))).Commit()
+	resp, err := s.readTxn(ctx, clientv3.OpGet(s.l.version), clientv3.OpGet(s.l.commitKey(v)))
 	if err != nil {
 		return view{}, err
 	}
@@ -216,7 +214,7 @@ func (s *Store) scanRun(ctx context.Context, run core.RunID, rev int64, now time
 	}
 	var out []core.Entry
 	for chunk := range slices.Chunk(ranges, s.cfg.maxOps) {
-		tr, err := s.cli.Txn(ctx).Then(chunk...).Commit()
+		tr, err := s.readTxn(ctx, chunk...)
 		if err != nil {
 			return nil, mapErr("ScanByRun", err)
 		}

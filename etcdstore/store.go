@@ -33,6 +33,8 @@ type Store struct {
 	mu     sync.Mutex    // serializes this process's commits, so that they do not race each other in etcd
 	seen   atomic.Uint64 // the highest version this Store has seen
 	closed atomic.Bool
+	once   sync.Once
+	done   chan struct{} // closed by Close: wakes watchers
 }
 
 // New returns the store kept in the etcd cluster cli talks to under prefix.
@@ -54,7 +56,7 @@ func New(ctx context.Context, cli *clientv3.Client, prefix string, opts ...Optio
 			o(&cfg)
 		}
 	}
-	s := &Store{cli: cli, l: newLayout(prefix), prefix: prefix, cfg: cfg}
+	s := &Store{cli: cli, l: newLayout(prefix), prefix: prefix, cfg: cfg, done: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
 	resp, err := cli.Get(ctx, s.l.version)
@@ -108,6 +110,7 @@ func (s *Store) Version(ctx context.Context) (uint64, error) {
 // to call more than once, and concurrently.
 func (s *Store) Close() error {
 	s.closed.Store(true)
+	s.once.Do(func() { close(s.done) })
 	return nil
 }
 
