@@ -46,11 +46,6 @@ func (l layout) dataKey(k core.Key) string {
 // prefix p (core.Key.HasPrefix): the encoding preserves prefixes.
 func (l layout) dataPrefix(p core.Key) string { return l.dataKey(p) }
 
-// nsPrefix returns the start of the range of every record of namespace ns.
-func (l layout) nsPrefix(ns core.Namespace) string {
-	return string(ns.AppendEncode([]byte(l.data)))
-}
-
 // runKey returns the run index key of namespace ns.
 func (l layout) runKey(ns core.Namespace) string {
 	b := append([]byte(l.run), ns.RunID[:]...)

@@ -42,6 +42,7 @@ func runMain(m *testing.M) int {
 	}
 	defer cluster.close()
 	testCli = cluster.cli
+	defer closeBenchClusters()
 	return m.Run()
 }
 

@@ -75,5 +75,3 @@ func expiryOf(vv core.VersionedValue) (instant, bool) {
 	return instantOf(at), true
 }
 
-// live reports whether vv is not expired at now.
-func live(vv core.VersionedValue, now time.Time) bool { return !vv.Expired(now) }
