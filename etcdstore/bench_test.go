@@ -119,7 +119,9 @@ func benchTargets(b *testing.B) []struct {
 
 const benchKeys = 100 // keys of the run the benchmarks read
 
-func benchKey(ns core.Namespace, i int) core.Key { return core.KVKey(ns, fmt.Sprintf("key-%03d", i%benchKeys)) }
+func benchKey(ns core.Namespace, i int) core.Key {
+	return core.KVKey(ns, fmt.Sprintf("key-%03d", i%benchKeys))
+}
 
 // fill writes benchKeys keys into one run of s.
 func fill(b *testing.B, s core.Storage, ns core.Namespace) {

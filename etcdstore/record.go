@@ -74,4 +74,3 @@ func expiryOf(vv core.VersionedValue) (instant, bool) {
 	}
 	return instantOf(at), true
 }
-
