@@ -20,8 +20,9 @@ import (
 // One embedded single-member etcd serves every test of the package; each
 // test gets its own key prefix.
 var (
-	testCli  *clientv3.Client
-	prefixes atomic.Int64
+	testCli       *clientv3.Client
+	testEndpoints []string
+	prefixes      atomic.Int64
 )
 
 func TestMain(m *testing.M) {
@@ -41,7 +42,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer cluster.close()
-	testCli = cluster.cli
+	testCli, testEndpoints = cluster.cli, cluster.clients
 	defer closeBenchClusters()
 	return m.Run()
 }
