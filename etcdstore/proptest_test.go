@@ -1,0 +1,16 @@
+package etcdstore
+
+import (
+	"testing"
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/proptest"
+)
+
+// TestConformance runs the core.Storage conformance suite against the store,
+// with a manual clock, so TTLs and expiry are exercised.
+func TestConformance(t *testing.T) {
+	clock := core.NewManualClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
+	proptest.Run(t, func() core.Storage { return newStore(t, WithClock(clock)) }, proptest.WithClock(clock))
+}
