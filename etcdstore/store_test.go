@@ -96,7 +96,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	require.Zero(t, v)
 
 	_, err = s.Update(nil)
-	require.Error(t, err)
+	require.ErrorIs(t, err, core.ErrInvalidArgument)
 
 	require.Zero(t, s.CurrentVersion(), "nothing was written")
 	resp, err := testCli.Get(context.Background(), s.Prefix()+"/", clientv3.WithPrefix(), clientv3.WithCountOnly())

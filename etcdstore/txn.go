@@ -293,7 +293,7 @@ func (t *Txn) validate(st *state) error {
 // concurrent use.
 func (s *Store) Update(fn func(*Txn) error) (uint64, error) {
 	if fn == nil {
-		return 0, errors.New("etcdstore: Update: nil function")
+		return 0, fmt.Errorf("etcdstore: Update: nil function: %w", core.ErrInvalidArgument)
 	}
 	var err error
 	for range s.cfg.retries {
