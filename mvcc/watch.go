@@ -64,15 +64,16 @@ func (o *watchOptions) match(enc string) bool {
 // ErrCompacted, never a gap, and resumes from a snapshot: Snapshot(), then
 // Watch(snap.Version()).
 //
-// Next is meant for one goroutine at a time (calls are serialized); Close is
+// Next is safe for concurrent use: calls take turns, and each, while it
+// waits for its turn, still ends at its context's end or at Close. Close is
 // safe from any goroutine, at any time, more than once.
 type Watcher struct {
 	s      *Store
 	opts   watchOptions
 	filter func(string) bool
-	mu     sync.Mutex // serializes Next
-	next   uint64     // the next version to look at
-	err    error      // sticky: ErrCompacted
+	turn   chan struct{} // holds a token while a Next runs: serializes Next
+	next   uint64        // the next version to look at
+	err    error         // sticky: ErrCompacted
 	done   chan struct{}
 	once   sync.Once
 }
@@ -86,7 +87,7 @@ func (s *Store) Watch(after uint64, opts ...WatchOption) *Watcher {
 	if after == core.Latest {
 		after = s.CurrentVersion()
 	}
-	w := &Watcher{s: s, next: after + 1, done: make(chan struct{})}
+	w := &Watcher{s: s, next: after + 1, done: make(chan struct{}), turn: make(chan struct{}, 1)}
 	for _, o := range opts {
 		if o != nil {
 			o(&w.opts)
@@ -108,8 +109,18 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 	if ctx == nil {
 		return core.Commit{}, fmt.Errorf("%w: Next needs a context", core.ErrInvalidArgument)
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	// A plain mutex would hold a second caller past its context's end and
+	// past Close while the first waits for a commit.
+	select {
+	case w.turn <- struct{}{}:
+	case <-ctx.Done():
+		return core.Commit{}, ctx.Err()
+	case <-w.done:
+		return core.Commit{}, w.closedErr()
+	case <-w.s.closed:
+		return core.Commit{}, w.closedErr()
+	}
+	defer func() { <-w.turn }()
 	if w.opts.err != nil {
 		return core.Commit{}, w.opts.err
 	}
