@@ -96,7 +96,6 @@ func (s *Store) Watch(after uint64, opts ...WatchOption) *Watcher {
 	if len(w.opts.prefixes) > 0 || len(w.opts.runs) > 0 {
 		w.filter = w.opts.match
 	}
-	s.watchers.Add(1)
 	return w
 }
 
@@ -124,6 +123,16 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 	if w.opts.err != nil {
 		return core.Commit{}, w.opts.err
 	}
+	// Publishes wake only while some Next waits, so an open watcher that is
+	// not reading costs writers nothing. Counted as waiting, a Next looks at
+	// the root once more before it blocks: a publish that saw no waiter
+	// came before the count, so that look sees it.
+	waiting := false
+	defer func() {
+		if waiting {
+			w.s.watchers.Add(-1)
+		}
+	}()
 	for {
 		if err := w.closedErr(); err != nil {
 			return core.Commit{}, err
@@ -145,6 +154,11 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 			if c, ok := rec.public(w.filter); ok {
 				return c, nil
 			}
+		}
+		if !waiting {
+			w.s.watchers.Add(1)
+			waiting = true
+			continue
 		}
 		select {
 		case <-signal:
@@ -171,10 +185,7 @@ func (w *Watcher) closedErr() error {
 // error wrapping core.ErrClosed. Safe to call more than once, concurrently
 // with Next.
 func (w *Watcher) Close() {
-	w.once.Do(func() {
-		close(w.done)
-		w.s.watchers.Add(-1)
-	})
+	w.once.Do(func() { close(w.done) })
 }
 
 // signal returns a channel that is closed by the next publish.
@@ -182,8 +193,9 @@ func (s *Store) signal() <-chan struct{} {
 	return *s.notify.Load()
 }
 
-// wake closes the current signal channel and installs a new one, when anyone
-// may be waiting. Called by the commit leader after each publish.
+// wake closes the current signal channel and installs a new one, when a Next
+// may be waiting (s.watchers counts the Nexts that may be). Called by the
+// commit leader after each publish.
 func (s *Store) wake() {
 	if s.watchers.Load() == 0 {
 		return

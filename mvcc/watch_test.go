@@ -617,7 +617,7 @@ func TestWatchCloseAndContext(t *testing.T) {
 				require.ErrorIs(t, err, core.ErrClosed)
 			}
 		}
-		require.Zero(t, s.watchers.Load(), "every Close counted once")
+		require.Zero(t, s.watchers.Load(), "no Next still counted as waiting")
 	})
 
 	t.Run("a cancelled context ends Next with ctx.Err()", func(t *testing.T) {
@@ -694,4 +694,28 @@ func TestWatchErrorsWrap(t *testing.T) {
 	w.Close()
 	_, err = w.Next(context.Background())
 	require.True(t, errors.Is(err, core.ErrClosed), "%v", err)
+}
+
+// TestWatchIdleWatchersCostWritersNothing checks that open watchers that are
+// not reading add no allocation to a write: publishes wake only waiting
+// Nexts.
+func TestWatchIdleWatchersCostWritersNothing(t *testing.T) {
+	s, _ := fxStore()
+	ns := fxNS("acme", "triage", 1)
+	k := core.KVKey(ns, "a")
+	v := core.StringValue("x")
+	put := func() {
+		if _, err := s.Put(k, v, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put()
+	without := testing.AllocsPerRun(200, put)
+	for range 100 {
+		w := s.Watch(core.Latest)
+		defer w.Close()
+	}
+	with := testing.AllocsPerRun(200, put)
+	require.Equal(t, without, with, "allocations per put without and with 100 idle watchers")
+	require.Zero(t, s.watchers.Load(), "idle watchers are not waiting")
 }
