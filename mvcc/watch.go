@@ -64,15 +64,16 @@ func (o *watchOptions) match(enc string) bool {
 // ErrCompacted, never a gap, and resumes from a snapshot: Snapshot(), then
 // Watch(snap.Version()).
 //
-// Next is meant for one goroutine at a time (calls are serialized); Close is
+// Next is safe for concurrent use: calls take turns, and each, while it
+// waits for its turn, still ends at its context's end or at Close. Close is
 // safe from any goroutine, at any time, more than once.
 type Watcher struct {
 	s      *Store
 	opts   watchOptions
 	filter func(string) bool
-	mu     sync.Mutex // serializes Next
-	next   uint64     // the next version to look at
-	err    error      // sticky: ErrCompacted
+	turn   chan struct{} // holds a token while a Next runs: serializes Next
+	next   uint64        // the next version to look at
+	err    error         // sticky: ErrCompacted
 	done   chan struct{}
 	once   sync.Once
 }
@@ -86,7 +87,7 @@ func (s *Store) Watch(after uint64, opts ...WatchOption) *Watcher {
 	if after == core.Latest {
 		after = s.CurrentVersion()
 	}
-	w := &Watcher{s: s, next: after + 1, done: make(chan struct{})}
+	w := &Watcher{s: s, next: after + 1, done: make(chan struct{}), turn: make(chan struct{}, 1)}
 	for _, o := range opts {
 		if o != nil {
 			o(&w.opts)
@@ -95,7 +96,6 @@ func (s *Store) Watch(after uint64, opts ...WatchOption) *Watcher {
 	if len(w.opts.prefixes) > 0 || len(w.opts.runs) > 0 {
 		w.filter = w.opts.match
 	}
-	s.watchers.Add(1)
 	return w
 }
 
@@ -108,11 +108,31 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 	if ctx == nil {
 		return core.Commit{}, fmt.Errorf("%w: Next needs a context", core.ErrInvalidArgument)
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	// A plain mutex would hold a second caller past its context's end and
+	// past Close while the first waits for a commit.
+	select {
+	case w.turn <- struct{}{}:
+	case <-ctx.Done():
+		return core.Commit{}, ctx.Err()
+	case <-w.done:
+		return core.Commit{}, w.closedErr()
+	case <-w.s.closed:
+		return core.Commit{}, w.closedErr()
+	}
+	defer func() { <-w.turn }()
 	if w.opts.err != nil {
 		return core.Commit{}, w.opts.err
 	}
+	// Publishes wake only while some Next waits, so an open watcher that is
+	// not reading costs writers nothing. Counted as waiting, a Next looks at
+	// the root once more before it blocks: a publish that saw no waiter
+	// came before the count, so that look sees it.
+	waiting := false
+	defer func() {
+		if waiting {
+			w.s.watchers.Add(-1)
+		}
+	}()
 	for {
 		if err := w.closedErr(); err != nil {
 			return core.Commit{}, err
@@ -134,6 +154,11 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 			if c, ok := rec.public(w.filter); ok {
 				return c, nil
 			}
+		}
+		if !waiting {
+			w.s.watchers.Add(1)
+			waiting = true
+			continue
 		}
 		select {
 		case <-signal:
@@ -160,10 +185,7 @@ func (w *Watcher) closedErr() error {
 // error wrapping core.ErrClosed. Safe to call more than once, concurrently
 // with Next.
 func (w *Watcher) Close() {
-	w.once.Do(func() {
-		close(w.done)
-		w.s.watchers.Add(-1)
-	})
+	w.once.Do(func() { close(w.done) })
 }
 
 // signal returns a channel that is closed by the next publish.
@@ -171,8 +193,9 @@ func (s *Store) signal() <-chan struct{} {
 	return *s.notify.Load()
 }
 
-// wake closes the current signal channel and installs a new one, when anyone
-// may be waiting. Called by the commit leader after each publish.
+// wake closes the current signal channel and installs a new one, when a Next
+// may be waiting (s.watchers counts the Nexts that may be). Called by the
+// commit leader after each publish.
 func (s *Store) wake() {
 	if s.watchers.Load() == 0 {
 		return
