@@ -24,7 +24,7 @@ type Store struct {
 	cfg      config
 	commits  atomic.Uint64
 	groups   atomic.Uint64
-	watchers atomic.Int64                  // open watchers: publishes wake them
+	watchers atomic.Int64                  // Next calls that may be waiting: publishes wake them
 	notify   atomic.Pointer[chan struct{}] // closed and replaced after a publish
 	closed   chan struct{}                 // closed by Close
 	conflict atomic.Uint64
