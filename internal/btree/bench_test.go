@@ -27,6 +27,13 @@ type rec struct {
 	ttl     time.Duration
 }
 
+// mkrec makes the i-th value, its fields all set like a stored version's.
+func mkrec(i int) rec {
+	return rec{val: benchVal, version: uint64(i), ts: time.Unix(int64(i), 0), ttl: time.Minute}
+}
+
+var benchVal = []byte("value")
+
 type cmpString struct{}
 
 func (cmpString) Compare(a, b string) int { return strings.Compare(a, b) }
@@ -106,8 +113,9 @@ func getFixture(n int, sequential bool) *fixture {
 	e := (*Map[rec])(nil).Edit()
 	im := immutable.NewSortedMapBuilder[string, *rec](cmpString{})
 	for i, k := range f.keys {
-		e.Set(k, rec{version: uint64(i)})
-		im.Set(k, &rec{version: uint64(i)})
+		e.Set(k, mkrec(i))
+		r := mkrec(i)
+		im.Set(k, &r)
 	}
 	f.bt, f.im = e.Map(), im.Map()
 	fixtures[name] = f
