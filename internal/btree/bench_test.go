@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,13 @@ type rec struct {
 	ts      time.Time
 	ttl     time.Duration
 }
+
+// mkrec makes the i-th value, its fields all set like a stored version's.
+func mkrec(i int) rec {
+	return rec{val: benchVal, version: uint64(i), ts: time.Unix(int64(i), 0), ttl: time.Minute}
+}
+
+var benchVal = []byte("value")
 
 type cmpString struct{}
 
@@ -55,12 +63,44 @@ type fixture struct {
 
 var (
 	fixMu    sync.Mutex
-	fixtures = map[string]*fixture{}
+	keySets  = map[string][2][]string{}
+	fixtures = map[string]*fixture{} // kept for the whole run, so every benchmark sees one heap
 )
 
-// getFixture builds (once) a base of n keys, random or sequential. Sequential bases hold the
-// even seqKeys and their absent keys are the odd ones, so a run of absent keys is one
-// contiguous key range of the base.
+// benchKeys returns (once) n present keys, random or sequential, and up to 20,000 absent
+// ones. Sequential keys are the even seqKeys and their absent keys the odd ones, so a run of
+// absent keys is one contiguous key range of the base.
+func benchKeys(n int, sequential bool) (keys, absent []string) {
+	name := fmt.Sprint(n, sequential)
+	if ks, ok := keySets[name]; ok {
+		return ks[0], ks[1]
+	}
+	r := rand.New(rand.NewPCG(uint64(n), 3))
+	seen := map[string]bool{}
+	next := func(i int) string {
+		for {
+			k := randKey(r)
+			if sequential {
+				k = seqKey(i)
+			}
+			if !seen[k] {
+				seen[k] = true
+				return k
+			}
+		}
+	}
+	for len(keys) < n {
+		keys = append(keys, next(2*len(keys)))
+	}
+	for len(absent) < min(n, 20000) {
+		absent = append(absent, next(2*len(absent)+1))
+	}
+	keySets[name] = [2][]string{keys, absent}
+	return keys, absent
+}
+
+// getFixture returns (once) a base of n keys in both implementations, built by one Edit and by
+// immutable's builder.
 func getFixture(n int, sequential bool) *fixture {
 	fixMu.Lock()
 	defer fixMu.Unlock()
@@ -69,40 +109,17 @@ func getFixture(n int, sequential bool) *fixture {
 		return f
 	}
 	f := &fixture{ordered: sequential}
-	r := rand.New(rand.NewPCG(uint64(n), 3))
-	seen := map[string]bool{}
-	for len(f.keys) < n {
-		var k string
-		if sequential {
-			k = seqKey(2 * len(f.keys))
-		} else {
-			k = randKey(r)
-		}
-		if !seen[k] {
-			seen[k] = true
-			f.keys = append(f.keys, k)
-		}
-	}
-	for len(f.absent) < min(n, 20000) {
-		var k string
-		if sequential {
-			k = seqKey(2*len(f.absent) + 1)
-		} else {
-			k = randKey(r)
-		}
-		if !seen[k] {
-			seen[k] = true
-			f.absent = append(f.absent, k)
-		}
-	}
+	f.keys, f.absent = benchKeys(n, sequential)
 	e := (*Map[rec])(nil).Edit()
 	im := immutable.NewSortedMapBuilder[string, *rec](cmpString{})
 	for i, k := range f.keys {
-		e.Set(k, rec{version: uint64(i)})
-		im.Set(k, &rec{version: uint64(i)})
+		e.Set(k, mkrec(i))
+		r := mkrec(i)
+		im.Set(k, &r)
 	}
 	f.bt, f.im = e.Map(), im.Map()
 	fixtures[name] = f
+	runtime.GC()
 	return f
 }
 
@@ -240,34 +257,41 @@ func BenchmarkDelete(b *testing.B) {
 	})
 }
 
-// BenchmarkMemory reports the heap a map of 1M keys retains, per key (keys and values
-// included), built by single puts (btree: one Edit per key; immutable: Set) in random or
-// ascending key order. Run it with -benchtime=1x.
+// BenchmarkMemory reports the heap a map of 1M keys retains, per key (key bytes and values
+// included), built in random or ascending key order by commits of "batch" keys each (btree:
+// one Edit per commit; immutable: one Set per key, cloning the key as the store's encoder
+// would). Run it with -benchtime=1x.
 func BenchmarkMemory(b *testing.B) {
 	quiet(b)
+	fixMu.Lock()
+	clear(fixtures) // measure against a heap without other maps
+	fixMu.Unlock()
 	for _, order := range []string{"random", "seq"} {
-		f := getFixture(1000000, order == "seq")
-		keys := make([]string, len(f.keys))
-		for i, k := range f.keys {
-			keys[i] = strings.Clone(k)
-		}
-		for _, impl := range []string{"btree", "immutable"} {
+		keys, _ := benchKeys(1000000, order == "seq")
+		for _, impl := range []string{"btree/batch=1", "btree/batch=1000", "immutable"} {
 			b.Run(order+"/"+impl, func(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					before := heapInUse()
 					var keep any
-					if impl == "btree" {
-						var m *Map[rec]
-						for j, k := range keys {
-							e := m.Edit()
-							e.Set(k, rec{version: uint64(j)})
-							m = e.Map()
-						}
-						keep = m
-					} else {
+					switch impl {
+					case "immutable":
 						m := immutable.NewSortedMap[string, *rec](cmpString{})
 						for j, k := range keys {
-							m = m.Set(k, &rec{version: uint64(j)})
+							m = m.Set(strings.Clone(k), &rec{version: uint64(j)})
+						}
+						keep = m
+					default:
+						batch := 1
+						if impl == "btree/batch=1000" {
+							batch = 1000
+						}
+						var m *Map[rec]
+						for j := 0; j < len(keys); j += batch {
+							e := m.Edit()
+							for n, k := range keys[j:min(j+batch, len(keys))] {
+								e.Set(k, rec{version: uint64(j + n)})
+							}
+							m = e.Map()
 						}
 						keep = m
 					}
@@ -286,4 +310,35 @@ func heapInUse() uint64 {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
+}
+
+// BenchmarkLeafSearch compares the leaf key layouts on one full leaf of store-like keys: the
+// chosen one (all keys in one block, uint32 offsets) against a []string per leaf (a header
+// and a separate allocation per key), by binary search for present keys.
+func BenchmarkLeafSearch(b *testing.B) {
+	keys, _ := benchKeys(1000000, false)
+	ks := slices.Clone(keys[:leafMax])
+	slices.Sort(ks)
+	l := &leaf[rec]{}
+	strs := make([]string, len(ks))
+	for i, k := range ks {
+		l.insertAt(i, k, rec{})
+		strs[i] = strings.Clone(k)
+	}
+	b.Run("block", func(b *testing.B) {
+		n := 0
+		for i := 0; i < b.N; i++ {
+			j, _ := l.search(ks[i%leafMax])
+			n += j
+		}
+		_ = n
+	})
+	b.Run("strings", func(b *testing.B) {
+		n := 0
+		for i := 0; i < b.N; i++ {
+			j, _ := slices.BinarySearch(strs, ks[i%leafMax])
+			n += j
+		}
+		_ = n
+	})
 }
