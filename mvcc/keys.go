@@ -49,14 +49,26 @@ type keyDecoder struct {
 }
 
 // key returns the key encoded as enc, with its own copy of the user key.
-func (kd *keyDecoder) key(enc string) core.Key {
+func (kd *keyDecoder) key(enc string) core.Key { return kd.keyIn(enc, nil) }
+
+// keyIn is key with the user key copied into arena's spare capacity when it
+// has room (arena nil: a fresh allocation): the keys of one result share one
+// allocation.
+func (kd *keyDecoder) keyIn(enc string, arena *[]byte) core.Key {
 	n := nsLen(enc)
 	if kd.encNS == "" || enc[:n] != kd.encNS {
 		kd.encNS = strings.Clone(enc[:n])
 		kd.ns = decodeNS(kd.encNS)
 	}
 	uk := enc[min(n+1, len(enc)):]
-	k := core.Key{Namespace: kd.ns, UserKey: []byte(uk)}
+	k := core.Key{Namespace: kd.ns}
+	if a := arena; a != nil && cap(*a)-len(*a) >= len(uk) {
+		start := len(*a)
+		*a = append(*a, uk...)
+		k.UserKey = (*a)[start:len(*a):len(*a)]
+	} else {
+		k.UserKey = []byte(uk)
+	}
 	if n < len(enc) {
 		k.Type = core.TypeTag(enc[n])
 	}

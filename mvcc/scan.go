@@ -30,9 +30,14 @@ func (c *collector) entries() []core.Entry {
 		return nil
 	}
 	out := make([]core.Entry, len(c.encs))
+	n := 0
+	for _, enc := range c.encs {
+		n += len(enc) - nsLen(enc) - 1
+	}
+	arena := make([]byte, 0, n)
 	var kd keyDecoder
 	for i, enc := range c.encs {
-		out[i] = core.Entry{Key: kd.key(enc), Value: c.vals[i]}
+		out[i] = core.Entry{Key: kd.keyIn(enc, &arena), Value: c.vals[i]}
 	}
 	return out
 }

@@ -6,16 +6,16 @@ import (
 
 const (
 	// leafMax is the most entries a leaf holds; a non-root leaf holds at least leafMin.
-	leafMax = 32
+	leafMax = 16
 	leafMin = leafMax / 2
 	// innerMax is the most children an inner node has; a non-root inner node has at least
 	// innerMin.
-	innerMax = 32
+	innerMax = 16
 	innerMin = innerMax / 2
 	// maxInner bounds the number of inner levels on a root-to-leaf path (a tree's height less
 	// one). With at least innerMin children per non-root inner node and leafMin entries per
 	// leaf, a tree that deep holds more entries than any process can (TestMaxInnerLevels).
-	maxInner = 10
+	maxInner = 14
 )
 
 // leaf holds up to leafMax entries in key order. Key i is buf[off[i]:off[i+1]]; off[n] is
