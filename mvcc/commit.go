@@ -165,10 +165,11 @@ func (d *draft) apply(fn applyFunc) (uint64, error) {
 // publish makes the draft's state current: one atomic store, after which
 // every read sees all of the group's versions.
 func (s *Store) publish(cur *root, d *draft) {
-	p := new(published)
-	st := d.finishInto(&p.st)
-	nr := &p.r
-	*nr = root{cur: st, past: cur.past, pastBytes: cur.pastBytes}
+	// The state is allocated on its own, not with its root: a snapshot or
+	// the history window holds a state, and must not keep a root (and so
+	// an older window) alive.
+	st := d.finish()
+	nr := &root{cur: st, past: cur.past, pastBytes: cur.pastBytes}
 	if s.cfg.history > 0 {
 		for _, rec := range st.group {
 			nr.push(st, rec, s.cfg.history+1, s.cfg.historyBytes)

@@ -28,12 +28,6 @@ type state struct {
 	one   [1]*commitRec // group's storage for a group of one
 }
 
-// published is a root and its current state in one allocation: what a
-// commit leader publishes.
-type published struct {
-	r  root
-	st state
-}
 
 // root is what the store's atomic pointer points at: the current state and
 // the window of past versions. States never point back at roots, so a
