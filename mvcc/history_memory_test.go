@@ -31,6 +31,7 @@ func TestHistoryDoesNotChain(t *testing.T) {
 	}
 	grown := int64(heap()) - int64(before)
 	runtime.KeepAlive(snap)
+	runtime.KeepAlive(s)
 	t.Logf("grown %d KB", grown>>10)
 	if grown > 16<<20 {
 		t.Fatalf("heap grew by %d MB for a window of 8 versions of a 64 KB value: history is chained", grown>>20)
