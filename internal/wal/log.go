@@ -337,6 +337,14 @@ func (l *Log) Size() int64 {
 	return n
 }
 
+// CheckpointVersion returns the version of the last checkpoint written or
+// recovered (0: none). Safe for concurrent use.
+func (l *Log) CheckpointVersion() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ckptVer
+}
+
 // LastVersion returns the version of the last record appended (or recovered).
 func (l *Log) LastVersion() uint64 {
 	l.mu.Lock()
