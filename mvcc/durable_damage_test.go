@@ -62,7 +62,9 @@ func TestDurableDamage(t *testing.T) {
 	lastSeg := segs[len(segs)-1]
 
 	trial, refused := 0, 0
-	defer func() { t.Logf("%d damaged copies of %d files: %d refused, the rest recovered a prefix", trial, len(files), refused) }()
+	defer func() {
+		t.Logf("%d damaged copies of %d files: %d refused, the rest recovered a prefix", trial, len(files), refused)
+	}()
 	try := func(file, what string, damage func(path string) error) (*Store, error) {
 		trial++
 		dir := filepath.Join(base, fmt.Sprintf("t%d", trial))
