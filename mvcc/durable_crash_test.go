@@ -239,7 +239,7 @@ func TestCrash(t *testing.T) {
 	s, err := Open(dir)
 	require.NoError(t, err)
 	pad := strings.Repeat("x", 100)
-	for b := range 20 {
+	for b := range 5 {
 		_, err := s.Update(func(tx *Txn) error {
 			for i := range 1000 {
 				if err := tx.Put(fxKV(bulk, "b%05d", b*1000+i), core.StringValue(pad), 0); err != nil {
@@ -256,7 +256,7 @@ func TestCrash(t *testing.T) {
 	kills := []struct {
 		lines      int
 		checkpoint bool // kill at the first checkpoint start after lines
-	}{{40, false}, {300, false}, {120, true}, {700, false}, {10, false}, {500, true}, {220, false}, {60, true}}
+	}{{40, false}, {300, false}, {120, true}, {500, false}, {10, false}, {350, true}, {220, false}, {60, true}}
 	for round, kill := range kills {
 		ops := crashRound(t, dir, round, kill.lines, kill.checkpoint)
 		prevN = crashVerify(t, dir, round, ops, models, prevN, func(s *Store) {
