@@ -114,7 +114,7 @@ func TestBackupWhileWriting(t *testing.T) {
 func TestRestoreRefusesDamage(t *testing.T) {
 	for _, size := range []struct {
 		keys, stride int
-	}{{40, 1}, {3000, 0}} { // one block, every offset; several blocks, a spread
+	}{{40, 1}, {1800, 0}} { // one block, every offset; several blocks, a spread
 		t.Run(fmt.Sprint(size.keys), func(t *testing.T) {
 			s, _ := fxBackupStore(t, size.keys)
 			var buf bytes.Buffer
@@ -126,7 +126,7 @@ func TestRestoreRefusesDamage(t *testing.T) {
 			}
 			stride := size.stride
 			if stride == 0 {
-				stride = len(b)/100 + 1
+				stride = len(b)/60 + 1
 			}
 			offsets := []int{}
 			for i := 0; i < len(b); i += stride {

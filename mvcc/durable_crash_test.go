@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -303,7 +302,7 @@ func crashRound(t *testing.T, dir string, round, lines int, atCheckpoint bool) [
 				if atCheckpoint {
 					got = crashAwaitCheckpointFile(t, dir, ch, got)
 				}
-				require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+				require.NoError(t, cmd.Process.Kill()) // SIGKILL
 				killed = true
 			}
 		case <-deadline.C:

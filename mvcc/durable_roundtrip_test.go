@@ -1,6 +1,7 @@
 package mvcc
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -292,4 +293,47 @@ func TestDurableOpenBadPath(t *testing.T) {
 	require.Error(t, err)
 	_, err = Open(filepath.Join(f, "sub"))
 	require.Error(t, err)
+}
+
+// Edge cases of a store's life: a checkpoint of an empty store, a reopen
+// with nothing written, a checkpoint right after recovery, a large value.
+func TestDurableEdges(t *testing.T) {
+	dir := t.TempDir()
+	clk := core.NewManualClock(fxStart)
+	s, err := Open(dir, WithClock(clk))
+	require.NoError(t, err)
+	require.NoError(t, s.Checkpoint(), "a checkpoint at version 0")
+	require.NoError(t, s.Close())
+
+	s, err = Open(dir, WithClock(clk))
+	require.NoError(t, err)
+	require.Equal(t, uint64(0), s.CurrentVersion())
+	ns := fxNS("edge", "a", 9)
+	big := core.BytesValue(bytes.Repeat([]byte("0123456789abcdef"), 20000)) // past a backup block
+	_, err = s.Put(core.KVKey(ns, "big"), big, time.Hour)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	s, err = Open(dir, WithClock(clk))
+	require.NoError(t, err)
+	require.NoError(t, s.Checkpoint(), "a checkpoint right after recovery, at the recovered version")
+	want := fxRaw(s)
+	var buf bytes.Buffer
+	_, err = s.Snapshot().WriteTo(&buf)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	s = fxOpen(t, dir, WithClock(clk))
+	fxRequireRaw(t, want, fxRaw(s))
+	require.Equal(t, uint64(1), s.Recovery().CheckpointVersion)
+	r, err := Restore(&buf, WithClock(clk))
+	require.NoError(t, err)
+	fxRequireRaw(t, want, fxRaw(r))
+
+	// Stores without a directory have no checkpoint and no recovery.
+	require.ErrorIs(t, r.Checkpoint(), core.ErrInvalidArgument)
+	require.ErrorIs(t, New().Checkpoint(), core.ErrInvalidArgument)
+	require.Equal(t, RecoveryReport{}, r.Recovery())
+	require.NoError(t, r.Close())
+	require.ErrorIs(t, r.Checkpoint(), core.ErrClosed)
 }
