@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -134,6 +135,17 @@ func TestDurableDamage(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, last, v, "the next write takes the torn record's version")
 	require.NoError(t, s.Close())
+
+	// The cut goes to WithLogger's logger too.
+	dir := filepath.Join(base, "logged")
+	fxCopyDir(t, orig, dir)
+	require.NoError(t, os.Truncate(filepath.Join(dir, lastSeg), int64(len(data)-3)))
+	var logged bytes.Buffer
+	s, err = Open(dir, WithClock(clk), WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.Contains(t, logged.String(), "torn")
+	require.Contains(t, logged.String(), lastSeg)
 }
 
 // fxWriteCheckpoint writes a checkpoint file holding entries, in the order
