@@ -282,3 +282,34 @@ func TestDurableGroupCommit(t *testing.T) {
 		}
 	}
 }
+
+// Under SyncAlways, with every writer waiting on the fsync, a group should
+// hold about as many commits as there are writers. It does not: a writer
+// whose commit is done learns so only after taking the commit lock, which
+// the next leader holds across its own log write and fsync, so the leader
+// that just returned (or any writer that barges in) leads a small group while
+// the finished writers wait a whole second fsync to return. Measured: 8
+// writers, about 3 commits per group.
+func TestDurableGroupSize(t *testing.T) {
+	t.Skip("commit.go (not in this change): finished writers wait for the commit lock, held across the next fsync; see the report")
+	s := fxOpen(t, t.TempDir())
+	const writers, each = 8, 60
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ns := fxNS("size", fmt.Sprintf("w%d", w), byte(w+1))
+			for i := range each {
+				_, err := s.Put(fxKV(ns, "k%03d", i), core.Int64Value(int64(i)), 0)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	st := s.Stats()
+	require.GreaterOrEqual(t, float64(st.Commits)/float64(st.Groups), 0.6*writers, "%d commits in %d groups", st.Commits, st.Groups)
+}
