@@ -56,7 +56,7 @@ func fxDurableHistory(t testing.TB, s *Store, clk *core.ManualClock, ops int) []
 			if err == nil {
 				clk.Advance(time.Minute)
 				states = append(states, fxRaw(s))
-				var res RemoveResult
+				var res core.Removal
 				res, err = s.Expire(0)
 				v = res.Version
 				require.NotZero(t, res.Removed, "op %d: something had expired", i)
