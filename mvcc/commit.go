@@ -22,7 +22,8 @@ type pending struct {
 	put     putOp
 	version uint64
 	err     error
-	done    bool // set by the leader before it releases the commit lock
+	done    bool          // set by the leader before it wakes the writer
+	wake    chan struct{} // one signal per wait: done, or lead now
 }
 
 // putOp is a Put, or with cas a CompareAndSwap expecting version expected.
@@ -45,17 +46,20 @@ func (op *putOp) apply(d *draft) error {
 	return nil
 }
 
-var pendingPool = sync.Pool{New: func() any { return new(pending) }}
+var pendingPool = sync.Pool{New: func() any { return &pending{wake: make(chan struct{}, 1)} }}
 
 // commit is the one publish path: every write of every kind goes through it.
 //
-// The writer queues its operation and takes the commit lock. The holder of
-// the lock is the leader: it takes the whole queue, applies each operation in
-// queue order to one transient edit of the current state (each gets its own
-// version, v+1 … v+k, and its own result), and publishes the new root in one
-// atomic store. A writer that finds its operation done when it gets the lock
-// returns its result: a group of k writes costs one root, one history window
-// update and one lock hand-off per writer, however many writers wait.
+// The writer queues its operation. If no leader is at work it becomes the
+// leader; otherwise it waits. The leader takes the whole queue, applies each
+// operation in queue order to one transient edit of the current state (each
+// gets its own version, v+1 … v+k, and its own result), writes the group to
+// the log if the store has one, and publishes the new root in one atomic
+// store. It then wakes every writer of the group with its result, and hands
+// the leadership to the first writer that queued meanwhile, which takes the
+// next group. A group of k writes costs one root, one history window update
+// and one log write (and fsync), however many writers wait; the longer a
+// group takes (an fsync), the larger the next one grows.
 //
 // It returns the version the operation committed at, or for an operation that
 // changed nothing the current version then.
@@ -76,26 +80,52 @@ func (s *Store) commitPut(op putOp) (uint64, error) {
 // committed it.
 func (s *Store) enqueue(p *pending) (uint64, error) {
 	if s.isClosed.Load() {
-		pendingPool.Put(p)
+		release(p)
 		return 0, errClosed
 	}
 	s.queueMu.Lock()
 	s.queue = append(s.queue, p)
+	leader := !s.leading
+	s.leading = true
 	s.queueMu.Unlock()
 
-	s.writeMu.Lock()
-	if !p.done {
-		s.lead()
+	if !leader {
+		<-p.wake // done, or the previous leader handed over
 	}
-	s.writeMu.Unlock()
+	if !p.done {
+		s.writeMu.Lock()
+		s.lead()
+		s.writeMu.Unlock()
+		s.handOver()
+	}
 
 	v, err := p.version, p.err
-	*p = pending{}
-	pendingPool.Put(p)
+	release(p)
 	return v, err
 }
 
-// lead applies and publishes everything queued. The commit lock is held.
+// release clears p and returns it to the pool: a pooled pending must carry
+// nothing of the write it held.
+func release(p *pending) {
+	*p = pending{wake: p.wake}
+	pendingPool.Put(p)
+}
+
+// handOver passes the leadership to the first writer waiting in the queue,
+// or ends it when the queue is empty.
+func (s *Store) handOver() {
+	s.queueMu.Lock()
+	defer s.queueMu.Unlock()
+	if len(s.queue) == 0 {
+		s.leading = false
+		return
+	}
+	s.queue[0].wake <- struct{}{}
+}
+
+// lead applies and publishes everything queued, then wakes the writers of
+// the group (the leader's own write is among them, and is not woken). The
+// commit lock is held: Close takes it to wait for the group in progress.
 func (s *Store) lead() {
 	s.queueMu.Lock()
 	batch := s.queue
@@ -138,8 +168,12 @@ func (s *Store) lead() {
 		s.publish(cur, d)
 		s.maybeCheckpoint()
 	}
+	self := batch[0] // the leader queued first among the writers it found
 	for _, p := range batch {
 		p.done = true
+		if p != self {
+			p.wake <- struct{}{}
+		}
 	}
 	clear(batch)
 	s.queueMu.Lock()

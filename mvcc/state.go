@@ -28,7 +28,6 @@ type state struct {
 	one   [1]*commitRec // group's storage for a group of one
 }
 
-
 // root is what the store's atomic pointer points at: the current state and
 // the window of past versions. States never point back at roots, so a
 // retained state does not keep older history alive, and a snapshot (which

@@ -18,7 +18,8 @@ import (
 type Store struct {
 	root     atomic.Pointer[root]
 	writeMu  sync.Mutex // the commit lock: held by the leader of a group commit
-	queueMu  sync.Mutex // guards queue and spare
+	queueMu  sync.Mutex // guards queue, spare and leading
+	leading  bool       // a leader is at work (or handing over)
 	queue    []*pending // writes waiting for a leader
 	spare    []*pending // a drained queue, reused
 	cfg      config
