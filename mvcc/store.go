@@ -100,10 +100,14 @@ type Stats struct {
 	// (with their keys) that versions inside it replaced or removed. The
 	// tree nodes that retained versions share are not counted.
 	HistoryBytes int64
-	Commits      uint64 // versions committed since New
-	Groups       uint64 // publishes since New: Commits/Groups is the average group commit size
-	CASRetries   uint64 // always 0: writers no longer race to publish (kept for compatibility)
-	Conflicts    uint64 // transaction commits refused with ErrConflict
+	// Recovery is what Open recovered: the checkpoint, the log records
+	// replayed, and a torn log tail cut off (TornBytes > 0). Zero for a store
+	// made by New or Restore.
+	Recovery   RecoveryReport
+	Commits    uint64 // versions committed since New
+	Groups     uint64 // publishes since New: Commits/Groups is the average group commit size
+	CASRetries uint64 // always 0: writers no longer race to publish (kept for compatibility)
+	Conflicts  uint64 // transaction commits refused with ErrConflict
 }
 
 // Stats returns counters and sizes of the store. O(1); safe for concurrent
@@ -119,6 +123,7 @@ func (s *Store) Stats() Stats {
 		History:      r.past.Len(),
 		LiveBytes:    r.cur.bytes,
 		HistoryBytes: r.pastBytes,
+		Recovery:     s.recovery,
 		Commits:      s.commits.Load(),
 		Groups:       s.groups.Load(),
 		Conflicts:    s.conflict.Load(),
