@@ -9,11 +9,13 @@ import (
 )
 
 // DefaultHistory is the number of past versions a Store keeps reachable by
-// GetVersioned and versioned scans unless WithHistory says otherwise. A
-// retained version keeps alive the nodes its write copied: about 2 KB at 1M
-// keys (BenchmarkHistoryMemory; docs/benchmarks.md), so the default costs
-// about 2 MB, under 1% of a 1M-key store's ~280 MB, and gives replays the
-// last thousand writes exactly. Larger windows cost memory in proportion.
+// GetVersioned, versioned scans, SnapshotAt and watchers unless WithHistory
+// says otherwise. A retained version keeps alive the nodes its write copied
+// and the values it replaced; what that costs at 1M keys, against the size
+// of the store, is measured in docs/benchmarks.md (BenchmarkHistoryMemory).
+// The default keeps the last thousand writes exact for a small fraction of
+// the store's memory; larger windows cost memory in proportion, and
+// WithHistoryBytes bounds them by bytes.
 const DefaultHistory = 1024
 
 // DefaultUpdateRetries is how many times Store.Update runs its function when
