@@ -211,13 +211,23 @@ func TestGuardGroupAbortUndoesTheOperation(t *testing.T) {
 		return err
 	}
 
-	// Alone: the draft's newest removal goes back to the state's.
+	// Alone: nothing is published.
 	require.ErrorIs(t, refuse(), errGuardRefused)
 	require.Equal(t, uint64(2), s.CurrentVersion())
 	require.Equal(t, uint64(0), s.root.Load().cur.lastRemoval)
 
-	// In a group, after a removal.
+	// First in a group: the draft's newest removal goes back to the state's.
 	errs := fxGroup(t, s,
+		refuse,
+		func() error { _, err := s.Put(core.KVKey(ns, "e"), core.Int64Value(5), 0); return err },
+	)
+	require.ErrorIs(t, errs[0], errGuardRefused)
+	require.NoError(t, errs[1])
+	require.Equal(t, uint64(3), s.CurrentVersion(), "the refused operation took no version")
+	require.Equal(t, uint64(0), s.root.Load().cur.lastRemoval, "nothing was removed")
+
+	// In a group, after a removal.
+	errs = fxGroup(t, s,
 		func() error { _, err := s.Delete(ka); return err },
 		refuse,
 		func() error { _, err := s.Put(core.KVKey(ns, "d"), core.Int64Value(4), 0); return err },
@@ -226,12 +236,12 @@ func TestGuardGroupAbortUndoesTheOperation(t *testing.T) {
 	require.ErrorIs(t, errs[1], errGuardRefused)
 	require.NoError(t, errs[2])
 	cur := s.root.Load().cur
-	require.Equal(t, uint64(4), cur.version, "the refused operation took no version")
-	require.Equal(t, uint64(3), cur.lastRemoval, "the newest removal is the Delete's")
+	require.Equal(t, uint64(5), cur.version, "the refused operation took no version")
+	require.Equal(t, uint64(4), cur.lastRemoval, "the newest removal is the Delete's")
 	_, err := s.Get(kb)
 	require.NoError(t, err, "the refused removal of b was undone")
 	_, err = s.Get(kc)
 	require.ErrorIs(t, err, core.ErrNotFound, "the refused put of c was undone")
 	require.Equal(t, 1, s.Stats().TTLKeys, "b's expiry is back in the TTL index")
-	require.Equal(t, 2, s.Stats().Keys, "b and d")
+	require.Equal(t, 3, s.Stats().Keys, "b, d and e")
 }
