@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -42,7 +43,7 @@ func fxGroup(t *testing.T, s *Store, ops ...func() error) []error {
 			if time.Now().After(deadline) {
 				t.Fatalf("op %d of the group never queued its write (queue holds %d)", i, n)
 			}
-			time.Sleep(time.Millisecond) // polls another goroutine's progress; no clock involved
+			runtime.Gosched() // let the op's goroutine run; no waiting on time
 		}
 	}
 	locked = false
