@@ -1,8 +1,8 @@
 // Package mutants keeps the project's list of planted bugs and checks that
 // the test suite still catches every one of them.
 //
-// mutants.txt lists realistic one-line bugs in core, indices, mvcc and
-// cleaner: for each, the file, the exact original snippet, its
+// mutants.txt lists realistic one-line bugs in core, indices, cleaner, mvcc
+// and the B+tree under it (internal/btree): for each, the file, the exact original snippet, its
 // replacement, the packages whose tests must catch it and a -run filter. The
 // test TestMutantsCaught applies each mutant with go test -overlay (the
 // original file is never touched; the build cache is reused), runs the named
