@@ -80,6 +80,9 @@ func (m *machine) watch() {
 			return false
 		}
 	}
+	if len(descs) == 0 {
+		descs = []string{"no filter"}
+	}
 	w.desc = fmt.Sprintf("Watch(%d, %s)", after, strings.Join(descs, ", "))
 	if m.watchFn != nil {
 		w.w = m.watchFn(m.ms, after, opts...)
