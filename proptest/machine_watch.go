@@ -113,23 +113,32 @@ func (m *machine) watchDrain() {
 
 // drain reads from w every commit the model's history says it must deliver
 // now, comparing each exactly (version, time, changes with their values), or
-// ErrCompacted where the next commit to deliver has left the window.
+// ErrCompacted where a version it has to look at, matching or not, has left
+// the window: a watcher never skips what it cannot see. w.next moves only
+// with what Next delivers, as the watcher's own position does.
 func (m *machine) drain(w *watch) {
 	if w.err != nil {
 		m.next(w, w.err, nil)
 		return
 	}
-	cur, low, reopened := m.model.CurrentVersion(), m.windowLow(), m.model.Reopened()
-	for ; w.next <= cur; w.next++ {
-		if w.next < low || w.next <= reopened {
+	cur := m.model.CurrentVersion()
+	for v := w.next; v <= cur; v++ {
+		if !m.retained(v) {
 			w.err = core.ErrCompacted
 			m.next(w, w.err, nil)
 			return
 		}
-		if want, ok := m.model.Commit(w.next, w.keep); ok {
+		if want, ok := m.model.Commit(v, w.keep); ok {
 			m.next(w, nil, &want)
+			w.next = v + 1
 		}
 	}
+}
+
+// retained reports whether the store still holds the commit record of
+// version v: v is inside the window and after the last reopen.
+func (m *machine) retained(v uint64) bool {
+	return v >= m.windowLow() && v > m.model.Reopened()
 }
 
 // next calls Next on w with a deadline and compares its answer with want,
@@ -189,7 +198,9 @@ func diffCommit(got, want core.Commit) string {
 }
 
 // watchIdle drains a watcher, then gives it a moment to deliver something
-// it must not: Next must end at its context's deadline.
+// it must not: Next must end at its context's deadline, having looked at
+// every version up to the current one (ErrCompacted if one has left the
+// window).
 func (m *machine) watchIdle() {
 	i := m.pickWatcher()
 	if i < 0 {
@@ -200,6 +211,15 @@ func (m *machine) watchIdle() {
 	if w.err != nil {
 		return
 	}
+	cur := m.model.CurrentVersion()
+	for v := w.next; v <= cur; v++ {
+		if !m.retained(v) {
+			w.err = core.ErrCompacted
+			m.next(w, w.err, nil)
+			return
+		}
+	}
+	w.next = max(w.next, cur+1)
 	ctx, cancel := context.WithTimeout(context.Background(), idleTimeout)
 	defer cancel()
 	got, err := w.w.Next(ctx)
