@@ -26,7 +26,11 @@ import (
 //
 // Beyond core.Storage it has the extras of *mvcc.Store that the suites
 // compare: ScanByType, CompareAndSwap, CompareAndDelete, FindExpired,
-// RemoveExpired, Snapshot and Begin (transactions).
+// RemoveExpired, Expire, Append, DeletePrefix, Touch, Snapshot, SnapshotAt,
+// range scans with options (ModelSnapshot.Scan, ScanRun, ScanType) and Begin
+// (transactions). It records the commit of every version (Commit), which is
+// what a watcher must deliver, and Reopen, what a durable store forgets when
+// it is opened again.
 //
 // A Model is safe for concurrent use: one mutex guards it.
 type Model struct {
