@@ -1,6 +1,8 @@
 package proptest
 
 import (
+	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -182,6 +184,86 @@ func TestSuiteBites(t *testing.T) {
 	t.Run("the model itself passes", func(t *testing.T) {
 		if msg := hunt(50, func(c *core.ManualClock) core.Storage { return NewModel(c) }); msg != "" {
 			t.Fatalf("the model fails its own suite: %s", msg)
+		}
+	})
+}
+
+// huntStore runs random byte-driven sequences of RunStore's machine over an
+// mvcc store, with defects planted through the machine's seams by plant,
+// until one fails, and returns the failure, or "" when none of tries did.
+func huntStore(tries int, plant func(m *machine)) string {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range tries {
+		b := make([]byte, 300)
+		for i := range b {
+			b[i] = byte(rng.UintN(256))
+		}
+		d := &byteDrawer{b: b}
+		m := newStoreMachine(recorder{}, d, func(c core.Clock) *mvcc.Store { return mvcc.New(mvcc.WithClock(c)) })
+		plant(m)
+		if msg := caught(func() { m.replay(d) }); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// appendSkips is an Append that leaves a gap: it writes the sequence after
+// the next one, in one commit all the same.
+func appendSkips(s *mvcc.Store, ns core.Namespace, v core.Value, ttl time.Duration) (core.Key, uint64, error) {
+	tx := s.Begin()
+	k, err := tx.Append(ns, v, ttl)
+	tx.Discard()
+	if err != nil {
+		return core.Key{}, 0, err
+	}
+	k = core.EventKey(ns, binary.BigEndian.Uint64(k.UserKey)+1)
+	ver, err := s.Put(k, v, ttl)
+	return k, ver, err
+}
+
+// dropsChange is a watcher that loses the last change of every commit with
+// two or more.
+type dropsChange struct{ *mvcc.Watcher }
+
+func (w dropsChange) Next(ctx context.Context) (core.Commit, error) {
+	c, err := w.Watcher.Next(ctx)
+	if len(c.Changes) > 1 {
+		c.Changes = c.Changes[:len(c.Changes)-1]
+	}
+	return c, err
+}
+
+// TestSuiteBitesStore shows RunStore's machine catches defects planted in
+// the operations beyond core.Storage, and names the check that did.
+func TestSuiteBitesStore(t *testing.T) {
+	bugs := []struct {
+		name  string
+		plant func(m *machine)
+		want  string // a substring of the failure
+	}{
+		{"Append skips a sequence number", func(m *machine) { m.appendFn = appendSkips }, "Append("},
+		{"a watcher drops a change", func(m *machine) {
+			m.watchFn = func(s *mvcc.Store, after uint64, opts ...mvcc.WatchOption) nexter {
+				return dropsChange{s.Watch(after, opts...)}
+			}
+		}, ": Next: version"},
+	}
+	for _, bug := range bugs {
+		t.Run(bug.name, func(t *testing.T) {
+			msg := huntStore(100, bug.plant)
+			if msg == "" {
+				t.Fatal("100 sequences did not catch the bug")
+			}
+			if !strings.Contains(msg, bug.want) {
+				t.Fatalf("caught by %q, want a failure mentioning %q", msg, bug.want)
+			}
+			t.Logf("caught: %.300s", msg)
+		})
+	}
+	t.Run("the mvcc store itself passes", func(t *testing.T) {
+		if msg := huntStore(10, func(*machine) {}); msg != "" {
+			t.Fatalf("the mvcc store fails the suite: %s", msg)
 		}
 	})
 }

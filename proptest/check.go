@@ -95,7 +95,7 @@ var snapProbe = struct {
 	runs     []core.RunID
 	types    []core.TypeTag
 }{
-	keys: slices.Concat(space.keys, []core.Key{core.NewKey(space.namespaces[0], invalidType, nil)}),
+	keys: slices.Concat(space.drawn, []core.Key{core.NewKey(space.namespaces[0], invalidType, nil)}),
 	prefixes: slices.Concat(space.prefixes, []core.Key{core.NewKey(space.namespaces[0], core.TypeKV, []byte("a")),
 		core.NewKey(space.namespaces[0], invalidType, nil)}),
 	runs:  allRuns(),

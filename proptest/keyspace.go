@@ -1,6 +1,7 @@
 package proptest
 
 import (
+	"math"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
@@ -37,6 +38,12 @@ type keySpace struct {
 	namespaces []core.Namespace // in namespace order
 	keys       []core.Key       // in key order
 	prefixes   []core.Key       // one per (namespace, type), empty user key
+	// events are event log keys Append may take (sequences 1 and 2 of every
+	// namespace) and the last sequence of the first namespace's log, at
+	// which Append fails: the steps write and delete them directly too.
+	events []core.Key
+	// drawn is what the steps draw keys from: keys, then events.
+	drawn []core.Key
 }
 
 func buildSpace() keySpace {
@@ -53,7 +60,10 @@ func buildSpace() keySpace {
 				ks.keys = append(ks.keys, core.NewKey(ns, t, []byte(uk)))
 			}
 		}
+		ks.events = append(ks.events, core.EventKey(ns, 1), core.EventKey(ns, 2))
 	}
+	ks.events = append(ks.events, core.EventKey(ks.namespaces[0], math.MaxUint64))
+	ks.drawn = append(append([]core.Key{}, ks.keys...), ks.events...)
 	return ks
 }
 

@@ -1,6 +1,7 @@
 package proptest
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
@@ -14,21 +15,29 @@ func (m *machine) scanByType() {
 	v := m.version()
 	want, wantErr := m.model.ScanByType(t, v)
 	got, gotErr := m.ms.ScanByType(t, v)
-	m.versionedScan(v, got, gotErr, want, wantErr, "ScanByType(%v, %d)", t, v)
+	m.versionedScan(v, func(k core.Key) bool { return k.Type == t }, got, gotErr, want, wantErr, "ScanByType(%v, %d)", t, v)
 }
 
 // snapPair is a store snapshot and the answers of the model's snapshot
 // taken with it.
 type snapPair struct {
-	sn   *mvcc.Snapshot
-	want *snapAnswers
+	sn    *mvcc.Snapshot
+	want  *snapAnswers
+	model *ModelSnapshot
 }
 
 // snapshot takes a snapshot of both, compares them, and keeps the pair so
 // that every later check compares them again.
 func (m *machine) snapshot() {
-	p := snapPair{sn: m.ms.Snapshot(), want: answers(m.model.Snapshot())}
+	ms := m.model.Snapshot()
+	p := snapPair{sn: m.ms.Snapshot(), want: answers(ms), model: ms}
 	m.checkSnapshot("Snapshot()", p.sn, p.want, true)
+	m.keep(p)
+}
+
+// keep adds p to the snapshots every check compares again, dropping the
+// oldest beyond maxSnaps.
+func (m *machine) keep(p snapPair) {
 	if len(m.snaps) == maxSnaps {
 		m.snaps = m.snaps[1:]
 	}
@@ -144,7 +153,7 @@ func (m *machine) runTxn(first *core.Key, interfere func(touched []core.Key)) {
 		touched = append(touched, k)
 	}
 	for range 1 + m.d.draw(5, "txn ops") {
-		switch m.d.draw(5, "txn op") {
+		switch m.d.draw(6, "txn op") {
 		case 0, 1:
 			k, val, ttl := m.key(), m.value(), m.ttl()
 			touched = append(touched, k)
@@ -159,6 +168,18 @@ func (m *machine) runTxn(first *core.Key, interfere func(touched []core.Key)) {
 			k := m.key()
 			touched = append(touched, k)
 			m.fail(diffErr(st.Delete(k), mt.Delete(k)), "Txn.Delete(%s)", k)
+		case 4:
+			ns, val, ttl := m.namespace(), m.value(), m.ttl()
+			want, wantErr := mt.Append(ns, val, ttl)
+			got, gotErr := st.Append(ns, val, ttl)
+			d := diffErr(gotErr, wantErr)
+			if d == "" && gotErr == nil && !got.Equal(want) {
+				d = fmt.Sprintf("key %s, want %s", got, want)
+			}
+			m.fail(d, "Txn.Append(%s, %v, %v)", ns, val, ttl)
+			if wantErr == nil {
+				touched = append(touched, want)
+			}
 		default:
 			p := m.prefix()
 			touched = append(touched, core.NewKey(p.Namespace, p.Type, []byte("ab")))

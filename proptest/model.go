@@ -26,13 +26,23 @@ import (
 //
 // Beyond core.Storage it has the extras of *mvcc.Store that the suites
 // compare: ScanByType, CompareAndSwap, CompareAndDelete, FindExpired,
-// RemoveExpired, Snapshot and Begin (transactions).
+// RemoveExpired, Expire, Append, DeletePrefix, Touch, Snapshot, SnapshotAt,
+// range scans with options (ModelSnapshot.Scan, ScanRun, ScanType) and Begin
+// (transactions). It records the commit of every version (Commit), which is
+// what a watcher must deliver, and Reopen, what a durable store forgets when
+// it is opened again.
 //
 // A Model is safe for concurrent use: one mutex guards it.
 type Model struct {
-	mu     sync.Mutex
-	clock  core.Clock
-	states []modelState
+	mu      sync.Mutex
+	clock   core.Clock
+	states  []modelState
+	commits []modelCommit // commits[v] is version v's commit; commits[0] is empty
+	// lastRemoval is the newest version that removed a key (a delete or an
+	// expiry), or the version of the last Reopen: what a store may prove
+	// about absent keys in versions it no longer keeps.
+	lastRemoval uint64
+	reopened    uint64 // the version of the last Reopen: its commit record is gone
 }
 
 // modelState is the complete stored data of one version, expired values not
@@ -55,7 +65,7 @@ func NewModel(clock core.Clock) *Model {
 	if clock == nil {
 		clock = core.SystemClock{}
 	}
-	return &Model{clock: clock, states: []modelState{{}}}
+	return &Model{clock: clock, states: []modelState{{}}, commits: []modelCommit{{}}}
 }
 
 // Now returns the Model's clock reading without a monotonic reading: the time
@@ -81,18 +91,27 @@ func (m *Model) at(v uint64) modelState {
 }
 
 // commit runs change on a copy of the current state and, when it reports a
-// change and no error, makes the copy the next version. It returns the
-// version committed, or the current version when nothing changed. The caller
-// holds m.mu.
+// change and no error, makes the copy the next version and records its
+// commit (see record). It returns the version committed, or the current
+// version when nothing changed. The caller holds m.mu.
 func (m *Model) commit(change func(next modelState, version uint64, now time.Time) (bool, error)) (uint64, error) {
+	return m.commitAs(false, change)
+}
+
+// commitAs is commit; with deletes set, every removal is recorded as
+// ChangeDelete (a transaction's delete), else as ChangeExpire when the value
+// removed had expired by the commit's time.
+func (m *Model) commitAs(deletes bool, change func(next modelState, version uint64, now time.Time) (bool, error)) (uint64, error) {
 	next := maps.Clone(m.current())
-	changed, err := change(next, m.version()+1, m.Now())
+	now := m.Now()
+	changed, err := change(next, m.version()+1, now)
 	if err != nil {
 		return 0, err
 	}
 	if !changed {
 		return m.version(), nil
 	}
+	m.record(m.current(), next, now, deletes)
 	m.states = append(m.states, next)
 	return m.version(), nil
 }

@@ -76,3 +76,17 @@ func (m *Model) storedVersion(k core.Key) uint64 {
 	defer m.mu.Unlock()
 	return m.current()[keyOf(k)].Value.Version
 }
+
+// newestStored returns the highest version among the entries stored now
+// (expired ones included) whose key keep accepts, or 0.
+func (m *Model) newestStored(keep func(core.Key) bool) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var v uint64
+	for _, e := range m.current() {
+		if keep(e.Key) {
+			v = max(v, e.Value.Version)
+		}
+	}
+	return v
+}

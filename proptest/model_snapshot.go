@@ -24,9 +24,13 @@ var _ core.SnapshotView = (*ModelSnapshot)(nil)
 func (m *Model) Snapshot() *ModelSnapshot {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.Now()
-	return &ModelSnapshot{st: m.current(), live: selectLive(m.current(), now, func(core.Key) bool { return true }),
-		version: m.version(), now: now}
+	return newModelSnapshot(m.current(), m.version(), m.Now())
+}
+
+// newModelSnapshot returns the view of st, the state of version, with
+// expiry judged at now.
+func newModelSnapshot(st modelState, version uint64, now time.Time) *ModelSnapshot {
+	return &ModelSnapshot{st: st, live: selectLive(st, now, func(core.Key) bool { return true }), version: version, now: now}
 }
 
 // Version returns the version the snapshot holds.

@@ -1,7 +1,9 @@
 package proptest
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
@@ -146,7 +148,7 @@ func (t *ModelTxn) Commit() (uint64, error) {
 	if err := t.validate(m.current()); err != nil {
 		return 0, err
 	}
-	return m.commit(func(next modelState, version uint64, now time.Time) (bool, error) {
+	return m.commitAs(true, func(next modelState, version uint64, now time.Time) (bool, error) {
 		changed := false
 		for k, w := range t.writes {
 			if w.del {
@@ -188,4 +190,34 @@ func (t *ModelTxn) validate(cur modelState) error {
 		}
 	}
 	return nil
+}
+
+// Append buffers a write of value under the next event key of ns as the
+// transaction sees it (the log at Begin without the events it deleted, with
+// its own writes) and returns that key; the commit fails with ErrConflict if
+// the tail it read or the key it takes changed after Begin. Errors as Put,
+// and ErrTooLarge at sequence MaxUint64.
+func (t *ModelTxn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (core.Key, error) {
+	if t.done {
+		return core.Key{}, core.ErrTxnDone
+	}
+	if err := checkTTL(ttl); err != nil {
+		return core.Key{}, err
+	}
+	last := lastSeq(t.st, ns, func(k mkey) bool { return t.writes[k].del })
+	for k, w := range t.writes {
+		if !w.del && k.ns == ns && k.t == core.TypeEvent && len(k.uk) == 8 {
+			last = max(last, binary.BigEndian.Uint64([]byte(k.uk)))
+		}
+	}
+	if last == math.MaxUint64 {
+		return core.Key{}, fmt.Errorf("%w: the event log of %s is at sequence %d", core.ErrTooLarge, ns, last)
+	}
+	if last > 0 {
+		t.reads[keyOf(core.EventKey(ns, last))] = true
+	}
+	key := core.EventKey(ns, last+1)
+	t.reads[keyOf(key)] = true
+	t.writes[keyOf(key)] = txnWrite{key: key, value: value, ttl: ttl}
+	return ownKey(key), nil
 }

@@ -65,7 +65,21 @@ func Run(t *testing.T, newStore func() core.Storage, opts ...Option) {
 // (then a commit elsewhere, a delete in the range, or any interference), clock
 // advances, and FindExpired plus RemoveExpired (with stale, invalid and
 // rewritten entries mixed in, and keys written again after the find with a
-// value that has expired too by the removal).
+// value that has expired too by the removal), and the operations beyond the
+// first API: Append (also inside transactions, on logs whose tail may be
+// expired, deleted or at the last sequence), DeletePrefix at every prefix
+// level, Touch, Expire with a limit, Scan, ScanRun and ScanType with
+// Reverse, Limit, After and Within (on the store, on kept snapshots and on
+// SnapshotAt snapshots, sometimes stopping early), SnapshotAt below, inside
+// and above the window, backups (Snapshot.WriteTo, then mvcc.Restore), and
+// watchers: opened after a drawn version with no filter, a WatchPrefix at any
+// level, a WatchRun or both, drained at random steps (each Next with a
+// deadline) and compared with the model's commit history filtered the same
+// way (versions, times, changes and their values), or ErrCompacted where a
+// version the watcher must look at has left the window; closed at random.
+// Versioned reads outside the window answer ErrCompacted only where mvcc's
+// rule allows it: not for a key stored with a value written at or before the
+// version read, nor for an absent key when nothing was removed after it.
 //
 // After every step it checks, besides Run's invariants: a fresh snapshot
 // answers as the Model's does (Get of every key, prefix, run and type scans,

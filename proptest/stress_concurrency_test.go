@@ -16,6 +16,7 @@ var writerModes = []struct {
 	opts []mvcc.Option
 }{
 	{"default", nil},
+	//lint:ignore SA1019 the deprecated option must keep working until it is removed
 	{"lock-free writers", []mvcc.Option{mvcc.WithLockFreeWriters()}},
 }
 

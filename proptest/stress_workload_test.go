@@ -34,6 +34,7 @@ func TestStressWorkloads(t *testing.T) {
 		t.Run(wl.name, func(t *testing.T) {
 			var opts []mvcc.Option
 			if wi%2 == 1 {
+				//lint:ignore SA1019 the deprecated option must keep working until it is removed
 				opts = append(opts, mvcc.WithLockFreeWriters())
 			}
 			s := mvcc.New(opts...)
