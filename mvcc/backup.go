@@ -65,8 +65,5 @@ func Restore(r io.Reader, opts ...Option) (*Store, error) {
 	if version > maxVersion {
 		return nil, fmt.Errorf("%w: backup at version %d", core.ErrCorrupt, version)
 	}
-	st := d.finish()
-	st.version = version
-	st.lastRemoval = version
-	return newStore(cfg, st), nil
+	return newStore(cfg, recovered(d, version, h.Time)), nil
 }

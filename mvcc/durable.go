@@ -66,6 +66,7 @@ func segmentSize(checkpointBytes int64) int64 {
 func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
 	d := newDraft(emptyState(0), time.Time{})
 	var version uint64
+	var at time.Time // the commit time of version
 	load := func(h wal.SnapshotHeader, entries iter.Seq[wal.Entry]) error {
 		var order keyOrder
 		for e := range entries {
@@ -77,7 +78,7 @@ func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
 			}
 			d.set(e.Key, e.Value)
 		}
-		version = h.Version
+		version, at = h.Version, h.Time
 		return nil
 	}
 	replay := func(r *wal.Record) error {
@@ -92,19 +93,31 @@ func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
 				d.del(c.Key)
 			}
 		}
-		version = r.Version
+		version, at = r.Version, r.Time
 		return nil
 	}
 	rep, err := lg.Recover(load, replay)
 	if err != nil {
 		return nil, rep, err
 	}
+	return recovered(d, version, at), rep, nil
+}
+
+// recovered freezes a draft rebuilt from a checkpoint, a log or a backup
+// into the state at version, committed at t. What was removed before is not
+// known, so versioned reads beyond the (new) window answer only what the
+// current state proves. The state carries an empty commit record of its
+// version: its commit time, which SnapshotAt and Checkpoint read.
+func recovered(d *draft, version uint64, t time.Time) *state {
 	st := d.finish()
 	st.version = version
-	// What was removed before the restart is not known: versioned reads
-	// beyond the (new) window answer only what the current state proves.
 	st.lastRemoval = version
-	return st, rep, nil
+	if version > 0 {
+		rec := &commitRec{version: version, time: t, lastRemoval: version}
+		st.one[0] = rec
+		st.group = st.one[:]
+	}
+	return st
 }
 
 // keyOrder checks that the entries of a checkpoint or a backup come in

@@ -169,18 +169,9 @@ func collectN(seq func(func(core.Key, core.VersionedValue) bool), n int) []core.
 
 // modelSnapshotAt returns what the store's SnapshotAt(v) must answer for a
 // v inside its window: the model's state of v with expiry judged at v's
-// commit time.
-//
-// Excluded: for the version a durable store recovered at its last reopen,
-// mvcc.Store.SnapshotAt judges expiry at the store's clock reading now, not
-// at v's commit time (the recovered state keeps no commit record of v; see
-// SnapshotAt in mvcc/snapshot_at.go), so that one version is compared at
-// now until mvcc keeps the recovered commit's time.
+// commit time, the version a durable store recovered at included.
 func (m *machine) modelSnapshotAt(v uint64) *ModelSnapshot {
 	ms, _ := m.model.SnapshotAt(v)
-	if r := m.model.Reopened(); r > 0 && v == r {
-		return newModelSnapshot(ms.st, v, m.model.Now())
-	}
 	return ms
 }
 
