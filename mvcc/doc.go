@@ -1,23 +1,29 @@
 // Package mvcc is inmem's multi-version store: versioned values under
 // namespaced keys, run/type/TTL indices, O(1) snapshots, exact reads of past
-// versions, compare-and-swap, and optimistic transactions.
+// versions, scoped and paged range scans, appends, compare-and-swap,
+// optimistic transactions, a change feed (Watch) and, with Open, durability
+// through a write-ahead log.
 //
 // # Design
 //
 // A Store holds one atomic pointer to an immutable root. The root carries the
-// version number, the data (a persistent sorted map from encoded key to
-// record), the run, type and TTL indices, and the window of retained past
-// versions. A writer loads the root, derives a new root at version+1 by path
-// copying, and publishes it with one compare-and-swap; data and indices change
-// in that one atomic step, versions are gapless and in commit order, and
-// readers never lock. A Snapshot is a captured root.
+// current state — the data (a persistent B+tree from encoded key to value),
+// the run, type and TTL indices — and the window of retained past versions,
+// each with its commit record (what every key changed from and to). Every
+// write goes through one publish path: a commit leader applies the queued
+// writes to one transient edit of the state (each its own version), writes
+// their records to the log when the store is durable, and publishes the new
+// root in one atomic store; data and indices change in that one step,
+// versions are gapless and in commit order, and readers never lock. A
+// Snapshot is a captured state.
 //
 // # Concurrency
 //
 // Store, Snapshot and the values they return are safe for concurrent use by any
 // number of goroutines. Reads never block and are never blocked. Writers do
-// not block readers; by default they serialize among themselves on a mutex
-// while deriving the next root (see WithLockFreeWriters), which measured
-// faster than lock-free compare-and-swap retries on two cores. A Txn is
-// meant for one goroutine at a time.
+// not block readers; they group-commit: a writer that finds a commit in
+// progress queues its write, and the leader applies the whole queue in one
+// batch edit and publishes it at once, each write with its own version and
+// result. A Txn is meant for one goroutine at a time; a Watcher's Next for
+// one goroutine at a time (Close from any).
 package mvcc

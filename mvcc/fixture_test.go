@@ -18,14 +18,14 @@ func fxStore(opts ...Option) (*Store, *core.ManualClock) {
 	return New(append([]Option{WithClock(clk)}, opts...)...), clk
 }
 
-// fxWriterModes are the two ways writers commit: taking turns on a mutex,
-// and lock-free compare-and-swap retries.
+// fxWriterModes are the ways writers commit. Since group commit there is
+// one (WithLockFreeWriters has no effect); tests keep the loop so that a
+// second mode can come back.
 var fxWriterModes = []struct {
 	name string
 	opts []Option
 }{
-	{"mutex", nil},
-	{"lockfree", []Option{WithLockFreeWriters()}},
+	{"group", nil},
 }
 
 // fxRun returns a fixed, recognizable run id.

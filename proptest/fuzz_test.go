@@ -12,8 +12,6 @@ import (
 // input's first byte.
 var fuzzModes = [][]mvcc.Option{
 	nil,
-	//lint:ignore SA1019 the deprecated option must keep working until it is removed
-	{mvcc.WithLockFreeWriters()},
 	{mvcc.WithHistory(3)},
 	{mvcc.WithHistory(0)},
 }

@@ -30,11 +30,8 @@ func TestRunMVCC(t *testing.T) {
 	}{
 		{"default without clock", nil, false},
 		{"default", nil, true},
-		//lint:ignore SA1019 the deprecated option must keep working until it is removed
-		{"lock-free writers", []mvcc.Option{mvcc.WithLockFreeWriters()}, true},
 		{"history 3", []mvcc.Option{mvcc.WithHistory(3)}, true},
-		//lint:ignore SA1019 the deprecated option must keep working until it is removed
-		{"history 0 lock-free", []mvcc.Option{mvcc.WithHistory(0), mvcc.WithLockFreeWriters()}, true},
+		{"history 0", []mvcc.Option{mvcc.WithHistory(0)}, true},
 		{"history 3 without clock", []mvcc.Option{mvcc.WithHistory(3)}, false},
 	}
 	for _, mode := range modes {
@@ -56,8 +53,7 @@ func TestRunStore(t *testing.T) {
 		opts []mvcc.Option
 	}{
 		{"default", nil},
-		//lint:ignore SA1019 the deprecated option must keep working until it is removed
-		{"lock-free writers, history 3", []mvcc.Option{mvcc.WithLockFreeWriters(), mvcc.WithHistory(3)}},
+		{"history 3", []mvcc.Option{mvcc.WithHistory(3)}},
 		{"history 0", []mvcc.Option{mvcc.WithHistory(0)}},
 	}
 	for _, mode := range modes {

@@ -16,8 +16,6 @@ var writerModes = []struct {
 	opts []mvcc.Option
 }{
 	{"default", nil},
-	//lint:ignore SA1019 the deprecated option must keep working until it is removed
-	{"lock-free writers", []mvcc.Option{mvcc.WithLockFreeWriters()}},
 }
 
 // TestStressGaplessVersions: 100 goroutines x 1000 puts get exactly the

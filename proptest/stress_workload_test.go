@@ -32,12 +32,7 @@ func TestStressWorkloads(t *testing.T) {
 	const goroutines, ops, keysEach = 8, 4000, 64
 	for wi, wl := range workloads {
 		t.Run(wl.name, func(t *testing.T) {
-			var opts []mvcc.Option
-			if wi%2 == 1 {
-				//lint:ignore SA1019 the deprecated option must keep working until it is removed
-				opts = append(opts, mvcc.WithLockFreeWriters())
-			}
-			s := mvcc.New(opts...)
+			s := mvcc.New()
 			expect := make([]map[string]core.Entry, goroutines)
 			var wg sync.WaitGroup
 			for g := range goroutines {
