@@ -10,10 +10,9 @@ import (
 
 // DefaultHistory is the number of past versions a Store keeps reachable by
 // GetVersioned and versioned scans unless WithHistory says otherwise. A
-// retained version keeps alive the nodes its write copied: about 2 KB at 1M
-// keys (BenchmarkHistoryMemory; docs/benchmarks.md), so the default costs
-// about 2 MB, under 1% of a 1M-key store's ~280 MB, and gives replays the
-// last thousand writes exactly. Larger windows cost memory in proportion.
+// retained version keeps alive the nodes its write copied, so a window
+// costs memory in proportion to its length; the measured cost per version
+// (BenchmarkHistoryMemory) is in docs/benchmarks.md.
 const DefaultHistory = 1024
 
 // DefaultUpdateRetries is how many times Store.Update runs its function when
