@@ -47,7 +47,11 @@ func Restore(r io.Reader, opts ...Option) (*Store, error) {
 	cfg := newConfig(opts)
 	d := newDraft(emptyState(0), cfg.clock.Now())
 	var version uint64
+	var order keyOrder
 	h, err := wal.ReadSnapshot(r, func(e wal.Entry) error {
+		if err := order.check(e.Key); err != nil {
+			return err
+		}
 		if err := checkStored(e.Key, &e.Value, core.Latest); err != nil {
 			return err
 		}

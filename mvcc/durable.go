@@ -1,6 +1,7 @@
 package mvcc
 
 import (
+	"errors"
 	"fmt"
 	"iter"
 	"time"
@@ -32,6 +33,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	lg, err := wal.Open(dir, wal.Options{
 		Sync:         wal.SyncPolicy(cfg.sync),
 		SyncInterval: cfg.syncInterval,
+		SegmentSize:  segmentSize(cfg.checkpointBytes),
 		Logger:       cfg.logger,
 	})
 	if err != nil {
@@ -48,13 +50,28 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
+// segmentSize is the log segment size for a store that checkpoints past n
+// bytes of log: a checkpoint drops only whole segments, so segments much
+// smaller than n keep what is left after one (and what recovery replays)
+// near n, and keep the log from staying over n, checkpoint after checkpoint.
+func segmentSize(checkpointBytes int64) int64 {
+	if checkpointBytes <= 0 {
+		return wal.DefaultSegmentSize
+	}
+	return min(max(checkpointBytes/4, 1), wal.DefaultSegmentSize)
+}
+
 // recoverState loads the log's checkpoint and replays its records into one
 // draft.
 func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
 	d := newDraft(emptyState(0), time.Time{})
 	var version uint64
 	load := func(h wal.SnapshotHeader, entries iter.Seq[wal.Entry]) error {
+		var order keyOrder
 		for e := range entries {
+			if err := order.check(e.Key); err != nil {
+				return err
+			}
 			if err := checkStored(e.Key, &e.Value, h.Version); err != nil {
 				return err
 			}
@@ -88,6 +105,22 @@ func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
 	// beyond the (new) window answer only what the current state proves.
 	st.lastRemoval = version
 	return st, rep, nil
+}
+
+// keyOrder checks that the entries of a checkpoint or a backup come in
+// strictly increasing key order, as they are written: a stream that repeats
+// or reorders keys is not one the store wrote.
+type keyOrder struct {
+	prev string
+	any  bool
+}
+
+func (o *keyOrder) check(enc string) error {
+	if o.any && enc <= o.prev {
+		return fmt.Errorf("%w: entry %q out of key order (after %q)", core.ErrCorrupt, enc, o.prev)
+	}
+	o.prev, o.any = enc, true
+	return nil
 }
 
 // checkStored refuses a recovered entry whose key is not an encoding the
@@ -154,6 +187,11 @@ func (s *Store) Checkpoint() error {
 		t = rec.time
 	}
 	if err := s.log.WriteCheckpoint(st.version, t, walEntries(st)); err != nil {
+		if errors.Is(err, wal.ErrInvalid) && s.log.CheckpointVersion() >= st.version {
+			// A concurrent checkpoint of a newer state got there first: it
+			// holds everything this one would have.
+			return nil
+		}
 		return fmt.Errorf("mvcc: checkpoint at version %d: %w", st.version, err)
 	}
 	return nil
@@ -182,7 +220,7 @@ func (s *Store) maybeCheckpoint() {
 	go func() {
 		defer s.background.Done()
 		defer s.checkpointing.Store(false)
-		if err := s.Checkpoint(); err != nil && s.cfg.logger != nil {
+		if err := s.Checkpoint(); err != nil && !errors.Is(err, core.ErrClosed) && s.cfg.logger != nil {
 			s.cfg.logger.Error("inmem: background checkpoint failed", "err", err)
 		}
 	}()

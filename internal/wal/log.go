@@ -180,9 +180,12 @@ func (l *Log) Append(r *Record) error {
 // Write writes the pending records to the active segment in one write call,
 // creating a segment first when there is none, and syncs under SyncAlways.
 // A segment past Options.SegmentSize is synced and closed after the write;
-// the next Write starts a new one. After a failed write or sync, every later
-// Append, Write and Sync returns that error: the log cannot know what reached
-// the disk, and recovery on the next Open decides.
+// the next Write starts a new one. A write that fails part-way is taken back
+// (the segment cut to its size before, and synced) when the file allows it,
+// so that the records of a failed Write do not come back at recovery. After
+// a failed write or sync, every later Append, Write and Sync returns that
+// error: the log cannot know what reached the disk, and recovery on the next
+// Open decides.
 func (l *Log) Write() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -209,9 +212,12 @@ func (l *Log) write() error {
 		appendSegmentHeader(l.buf[:0], l.pendFirst)
 		out = l.buf
 	}
+	seg := &l.segs[len(l.segs)-1]
+	before := seg.size
 	n, err := l.active.Write(out)
-	l.segs[len(l.segs)-1].size += int64(n)
+	seg.size += int64(n)
 	if err != nil {
+		l.unwrite(before, n)
 		return l.fail("write", err)
 	}
 	l.buf = l.buf[:segmentHdrLen]
@@ -226,6 +232,21 @@ func (l *Log) write() error {
 		return l.closeActive(true)
 	}
 	return nil
+}
+
+// unwrite tries to take back the n bytes a failed write left at the end of
+// the active segment, which was size bytes long before it: a group whose
+// write failed should not come back at the next recovery, since its writers
+// were told it failed. When the cut cannot be made (and synced), the bytes
+// stay and recovery decides (a torn tail, or complete records).
+func (l *Log) unwrite(size int64, n int) {
+	if n == 0 {
+		return
+	}
+	if l.active.Truncate(size) != nil || l.active.Sync() != nil {
+		return
+	}
+	l.segs[len(l.segs)-1].size = size
 }
 
 // syncLocked syncs the active segment and, after a segment was created, the
@@ -335,6 +356,14 @@ func (l *Log) Size() int64 {
 		n += s.size
 	}
 	return n
+}
+
+// CheckpointVersion returns the version of the last checkpoint written or
+// recovered (0: none). Safe for concurrent use.
+func (l *Log) CheckpointVersion() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ckptVer
 }
 
 // LastVersion returns the version of the last record appended (or recovered).
