@@ -282,42 +282,47 @@ func BenchmarkCompareAndSwap(b *testing.B) {
 }
 
 // BenchmarkWriters measures the total throughput of 1 and 2 goroutines
-// overwriting random keys of a 100K-key store, with writers serialized on
-// the mutex (the default) and lock-free; ns/op is wall time per put of all
-// writers together, retries/op the CAS retries per put.
+// overwriting random keys of a 100K-key store; ns/op is wall time per put of
+// all writers together, commits/group the average size of a group commit
+// (Stats: Commits / Groups).
 func BenchmarkWriters(b *testing.B) {
-	for _, mode := range []struct {
-		name string
-		opts []Option
-	}{{"mutex", nil}, {"lockfree", []Option{WithLockFreeWriters()}}} {
-		for _, writers := range []int{1, 2} {
-			b.Run(fmt.Sprintf("%s/%d", mode.name, writers), func(b *testing.B) {
-				base, nss := benchBase(b, 100_000, false)
-				s := benchClone(base, mode.opts...)
-				before := s.Stats().CASRetries
-				b.ReportAllocs()
-				b.ResetTimer()
-				var wg sync.WaitGroup
-				for w := range writers {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						var k core.Key
-						buf := make([]byte, 0, 32)
-						for i := w; i < b.N; i += writers {
-							benchKey(&k, buf, nss, "key-", benchPerm(i, 100_000))
-							if _, err := s.Put(k, benchValue, 0); err != nil {
-								panic(err)
-							}
+	for _, writers := range []int{1, 2} {
+		b.Run(strconv.Itoa(writers), func(b *testing.B) {
+			base, nss := benchBase(b, 100_000, false)
+			s := benchClone(base)
+			before := s.Stats()
+			b.ReportAllocs()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for w := range writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var k core.Key
+					buf := make([]byte, 0, 32)
+					for i := w; i < b.N; i += writers {
+						benchKey(&k, buf, nss, "key-", benchPerm(i, 100_000))
+						if _, err := s.Put(k, benchValue, 0); err != nil {
+							panic(err)
 						}
-					}()
-				}
-				wg.Wait()
-				b.StopTimer()
-				b.ReportMetric(float64(s.Stats().CASRetries-before)/float64(b.N), "retries/op")
-			})
-		}
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			after := s.Stats()
+			b.ReportMetric(benchGroupSize(before, after), "commits/group")
+		})
 	}
+}
+
+// benchGroupSize is the average group commit size between two Stats.
+func benchGroupSize(before, after Stats) float64 {
+	g := after.Groups - before.Groups
+	if g == 0 {
+		return 0
+	}
+	return float64(after.Commits-before.Commits) / float64(g)
 }
 
 // benchBulk is the size of the bulk commits.
@@ -503,18 +508,13 @@ func BenchmarkBulkRatio(b *testing.B) {
 
 // BenchmarkWriterModes is BenchmarkWriters measured side by side: each op
 // makes 4 rounds of 5,000 overwrites of a 100K-key store with 1 and with 2
-// writers, in the mutex and in the lock-free mode, the order of the four
-// rotating from round to round, and the benchmark reports the wall time per
-// put of each and the lock-free mode's CAS retries per put.
+// writers, the order alternating from round to round, and reports the wall
+// time per put of each and the 2 writers' average group commit size.
 func BenchmarkWriterModes(b *testing.B) {
 	const rounds, puts = 4, 5_000
 	base, nss := benchBase(b, 100_000, false)
-	run := func(lockFree bool, writers int) (time.Duration, uint64) {
-		var opts []Option
-		if lockFree {
-			opts = append(opts, WithLockFreeWriters())
-		}
-		s := benchClone(base, opts...)
+	run := func(writers int) (time.Duration, Stats) {
+		s := benchClone(base)
 		d := benchTimed(func() {
 			var wg sync.WaitGroup
 			for w := range writers {
@@ -533,33 +533,29 @@ func BenchmarkWriterModes(b *testing.B) {
 			}
 			wg.Wait()
 		})
-		return d, s.Stats().CASRetries
+		return d, s.Stats()
 	}
-	type mode struct {
-		name     string
-		lockFree bool
-		writers  int
-	}
-	modes := []mode{{"mutex1", false, 1}, {"mutex2", false, 2}, {"lockfree1", true, 1}, {"lockfree2", true, 2}}
-	total := make([]time.Duration, len(modes))
-	var retries uint64
+	var total [2]time.Duration
+	var commits, groups uint64
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
 		for r := range rounds {
-			for j := range modes {
-				m := (r + j) % len(modes)
-				d, n := run(modes[m].lockFree, modes[m].writers)
-				total[m] += d
-				if modes[m].lockFree && modes[m].writers == 2 {
-					retries += n
+			for j := range 2 {
+				w := (r+j)%2 + 1
+				d, st := run(w)
+				total[w-1] += d
+				if w == 2 {
+					commits += st.Commits
+					groups += st.Groups
 				}
 			}
 		}
 	}
 	all := float64(b.N * rounds * puts)
-	for j, m := range modes {
-		b.ReportMetric(float64(total[j].Nanoseconds())/all, m.name+"-ns/put")
+	b.ReportMetric(float64(total[0].Nanoseconds())/all, "writers1-ns/put")
+	b.ReportMetric(float64(total[1].Nanoseconds())/all, "writers2-ns/put")
+	if groups > 0 {
+		b.ReportMetric(float64(commits)/float64(groups), "writers2-commits/group")
 	}
-	b.ReportMetric(float64(retries)/all, "lockfree2-retries/put")
 }

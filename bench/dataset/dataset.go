@@ -54,6 +54,10 @@ type Set struct {
 	// workloads that insert new keys.
 	Fresh []core.Key
 
+	// FreshRun are BatchSize(N) keys absent from the set, all events of one
+	// new run in ascending order: the batch an agent run appends.
+	FreshRun []core.Key
+
 	// Updates are values for overwrites, distinct from Vals.
 	Updates [][]byte
 }
@@ -131,6 +135,12 @@ func New(n int) *Set {
 	s.Updates = make([][]byte, 256)
 	for i := range s.Updates {
 		s.Updates[i] = value(rng)
+	}
+	// Drawn last, so the keys and values above stay what they always were.
+	runNS := smallNamespace(rng, runs)
+	s.FreshRun = make([]core.Key, fresh)
+	for i := range s.FreshRun {
+		s.FreshRun[i] = core.EventKey(runNS, uint64(i))
 	}
 	return s
 }

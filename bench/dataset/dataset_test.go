@@ -47,6 +47,20 @@ func TestShape(t *testing.T) {
 			t.Fatalf("fresh key %v is in the set", k)
 		}
 	}
+	if len(s.FreshRun) != BatchSize(n) {
+		t.Errorf("%d fresh one-run keys, want %d", len(s.FreshRun), BatchSize(n))
+	}
+	for i, k := range s.FreshRun {
+		if seen[string(k.Encode())] {
+			t.Fatalf("fresh one-run key %v is in the set", k)
+		}
+		if k.Namespace != s.FreshRun[0].Namespace {
+			t.Fatalf("fresh one-run key %d is in namespace %v, key 0 in %v", i, k.Namespace, s.FreshRun[0].Namespace)
+		}
+		if i > 0 && string(s.FreshRun[i-1].Encode()) >= string(k.Encode()) {
+			t.Fatalf("fresh one-run keys %d and %d are not ascending", i-1, i)
+		}
+	}
 	again := New(n)
 	if !again.Keys[17].Equal(s.Keys[17]) || again.SmallRun != s.SmallRun {
 		t.Error("data sets of one size differ")

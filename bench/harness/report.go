@@ -10,7 +10,7 @@ import (
 
 // tableOrder is the row order: workloads, then sizes within each.
 var tableOrder = []string{
-	"put-new", "put-overwrite", "txn-batch", idBulk, "2-writers",
+	"put-new", "put-overwrite", "txn-batch", "txn-batch-run", idBulk, "2-writers",
 	"get", "get-under-write", "snapshot", "prefix-scan", "run-scan", "find-expired", idMemory,
 }
 
@@ -57,9 +57,6 @@ func isWrite(id string) bool {
 
 func formatCell(c, base *Result, sys string, write bool, id string) string {
 	if c == nil {
-		if lockFree(sys) && id != idBulk && id != idMemory {
-			return "·"
-		}
 		return "n/a"
 	}
 	s := formatNum(c.NsPerOp)
@@ -69,8 +66,8 @@ func formatCell(c, base *Result, sys string, write bool, id string) string {
 	if write {
 		s += fmt.Sprintf(" %sB/%sa", formatNum(c.BytesPerOp), formatAllocs(c.AllocsPerOp))
 	}
-	if v, ok := c.Extra["CAS retries/put"]; ok && lockFree(sys) {
-		s += fmt.Sprintf(" %.2f retries/put", v)
+	if v, ok := c.Extra[extraGroup]; ok {
+		s += fmt.Sprintf(" %.2f commits/group", v)
 	}
 	return s
 }
@@ -120,8 +117,10 @@ type Target struct {
 	Detail string
 }
 
-// Targets judges the targets at the largest size measured (the
-// targets are stated for 1M keys) and, for flatness, against the smallest.
+// Targets judges the engine issue's targets at the largest size measured
+// (the targets are stated for 1M keys) and, for flatness, against the
+// smallest. The target "put at most half the old engine's time" needs two
+// builds of this tool and is judged in docs/benchmarks.md, not here.
 func (r *Results) Targets() []Target {
 	if len(r.Sizes) == 0 {
 		return nil
@@ -148,95 +147,47 @@ func (r *Results) Targets() []Target {
 		}
 		out = append(out, t)
 	}
+	// ratio judges inmem's id against peer's id at the largest size: at most max.
+	ratio := func(name, id, peer, peerID string, limit float64) {
+		a, oka := ns(hi, id, baseline)
+		b, okb := ns(hi, peerID, peer)
+		add(fmt.Sprintf("%s: at most %.1fx %s%s", name, limit, peer, at), oka && okb && b > 0, a <= limit*b,
+			fmt.Sprintf("inmem %s ns, %s %s ns: %s", formatNum(a), peer, formatNum(b), formatRatio(a/b)))
+	}
+
+	for _, id := range []string{"put-new", "put-overwrite"} {
+		c := r.Get(hi, id, baseline)
+		ok := c != nil
+		var detail string
+		hit := false
+		if ok {
+			hit = c.BytesPerOp <= 2048 && c.AllocsPerOp <= 12
+			detail = fmt.Sprintf("%s B/op, %s allocs/op", formatNum(c.BytesPerOp), formatAllocs(c.AllocsPerOp))
+		}
+		add(fmt.Sprintf("%s: at most 2 KB and 12 allocations per op%s", id, at), ok, hit, detail)
+	}
+	ratio("Transaction of new keys spread over runs, per key", "txn-batch", "btree", "txn-batch", 3)
+	ratio("Transaction of new keys of one run, per key", "txn-batch-run", "btree", "txn-batch-run", 1.5)
+	ratio("Get", "get", "go-memdb", "get", 0.7)
+	ratio("Get while a writer runs", "get-under-write", "go-memdb", "get-under-write", 0.7)
+	ratio("Prefix scan per entry", "prefix-scan", "floor", "prefix-scan", 1.5)
+	ratio("Bytes retained per key", idMemory, "btree", idMemory, 1.5)
+
+	one, okOne := ns(hi, "put-overwrite", baseline)
+	two, okTwo := ns(hi, "2-writers", baseline)
+	detail := fmt.Sprintf("1 writer %s ns/put, 2 writers %s ns/put in total (throughput %s of one)",
+		formatNum(one), formatNum(two), formatRatio(one/two))
+	if c := r.Get(hi, "2-writers", baseline); c != nil {
+		if v, ok := c.Extra[extraGroup]; ok {
+			detail += fmt.Sprintf("; %.2f commits per group", v)
+		}
+	}
+	add("Two writers together at least as fast as one"+at, okOne && okTwo, two <= one, detail)
 
 	s1, ok1 := ns(lo, "snapshot", baseline)
 	s2, ok2 := ns(hi, "snapshot", baseline)
 	add("Snapshot flat from smallest to largest store (within 2x)", ok1 && ok2 && lo != hi, s2 <= 2*s1,
 		fmt.Sprintf("%s ns at %s, %s ns at %s: %s", formatNum(s1), count(lo), formatNum(s2), count(hi), formatRatio(s2/s1)))
-	fl, okf := ns(hi, "snapshot", "floor")
-	add("Snapshot within 10x of a bare atomic.Pointer Load"+at, ok2 && okf, s2 <= 10*fl,
-		fmt.Sprintf("%s ns vs %s ns: %s", formatNum(s2), formatNum(fl), formatRatio(s2/fl)))
-	orig, oko := ns(hi, "snapshot", "original")
-	add("Snapshot at least 1,000,000x cheaper than the original's deep copy"+at, ok2 && oko, orig >= 1e6*s2,
-		fmt.Sprintf("%s ns vs %s ns: %s cheaper", formatNum(s2), formatNum(orig), formatRatio(orig/s2)))
-
-	g, okg := ns(hi, "get", baseline)
-	peers := []string{"original", "go-memdb", "btree", "buntdb"}
-	best, bestName, okp := math.Inf(1), "", true
-	for _, p := range peers {
-		v, ok := ns(hi, "get", p)
-		okp = okp && ok
-		if ok && v < best {
-			best, bestName = v, p
-		}
-	}
-	add("Get faster than every peer"+at, okg && okp, g < best,
-		fmt.Sprintf("inmem %s ns; fastest peer %s %s ns (inmem at %s of it)", formatNum(g), bestName, formatNum(best), formatRatio(g/best)))
-	md, okm := ns(hi, "get", "go-memdb")
-	add("Get at most half of go-memdb's time"+at, okg && okm, g <= md/2,
-		fmt.Sprintf("inmem %s ns, go-memdb %s ns: %s", formatNum(g), formatNum(md), formatRatio(g/md)))
-
-	gw, okgw := ns(hi, "get-under-write", baseline)
-	var parts []string
-	hitAll, okAll := true, okgw
-	for _, p := range []string{"original", "btree", "buntdb", "floor"} {
-		v, ok := ns(hi, "get-under-write", p)
-		if !ok {
-			if p != "floor" {
-				okAll = false
-			}
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%s %s", p, formatRatio(v/gw)))
-		if p != "floor" && v < 2*gw {
-			hitAll = false
-		}
-	}
-	add("Get while a writer runs: at least 2x the throughput of the lock-based designs"+at, okAll, hitAll,
-		fmt.Sprintf("inmem reader %s ns/get; lock-based readers slower by: %s (floor = map+RWMutex, not judged)", formatNum(gw), strings.Join(parts, ", ")))
-
-	p, okpn := ns(hi, "put-new", baseline)
-	mp, okmp := ns(hi, "put-new", "go-memdb")
-	add("Single put (new key, all indices) no slower than go-memdb's insert"+at, okpn && okmp, p <= mp,
-		fmt.Sprintf("inmem %s ns, go-memdb %s ns: %s", formatNum(p), formatNum(mp), formatRatio(p/mp)))
-	tb, oktb := ns(hi, "txn-batch", baseline)
-	bt, okbt := ns(hi, "put-new", "btree")
-	add("Bulk: a 10K-put transaction costs per key no more than a put into google/btree behind a lock"+at, oktb && okbt, tb <= bt,
-		fmt.Sprintf("inmem %s ns/key, btree put %s ns: %s", formatNum(tb), formatNum(bt), formatRatio(tb/bt)))
-
-	for _, sys := range []string{baseline, "inmem-lf"} {
-		one, ok1 := ns(hi, "put-overwrite", sys)
-		two, ok2 := ns(hi, "2-writers", sys)
-		detail := fmt.Sprintf("%s: 1 writer %s ns/put, 2 writers %s ns/put total (throughput %s of one)",
-			sys, formatNum(one), formatNum(two), formatRatio(one/two))
-		if c := r.Get(hi, "2-writers", sys); c != nil {
-			if v, ok := c.Extra["CAS retries/put"]; ok {
-				detail += fmt.Sprintf("; %.3f CAS retries/put", v)
-			}
-		}
-		add(fmt.Sprintf("Two concurrent writers together at least as fast as one (%s)%s", sys, at), ok1 && ok2, two <= one, detail)
-	}
-
-	if c := r.Get(hi, "put-new", baseline); c != nil {
-		o := r.Get(hi, "put-overwrite", baseline)
-		detail := fmt.Sprintf("put new: %s B/op, %s allocs/op", formatNum(c.BytesPerOp), formatAllocs(c.AllocsPerOp))
-		if o != nil {
-			detail += fmt.Sprintf("; overwrite: %s B/op, %s allocs/op", formatNum(o.BytesPerOp), formatAllocs(o.AllocsPerOp))
-		}
-		out = append(out, Target{Name: "Per-put garbage reported beside every write" + at, Status: "reported", Detail: detail})
-	} else {
-		add("Per-put garbage reported beside every write", false, false, "")
-	}
-
-	ps, okps := ns(hi, "prefix-scan", baseline)
-	pf, okpf := ns(hi, "prefix-scan", "floor")
-	add("Prefix scan within 2x per entry of iterating a sorted Go slice"+at, okps && okpf, ps <= 2*pf,
-		fmt.Sprintf("inmem %s ns/entry, sorted slice %s ns/entry: %s", formatNum(ps), formatNum(pf), formatRatio(ps/pf)))
-
-	m, okmem := ns(hi, idMemory, baseline)
-	mm, okmm := ns(hi, idMemory, "go-memdb")
-	add("Bytes per key no more than go-memdb's"+at, okmem && okmm, m <= mm,
-		fmt.Sprintf("inmem %s B/key, go-memdb %s B/key: %s", formatNum(m), formatNum(mm), formatRatio(m/mm)))
 	return out
 }
 

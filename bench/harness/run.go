@@ -116,10 +116,6 @@ func probeName(mk systems.Constructor) string {
 	return s.Name()
 }
 
-// lockFree reports whether a column only runs the write workloads (the
-// lock-free inmem: its reads are inmem's).
-func lockFree(name string) bool { return name == "inmem-lf" }
-
 // runSystem builds one system at the data set's size (the bulk load and
 // memory rows), runs the workloads on it and drops it.
 func runSystem(cfg *Config, res *Results, ds *dataset.Set, mk systems.Constructor) error {
@@ -134,7 +130,7 @@ func runSystem(cfg *Config, res *Results, ds *dataset.Set, mk systems.Constructo
 	e := &env{ds: ds}
 	name := sys.Name()
 	for _, w := range executionOrder(Workloads()) {
-		if !cfg.wants(w.ID) || !w.Applies(sys) || (lockFree(name) && !w.Write) {
+		if !cfg.wants(w.ID) || !w.Applies(sys) {
 			continue
 		}
 		r, err := measure(cfg, w, sys, e)
@@ -147,18 +143,14 @@ func runSystem(cfg *Config, res *Results, ds *dataset.Set, mk systems.Constructo
 	return nil
 }
 
-// build loads the system BulkReps times (once for the lock-free inmem, whose
-// load is inmem's), timing the load and taking the heap growth it leaves
-// after GC; the last build is returned.
+// build loads the system BulkReps times, timing the load and taking the heap
+// growth it leaves after GC; the last build is returned.
 func build(cfg *Config, res *Results, ds *dataset.Set, mk systems.Constructor) (systems.System, error) {
 	var sys systems.System
 	var bulk, bulkB, bulkA, mem []float64
 	n := float64(ds.N)
 	for rep := range max(cfg.BulkReps, 1) {
 		if sys != nil {
-			if lockFree(sys.Name()) {
-				break
-			}
 			sys.Close()
 			sys = nil
 		}
@@ -179,9 +171,6 @@ func build(cfg *Config, res *Results, ds *dataset.Set, mk systems.Constructor) (
 		cfg.logf("%-9s %5s keys: load %d: %.0f ns/key, %.0f bytes/key", sys.Name(), count(ds.N), rep+1, bulk[rep], mem[rep])
 	}
 	name := sys.Name()
-	if lockFree(name) {
-		return sys, nil
-	}
 	if cfg.wants(idBulk) {
 		res.set(ds.N, idBulk, name, fmt.Sprintf("bulk load of %s keys (per key)", count(ds.N)),
 			&Result{NsPerOp: median(bulk), BytesPerOp: median(bulkB), AllocsPerOp: median(bulkA)})

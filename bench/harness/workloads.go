@@ -19,8 +19,7 @@ type Workload struct {
 	ID string
 	// Label returns the row's label for a data set.
 	Label func(ds *dataset.Set) string
-	// Write marks a write workload: B/op and allocs/op are shown, and the
-	// lock-free inmem column runs it too.
+	// Write marks a write workload: B/op and allocs/op are shown.
 	Write bool
 	// Unit names what one op is when not the operation itself.
 	Unit string
@@ -43,7 +42,7 @@ type env struct {
 	ds     *dataset.Set
 	cursor int
 	sink   any
-	extra  map[string]float64 // per-run extras (e.g. CAS retries per put)
+	extra  map[string]float64 // per-run extras (e.g. commits per group)
 }
 
 // live returns the i-th key of the live keys' random order.
@@ -73,9 +72,15 @@ func Workloads() []*Workload {
 		{ID: "txn-batch", Label: func(ds *dataset.Set) string {
 			return fmt.Sprintf("txn of %s puts (per key)", count(dataset.BatchSize(ds.N)))
 		}, Unit: "key", Write: true, Garbage: true, Applies: always, Run: runBatch},
+		{ID: "txn-batch-run", Label: func(ds *dataset.Set) string {
+			return fmt.Sprintf("txn of %s puts, one run (per key)", count(dataset.BatchSize(ds.N)))
+		}, Unit: "key", Write: true, Garbage: true, Applies: always, Run: runBatchRun},
 		{ID: "2-writers", Label: fixed("2 writers, overwrite (total ns/op)"), Write: true, Garbage: true, Applies: always, Run: runTwoWriters},
 	}
 }
+
+// extraGroup is the 2-writers extra of a GroupCommitter: commits per group.
+const extraGroup = "commits/group"
 
 // The rows measured while building each store.
 const (
@@ -261,12 +266,19 @@ func runFindExpired(e *env, sys systems.System, t *Timer, n int) (int, error) {
 	return n, nil
 }
 
-// runBatch commits a batch of new keys in one transaction per iteration, and
-// deletes them again (untimed).
+// runBatch commits a batch of new keys spread over runs (Fresh) in one
+// transaction per iteration, and deletes them again (untimed).
 func runBatch(e *env, sys systems.System, t *Timer, n int) (int, error) {
-	ds := e.ds
+	return batch(e.ds, e.ds.Fresh, sys, t, n)
+}
+
+// runBatchRun is runBatch with the keys of one new run (FreshRun).
+func runBatchRun(e *env, sys systems.System, t *Timer, n int) (int, error) {
+	return batch(e.ds, e.ds.FreshRun, sys, t, n)
+}
+
+func batch(ds *dataset.Set, keys []core.Key, sys systems.System, t *Timer, n int) (int, error) {
 	vals := ds.Updates
-	keys := ds.Fresh
 	vs := make([][]byte, len(keys))
 	for i := range vs {
 		vs[i] = vals[i%len(vals)]
@@ -289,10 +301,10 @@ func runBatch(e *env, sys systems.System, t *Timer, n int) (int, error) {
 // together, on disjoint key sequences.
 func runTwoWriters(e *env, sys systems.System, t *Timer, n int) (int, error) {
 	ds, c := e.ds, e.cursor
-	var before uint64
-	r, counts := sys.(systems.Retrier)
+	var c0, g0 uint64
+	gc, counts := sys.(systems.GroupCommitter)
 	if counts {
-		before = r.CASRetries()
+		c0, g0 = gc.CommitGroups()
 	}
 	var wg sync.WaitGroup
 	var ready sync.WaitGroup
@@ -327,7 +339,10 @@ func runTwoWriters(e *env, sys systems.System, t *Timer, n int) (int, error) {
 	}
 	e.cursor += half
 	if counts {
-		e.extra["CAS retries/put"] = float64(r.CASRetries()-before) / float64(2*half)
+		c1, g1 := gc.CommitGroups()
+		if g1 > g0 {
+			e.extra[extraGroup] = float64(c1-c0) / float64(g1-g0)
+		}
 	}
 	return 2 * half, nil
 }

@@ -8,24 +8,16 @@ import (
 )
 
 // Inmem adapts inmem's mvcc.Store with its default options (history window,
-// serialized writers unless built with mvcc.WithLockFreeWriters). Safe for
-// concurrent use.
+// group-committing writers, lock-free readers). Safe for concurrent use.
 type Inmem struct {
-	name string
-	s    *mvcc.Store
+	s *mvcc.Store
 }
 
 // NewInmem returns an empty mvcc.Store with default options.
-func NewInmem() System { return &Inmem{name: "inmem", s: mvcc.New()} }
-
-// NewInmemLockFree returns an empty mvcc.Store whose writers race with
-// compare-and-swap (mvcc.WithLockFreeWriters).
-func NewInmemLockFree() System {
-	return &Inmem{name: "inmem-lf", s: mvcc.New(mvcc.WithLockFreeWriters())}
-}
+func NewInmem() System { return &Inmem{s: mvcc.New()} }
 
 // Name implements System.
-func (m *Inmem) Name() string { return m.name }
+func (m *Inmem) Name() string { return "inmem" }
 
 // Store returns the adapted store.
 func (m *Inmem) Store() *mvcc.Store { return m.s }
@@ -104,8 +96,11 @@ func (m *Inmem) Snapshot() View { return inmemView{m.s.Snapshot()} }
 // FindExpired implements ExpiryFinder with Store.FindExpired (the TTL index).
 func (m *Inmem) FindExpired(now time.Time) int { return len(m.s.FindExpired(now, 0)) }
 
-// CASRetries implements Retrier from Store.Stats.
-func (m *Inmem) CASRetries() uint64 { return m.s.Stats().CASRetries }
+// CommitGroups implements GroupCommitter from Store.Stats.
+func (m *Inmem) CommitGroups() (commits, groups uint64) {
+	st := m.s.Stats()
+	return st.Commits, st.Groups
+}
 
 // Prepare implements System; nothing to do.
 func (m *Inmem) Prepare() {}

@@ -71,10 +71,11 @@ type ExpiryFinder interface {
 	FindExpired(now time.Time) int
 }
 
-// Retrier is a System that counts lost compare-and-swap attempts.
-type Retrier interface {
-	// CASRetries returns the writes' lost compare-and-swap attempts so far.
-	CASRetries() uint64
+// GroupCommitter is a System whose writers commit in groups: one publish
+// for every group of queued commits.
+type GroupCommitter interface {
+	// CommitGroups returns the commits and the publishes (groups) so far.
+	CommitGroups() (commits, groups uint64)
 }
 
 // Rows is a scan's result, owned by the caller; safe for concurrent reads.
@@ -91,5 +92,5 @@ type Constructor func() System
 // All returns the constructors of every system, in the table's column order.
 // Safe for concurrent use.
 func All() []Constructor {
-	return []Constructor{NewInmem, NewInmemLockFree, NewOriginal, NewMemDB, NewBTree, NewBuntDB, NewFloor}
+	return []Constructor{NewInmem, NewOriginal, NewMemDB, NewBTree, NewBuntDB, NewFloor}
 }

@@ -129,16 +129,21 @@ func TestSystemsAgree(t *testing.T) {
 	}
 }
 
-func TestLockFreeCountsRetries(t *testing.T) {
-	sys := NewInmemLockFree()
-	r, ok := sys.(Retrier)
+func TestInmemCountsGroups(t *testing.T) {
+	sys := NewInmem()
+	g, ok := sys.(GroupCommitter)
 	if !ok {
-		t.Fatal("inmem-lf does not report CAS retries")
+		t.Fatal("inmem does not report its commit groups")
 	}
-	if err := sys.Put(core.KVKey(core.Namespace{}, "a"), []byte("x")); err != nil {
+	ns := core.Namespace{}
+	if err := sys.Put(core.KVKey(ns, "a"), []byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	if n := r.CASRetries(); n != 0 {
-		t.Fatalf("one writer alone lost %d compare-and-swaps", n)
+	if err := sys.Batch([]core.Key{core.KVKey(ns, "b"), core.KVKey(ns, "c")}, [][]byte{[]byte("y"), []byte("z")}); err != nil {
+		t.Fatal(err)
+	}
+	// One writer alone: each commit is its own group.
+	if c, n := g.CommitGroups(); c != 2 || n != 2 {
+		t.Fatalf("a put and a transaction: %d commits in %d groups, want 2 in 2", c, n)
 	}
 }
