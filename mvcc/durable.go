@@ -113,7 +113,7 @@ func recovered(d *draft, version uint64, t time.Time) *state {
 	st.version = version
 	st.lastRemoval = version
 	if version > 0 {
-		rec := &commitRec{version: version, time: t, lastRemoval: version}
+		rec := &commitRec{version: version, time: t, lastRemoval: version, unknown: true}
 		st.one[0] = rec
 		st.group = st.one[:]
 	}

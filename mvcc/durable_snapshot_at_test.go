@@ -2,6 +2,7 @@ package mvcc
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -48,4 +49,32 @@ func TestRecoveredVersionKeepsItsCommitTime(t *testing.T) {
 		}
 		require.NoError(t, s.Close())
 	}
+}
+
+// TestWatchBeforeRecoveredVersionIsCompacted: the changes of the versions a
+// store recovered are not retained, the recovered version's included, so a
+// watcher that starts before it gets ErrCompacted, never a silent gap; one
+// that starts at it sees what follows.
+func TestWatchBeforeRecoveredVersionIsCompacted(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	require.NoError(t, err)
+	ns := fxNS("w", "a", 1)
+	fxPut(t, s, core.KVKey(ns, "a"), 1, 0)
+	r := fxPut(t, s, core.KVKey(ns, "b"), 2, 0)
+	require.NoError(t, s.Close())
+	s, err = Open(dir)
+	require.NoError(t, err)
+	defer s.Close()
+	next := fxPut(t, s, core.KVKey(ns, "c"), 3, 0)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	before := s.Watch(r - 1)
+	_, err = before.Next(ctx)
+	require.ErrorIs(t, err, core.ErrCompacted)
+	at := s.Watch(r)
+	c, err := at.Next(ctx)
+	require.NoError(t, err, "waiting for version %d", next)
+	require.Equal(t, next, c.Version)
 }

@@ -43,20 +43,21 @@ func (st *state) rewind(v uint64) *state {
 	return out
 }
 
-// commitAt returns the commit record of version v if it is retained.
+// commitAt returns the commit record of version v if it is retained with
+// its changes (a recovered version's record holds only its time).
 func (r *root) commitAt(v uint64) (*commitRec, bool) {
 	if v > r.cur.version || v == 0 {
 		return nil, false
 	}
-	if rec := r.cur.commit(v); rec != nil {
-		return rec, true
+	rec := r.cur.commit(v)
+	if rec == nil {
+		st, ok := r.past.Get(v)
+		if !ok {
+			return nil, false
+		}
+		rec = st.commit(v)
 	}
-	st, ok := r.past.Get(v)
-	if !ok {
-		return nil, false
-	}
-	rec := st.commit(v)
-	return rec, rec != nil
+	return rec, rec != nil && !rec.unknown
 }
 
 // oldest returns the oldest version the window can answer exactly.

@@ -37,6 +37,10 @@ type commitRec struct {
 	lastRemoval uint64    // the store's lastRemoval once this version committed
 	bytes       int64     // what the values it replaced or removed hold (entryBytes)
 	one         [1]change // changes' storage while the commit has one change
+	// unknown marks the record of a recovered version: it holds the
+	// version's commit time but not its changes, which a watcher must not
+	// take for "nothing changed".
+	unknown bool
 }
 
 // public returns the commit as core.Commit with the changes match accepts
