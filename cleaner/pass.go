@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/inmemdb/inmem/core"
 )
 
 // Report describes one pass. It is a value (Versions is the caller's); safe
@@ -74,11 +76,7 @@ func (c *Cleaner) run(ctx context.Context) (Report, error) {
 		if err != nil {
 			return rep, fmt.Errorf("cleaner: removing a batch of %d expired entries: %w", len(found), err)
 		}
-		rep.Removed += res.Removed
-		rep.Skipped += res.Skipped
-		if res.Version != 0 {
-			rep.Versions = append(rep.Versions, res.Version)
-		}
+		rep.add(res)
 		// Fewer than a batch found: nothing else had expired at rep.At.
 		// Nothing removed: the next find would return the same entries.
 		if len(found) < c.cfg.batch || res.Removed == 0 {
@@ -101,14 +99,19 @@ func (c *Cleaner) expire(ctx context.Context, x Expirer, rep Report) (Report, er
 		if err != nil {
 			return rep, fmt.Errorf("cleaner: removing a batch of up to %d expired entries: %w", c.cfg.batch, err)
 		}
-		rep.Removed += res.Removed
-		rep.Skipped += res.Skipped
-		if res.Version != 0 {
-			rep.Versions = append(rep.Versions, res.Version)
-		}
+		rep.add(res)
 		if res.Removed < c.cfg.batch {
 			return rep, nil
 		}
+	}
+}
+
+// add counts one removal commit in the report.
+func (r *Report) add(res core.Removal) {
+	r.Removed += res.Removed
+	r.Skipped += res.Skipped
+	if res.Version != 0 {
+		r.Versions = append(r.Versions, res.Version)
 	}
 }
 
