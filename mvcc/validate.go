@@ -7,19 +7,9 @@ import (
 	"github.com/inmemdb/inmem/core"
 )
 
-func checkKey(key core.Key) error {
-	if !key.Type.Valid() {
-		return fmt.Errorf("%w: unknown type tag %d in key %s", core.ErrInvalidKey, uint8(key.Type), key)
-	}
-	return nil
-}
+func checkKey(k core.Key) error { return k.Validate() }
 
-func checkTTL(ttl time.Duration) error {
-	if ttl < 0 {
-		return fmt.Errorf("%w: %v is negative", core.ErrInvalidTTL, ttl)
-	}
-	return nil
-}
+func checkTTL(ttl time.Duration) error { return core.ValidateTTL(ttl) }
 
 // checkSize refuses a key or value over the configured limits.
 func (s *Store) checkSize(enc string, value core.Value) error {

@@ -1,7 +1,6 @@
 package proptest
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -159,16 +158,6 @@ func ownKey(k core.Key) core.Key {
 	return k
 }
 
-func checkKey(k core.Key) error {
-	if !k.Type.Valid() {
-		return fmt.Errorf("%w: type tag %d", core.ErrInvalidKey, uint8(k.Type))
-	}
-	return nil
-}
+func checkKey(k core.Key) error { return k.Validate() }
 
-func checkTTL(ttl time.Duration) error {
-	if ttl < 0 {
-		return fmt.Errorf("%w: %v", core.ErrInvalidTTL, ttl)
-	}
-	return nil
-}
+func checkTTL(ttl time.Duration) error { return core.ValidateTTL(ttl) }
