@@ -93,28 +93,14 @@ func (sn *Snapshot) ScanByType(t core.TypeTag) ([]core.Entry, error) {
 
 // All yields every live entry of the snapshot in key order, streaming: no
 // result slice is built. Each yielded key carries its own copy of the user
-// key. Stopping early is fine.
+// key. Stopping early is fine. It is Scan(core.AllKeys()).
 func (sn *Snapshot) All() iter.Seq2[core.Key, core.VersionedValue] {
-	return sn.iterate("")
+	return sn.Scan(core.AllKeys())
 }
 
 // Prefix yields the live entries that match prefix, in key order, streaming.
-// An invalid prefix (unknown type tag) yields nothing.
+// An invalid prefix (unknown type tag) yields nothing. It is
+// Scan(core.KeyPrefix(prefix)).
 func (sn *Snapshot) Prefix(prefix core.Key) iter.Seq2[core.Key, core.VersionedValue] {
-	if !prefix.Type.Valid() {
-		return func(func(core.Key, core.VersionedValue) bool) {}
-	}
-	return sn.iterate(encodeKey(prefix))
-}
-
-func (sn *Snapshot) iterate(prefix string) iter.Seq2[core.Key, core.VersionedValue] {
-	return func(yield func(core.Key, core.VersionedValue) bool) {
-		var kd keyDecoder
-		sn.state().rangeRecords(prefix, func(enc string, vv *core.VersionedValue) bool {
-			if !visible(vv, sn.Time()) {
-				return true
-			}
-			return yield(kd.key(enc), *vv)
-		})
-	}
+	return sn.Scan(core.KeyPrefix(prefix))
 }
