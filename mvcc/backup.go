@@ -55,7 +55,7 @@ func Restore(r io.Reader, opts ...Option) (*Store, error) {
 		if err := checkStored(e.Key, &e.Value, core.Latest); err != nil {
 			return err
 		}
-		d.set(e.Key, e.Value)
+		d.set(e.Key, storedOf(&e.Value))
 		return nil
 	})
 	if err != nil {

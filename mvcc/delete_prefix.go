@@ -24,7 +24,7 @@ func (s *Store) DeletePrefix(p core.Prefix) (int, uint64, error) {
 		// of one allocation.
 		var buf []byte
 		var ends []int
-		d.rangeRecords(prefix, func(enc string, _ *core.VersionedValue) bool {
+		d.rangeRecords(prefix, func(enc string, _ *stored) bool {
 			buf = append(buf, enc...)
 			ends = append(ends, len(buf))
 			return true

@@ -15,7 +15,7 @@ import (
 // with the commit records of the versions it assigns. Nothing reachable from
 // a published state is modified. A draft belongs to the commit leader.
 type draft struct {
-	data        *btree.Edit[core.VersionedValue]
+	data        btree.Edit[stored] // reused: reset onto each group's state
 	runs        indices.Groups
 	types       indices.Groups
 	ttl         indices.TTL[struct{}]
@@ -40,7 +40,6 @@ func newDraft(st *state, now time.Time) *draft {
 // the commit leader reuses one draft for every group.
 func (d *draft) reset(st *state, now time.Time) {
 	*d = draft{
-		data:        st.data.Edit(),
 		runs:        st.runs,
 		types:       st.types,
 		ttl:         st.ttl,
@@ -51,20 +50,21 @@ func (d *draft) reset(st *state, now time.Time) {
 		now:         now,
 		b:           d.b[:0],
 	}
+	d.data.Reset(&st.data)
 	d.group = d.groupBuf[:0]
 }
 
 // get returns the value stored under enc in the draft, expired or not.
-func (d *draft) get(enc string) (core.VersionedValue, bool) { return d.data.Get(enc) }
+func (d *draft) get(enc string) (stored, bool) { return d.data.Get(enc) }
 
 // live returns the value under enc unless it is absent or expired at the
 // draft's commit time.
-func (d *draft) live(enc string) (core.VersionedValue, bool) {
-	vv, ok := d.data.Get(enc)
-	if !ok || !visible(&vv, d.now) {
-		return core.VersionedValue{}, false
+func (d *draft) live(enc string) (stored, bool) {
+	r, ok := d.data.Get(enc)
+	if !ok || !visible(&r, d.now) {
+		return stored{}, false
 	}
-	return vv, true
+	return r, true
 }
 
 // next is the version the operation being applied gets if it changes
@@ -73,21 +73,18 @@ func (d *draft) next() uint64 { return d.version + 1 }
 
 // put stores value under enc at the next version, recording the change.
 // enc must be the caller's own string (it is kept in the commit record).
-func (d *draft) put(enc string, value core.Value, ttl time.Duration) core.VersionedValue {
-	vv := core.VersionedValue{Value: value, Version: d.next(), Timestamp: d.now, TTL: ttl}
-	prev, had := d.set(enc, vv)
-	d.record(change{enc: enc, op: core.ChangePut, val: vv, prev: prev, hadPrev: had})
-	return vv
+func (d *draft) put(enc string, value core.Value, ttl time.Duration) {
+	r := newStored(value, d.next(), d.now, ttl)
+	prev, had := d.set(enc, r)
+	d.record(change{enc: enc, op: core.ChangePut, val: r, prev: prev, hadPrev: had})
 }
 
 // remove deletes enc (which must be stored) at the next version, recording
 // the change as op (ChangeDelete or ChangeExpire).
-func (d *draft) remove(enc string, op core.ChangeOp) core.VersionedValue {
-	prev, had := d.del(enc)
-	if had {
+func (d *draft) remove(enc string, op core.ChangeOp) {
+	if prev, had := d.del(enc); had {
 		d.record(change{enc: enc, op: op, prev: prev, hadPrev: true})
 	}
-	return prev
 }
 
 func (d *draft) record(c change) {
@@ -104,33 +101,33 @@ func (d *draft) record(c change) {
 	d.rec.changes = append(d.rec.changes, c)
 }
 
-// set stores vv under enc and keeps the indices exact; it returns what was
+// set stores r under enc and keeps the indices exact; it returns what was
 // stored before.
-func (d *draft) set(enc string, vv core.VersionedValue) (core.VersionedValue, bool) {
-	prev, had := d.data.Set(enc, vv)
-	d.bytes += entryBytes(enc, &vv)
+func (d *draft) set(enc string, r stored) (stored, bool) {
+	prev, had := d.data.Set(enc, r)
+	d.bytes += entryBytes(enc, &r)
 	if had {
 		d.bytes -= entryBytes(enc, &prev)
 	}
 	if !had {
 		d.addGroups(enc)
-	} else if at, ok := prev.ExpiresAt(); ok {
+	} else if at, ok := prev.expiresAt(); ok {
 		d.ttl = d.ttl.Remove(at, enc)
 	}
-	if at, ok := vv.ExpiresAt(); ok {
+	if at, ok := r.expiresAt(); ok {
 		d.ttl = d.ttl.Add(at, enc, struct{}{})
 	}
 	return prev, had
 }
 
 // del removes enc and keeps the indices exact; it returns what was stored.
-func (d *draft) del(enc string) (core.VersionedValue, bool) {
+func (d *draft) del(enc string) (stored, bool) {
 	prev, had := d.data.Delete(enc)
 	if !had {
 		return prev, false
 	}
 	d.bytes -= entryBytes(enc, &prev)
-	if at, ok := prev.ExpiresAt(); ok {
+	if at, ok := prev.expiresAt(); ok {
 		d.ttl = d.ttl.Remove(at, enc)
 	}
 	d.dropGroups(enc)
@@ -180,7 +177,7 @@ func (d *draft) hasPrefix(prefix string) bool {
 // rangeRecords calls fn for each entry of the draft whose encoded key starts
 // with prefix, in key order, until fn returns false. fn must not change the
 // draft.
-func (d *draft) rangeRecords(prefix string, fn func(enc string, vv *core.VersionedValue) bool) {
+func (d *draft) rangeRecords(prefix string, fn func(enc string, r *stored) bool) {
 	rangePrefix(d.data.Cursor(), prefix, fn)
 }
 
@@ -241,13 +238,13 @@ func (d *draft) finish() *state {
 func (d *draft) finishInto(st *state) *state {
 	*st = state{
 		version:     d.version,
-		data:        d.data.Map(),
 		runs:        d.runs,
 		types:       d.types,
 		ttl:         d.ttl,
 		lastRemoval: d.lastRemoval,
 		bytes:       d.bytes,
 	}
+	d.data.Publish(&st.data)
 	if len(d.group) == 1 {
 		st.one[0] = d.group[0]
 		st.group = st.one[:]

@@ -76,7 +76,7 @@ func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
 			if err := checkStored(e.Key, &e.Value, h.Version); err != nil {
 				return err
 			}
-			d.set(e.Key, e.Value)
+			d.set(e.Key, storedOf(&e.Value))
 		}
 		version, at = h.Version, h.Time
 		return nil
@@ -88,7 +88,7 @@ func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
 				return err
 			}
 			if c.Op == core.ChangePut {
-				d.set(c.Key, c.Value)
+				d.set(c.Key, storedOf(&c.Value))
 			} else {
 				d.del(c.Key)
 			}
@@ -162,11 +162,7 @@ func (s *Store) logGroup(group []*commitRec) error {
 		r.Version, r.Time, r.Changes = rec.version, rec.time, r.Changes[:0]
 		for i := range rec.changes {
 			c := &rec.changes[i]
-			wc := wal.Change{Key: c.enc, Op: c.op, Value: c.val}
-			if c.removed() {
-				wc.Value = c.prev
-			}
-			r.Changes = append(r.Changes, wc)
+			r.Changes = append(r.Changes, wal.Change{Key: c.enc, Op: c.op, Value: c.value().public()})
 		}
 		if err := s.log.Append(r); err != nil {
 			s.log.Discard()
@@ -214,8 +210,8 @@ func (s *Store) Checkpoint() error {
 // included.
 func walEntries(st *state) iter.Seq[wal.Entry] {
 	return func(yield func(wal.Entry) bool) {
-		st.rangeRecords("", func(enc string, vv *core.VersionedValue) bool {
-			return yield(wal.Entry{Key: enc, Value: *vv})
+		st.rangeRecords("", func(enc string, r *stored) bool {
+			return yield(wal.Entry{Key: enc, Value: r.public()})
 		})
 	}
 }

@@ -31,8 +31,8 @@ func fxRaw(s *Store) fxRawState {
 
 func fxRawOf(st *state) fxRawState {
 	out := fxRawState{version: st.version}
-	st.rangeRecords("", func(enc string, vv *core.VersionedValue) bool {
-		out.entries = append(out.entries, fxRawEntry{enc: enc, vv: *vv})
+	st.rangeRecords("", func(enc string, r *stored) bool {
+		out.entries = append(out.entries, fxRawEntry{enc: enc, vv: r.public()})
 		return true
 	})
 	return out

@@ -15,11 +15,11 @@ func (s *Store) FindExpired(now time.Time, limit int) []core.Entry {
 	var out []core.Entry
 	var kd keyDecoder
 	for enc := range st.ttl.Expired(now) {
-		vv, ok := st.get(enc)
+		r, ok := st.get(enc)
 		if !ok {
 			continue
 		}
-		out = append(out, core.Entry{Key: kd.key(enc), Value: vv})
+		out = append(out, core.Entry{Key: kd.key(enc), Value: r.public()})
 		if limit > 0 && len(out) >= limit {
 			break
 		}
@@ -45,8 +45,8 @@ func (s *Store) RemoveExpired(entries []core.Entry) (core.Removal, error) {
 	v, err := s.commit(func(d *draft) error {
 		res = core.Removal{}
 		for i, e := range entries {
-			vv, ok := d.get(encs[i])
-			if encs[i] == "" || !ok || vv.Version != e.Value.Version || visible(&vv, d.now) {
+			r, ok := d.get(encs[i])
+			if encs[i] == "" || !ok || r.version != e.Value.Version || visible(&r, d.now) {
 				res.Skipped++
 				continue
 			}

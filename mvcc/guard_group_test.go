@@ -167,12 +167,12 @@ func fxRequireSameState(t *testing.T, v uint64, want, got *root) {
 	require.Equal(t, ws.types.Len(), gs.types.Len(), "type index at version %d", v)
 	require.Equal(t, ws.ttl.Len(), gs.ttl.Len(), "TTL index at version %d", v)
 	var wk, gk []string
-	ws.rangeRecords("", func(enc string, vv *core.VersionedValue) bool {
-		wk = append(wk, fmt.Sprintf("%q@%d", enc, vv.Version))
+	ws.rangeRecords("", func(enc string, r *stored) bool {
+		wk = append(wk, fmt.Sprintf("%q@%d", enc, r.version))
 		return true
 	})
-	gs.rangeRecords("", func(enc string, vv *core.VersionedValue) bool {
-		gk = append(gk, fmt.Sprintf("%q@%d", enc, vv.Version))
+	gs.rangeRecords("", func(enc string, r *stored) bool {
+		gk = append(gk, fmt.Sprintf("%q@%d", enc, r.version))
 		return true
 	})
 	require.Equal(t, wk, gk, "stored entries (expired included) at version %d", v)

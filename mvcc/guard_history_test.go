@@ -14,7 +14,7 @@ import (
 func TestGuardHistoryByteBudgetIsSteady(t *testing.T) {
 	k := core.KVKey(fxNS("t", "a", 1), "k")
 	value := core.BytesValue(bytes.Repeat([]byte{'v'}, 1000))
-	one := entryBytes(encodeKey(k), &core.VersionedValue{Value: value})
+	one := entryBytes(encodeKey(k), &stored{val: value})
 	// Three replaced values fit, four do not: four versions stay.
 	s, _ := fxStore(WithHistory(100), WithHistoryBytes(one*7/2))
 	for i := range 30 {

@@ -28,7 +28,8 @@ func checkIndices(t testing.TB, st *state) {
 		enc string
 	}
 	var wantTTL []ttlMember
-	st.rangeRecords("", func(enc string, vv *core.VersionedValue) bool {
+	st.rangeRecords("", func(enc string, r *stored) bool {
+		vv := r.public()
 		key, err := core.DecodeKey([]byte(enc))
 		if err != nil || !key.Equal(keyOf(enc)) || vv.Version > st.version {
 			require.Fail(t, "bad record", "%s stored under %q at version %d", key, enc, st.version)
@@ -97,7 +98,7 @@ func TestScanByRunUsesIndex(t *testing.T) {
 	fxPut(t, s, core.EventKey(small, 1), 1, 0)
 	st := s.root.Load().cur
 	var visited int
-	st.rangeRecords("", func(string, *core.VersionedValue) bool { visited++; return true })
+	st.rangeRecords("", func(string, *stored) bool { visited++; return true })
 	require.Equal(t, 1002, visited)
 
 	ns := slices.Collect(st.runs.Namespaces(indices.RunGroup(fxRun(2))))

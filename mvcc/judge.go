@@ -21,13 +21,13 @@ func liveJudge(c core.Clock) judge { return judge{clock: c} }
 // fixedJudge judges against now.
 func fixedJudge(now time.Time) judge { return judge{now: now} }
 
-// expired reports whether vv has expired at the judge's moment.
-func (j *judge) expired(vv *core.VersionedValue) bool {
-	if vv.TTL <= 0 {
+// expired reports whether r has expired at the judge's moment.
+func (j *judge) expired(r *stored) bool {
+	if r.ttl <= 0 {
 		return false // never expires: no need to read the clock
 	}
 	if j.clock != nil {
 		j.now, j.clock = j.clock.Now().Round(0), nil
 	}
-	return !visible(vv, j.now)
+	return !visible(r, j.now)
 }

@@ -314,7 +314,7 @@ func TestHistoryBytesBoundsTheWindow(t *testing.T) {
 	}
 	r := s.root.Load()
 	// Four replaced 4 MB values fit in 20 MB with their keys; five do not.
-	replaced := entryBytes(string(k.Encode()), &core.VersionedValue{Value: core.StringValue(big[:size])})
+	replaced := entryBytes(string(k.Encode()), &stored{val: core.StringValue(big[:size])})
 	require.Equal(t, 4*replaced, r.pastBytes)
 	require.Equal(t, 5, s.Stats().History)
 	cur := s.CurrentVersion()
@@ -353,8 +353,8 @@ func TestLiveBytesAccounting(t *testing.T) {
 	// The sum over what is stored, computed from scratch.
 	recount := func() int64 {
 		var n int64
-		s.root.Load().cur.rangeRecords("", func(enc string, vv *core.VersionedValue) bool {
-			n += int64(len(enc)) + versionedSize + int64(vv.Value.Size())
+		s.root.Load().cur.rangeRecords("", func(enc string, r *stored) bool {
+			n += int64(len(enc)) + int64(storedSize) + int64(r.val.Size())
 			return true
 		})
 		return n

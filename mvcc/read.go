@@ -18,11 +18,11 @@ func (s *Store) Get(key core.Key) (core.VersionedValue, error) {
 
 // getLive looks key up in st and judges its expiry with j.
 func getLive(st *state, key core.Key, j *judge) (core.VersionedValue, error) {
-	vv, ok := lookup(st, key)
-	if !ok || j.expired(&vv) {
+	got, ok := lookup(st, key)
+	if !ok || j.expired(&got) {
 		return core.VersionedValue{}, core.ErrNotFound
 	}
-	return vv, nil
+	return got.public(), nil
 }
 
 // GetVersioned returns what Get returned right after version maxVersion
@@ -42,14 +42,14 @@ func (s *Store) GetVersioned(key core.Key, maxVersion uint64) (core.VersionedVal
 	if st, ok := r.at(maxVersion); ok {
 		return getLive(st, key, &j)
 	}
-	vv, ok := lookup(r.cur, key)
+	got, ok := lookup(r.cur, key)
 	switch {
-	case ok && vv.Version <= maxVersion:
+	case ok && got.version <= maxVersion:
 		// Unchanged since maxVersion: the current value is the answer.
-		if j.expired(&vv) {
+		if j.expired(&got) {
 			return core.VersionedValue{}, core.ErrNotFound
 		}
-		return vv, nil
+		return got.public(), nil
 	case !ok && r.cur.lastRemoval <= maxVersion:
 		// Absent now and nothing removed since: absent then too.
 		return core.VersionedValue{}, core.ErrNotFound
@@ -58,12 +58,12 @@ func (s *Store) GetVersioned(key core.Key, maxVersion uint64) (core.VersionedVal
 }
 
 // lookup returns the value of key in st, expired or not.
-func lookup(st *state, key core.Key) (core.VersionedValue, bool) {
+func lookup(st *state, key core.Key) (stored, bool) {
 	sc := getScratch()
 	sc.b = key.AppendEncode(sc.b[:0])
-	vv, ok := st.get(view(sc.b))
+	got, ok := st.get(view(sc.b))
 	sc.release()
-	return vv, ok
+	return got, ok
 }
 
 // checkRead refuses a read of a closed store or of an invalid key.

@@ -10,10 +10,10 @@ import (
 // commit, the change feed, the durable log and exact reads of versions inside
 // a group are all built from it.
 type change struct {
-	enc     string              // the encoded key: its own string, never a view
-	op      core.ChangeOp       //
-	val     core.VersionedValue // ChangePut: the value written
-	prev    core.VersionedValue // the value stored before (expired or not), when hadPrev
+	enc     string        // the encoded key: its own string, never a view
+	val     stored        // ChangePut: the value written
+	prev    stored        // the value stored before (expired or not), when hadPrev
+	op      core.ChangeOp //
 	hadPrev bool
 }
 
@@ -22,11 +22,16 @@ func (c *change) removed() bool { return c.op != core.ChangePut }
 
 // public returns the change as core.Change, the key decoded by kd.
 func (c *change) public(kd *keyDecoder) core.Change {
-	ch := core.Change{Key: kd.key(c.enc), Op: c.op, Value: c.val}
+	return core.Change{Key: kd.key(c.enc), Op: c.op, Value: c.value().public()}
+}
+
+// value returns the value the change carries: the value written by a put,
+// the value removed by a removal.
+func (c *change) value() *stored {
 	if c.removed() {
-		ch.Value = c.prev
+		return &c.prev
 	}
-	return ch
+	return &c.val
 }
 
 // commitRec is everything one version changed, in key order.

@@ -10,17 +10,17 @@ import (
 type collector struct {
 	judge  judge
 	encs   []string // views into the published state's leaves: immutable
-	vals   []core.VersionedValue
+	vals   []stored
 	newest uint64 // the highest version among the entries seen, expired ones included
 	stored int    // entries seen, expired ones included
 }
 
-func (c *collector) add(enc string, vv *core.VersionedValue) bool {
-	c.newest = max(c.newest, vv.Version)
+func (c *collector) add(enc string, r *stored) bool {
+	c.newest = max(c.newest, r.version)
 	c.stored++
-	if !c.judge.expired(vv) {
+	if !c.judge.expired(r) {
 		c.encs = append(c.encs, enc)
-		c.vals = append(c.vals, *vv)
+		c.vals = append(c.vals, *r)
 	}
 	return true
 }
@@ -37,7 +37,7 @@ func (c *collector) entries() []core.Entry {
 	arena := make([]byte, 0, n)
 	var kd keyDecoder
 	for i, enc := range c.encs {
-		out[i] = core.Entry{Key: kd.keyIn(enc, &arena), Value: c.vals[i]}
+		out[i] = core.Entry{Key: kd.keyIn(enc, &arena), Value: c.vals[i].public()}
 	}
 	return out
 }

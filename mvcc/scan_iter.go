@@ -142,11 +142,11 @@ func (w *walker) walk(prefix string) bool {
 		if !strings.HasPrefix(k, prefix) {
 			return true
 		}
-		vv := c.Value()
-		if !visible(vv, w.now) {
+		r := c.Value()
+		if !visible(r, w.now) {
 			continue
 		}
-		if !w.yield(w.kd.key(k), *vv) {
+		if !w.yield(w.kd.key(k), r.public()) {
 			return false
 		}
 		if w.n++; o.limit > 0 && w.n >= o.limit {

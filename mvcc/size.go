@@ -6,10 +6,7 @@ import "github.com/inmemdb/inmem/core"
 func valueSize(v core.Value) int { return v.Size() }
 
 // entryBytes estimates the memory one stored entry holds: its encoded key,
-// its versioned value and the value's own bytes.
-func entryBytes(enc string, vv *core.VersionedValue) int64 {
-	return int64(len(enc) + versionedSize + vv.Value.Size())
+// its stored value and the Value's own bytes.
+func entryBytes(enc string, r *stored) int64 {
+	return int64(len(enc) + storedSize + r.val.Size())
 }
-
-// versionedSize is the size of a versioned value without its Value.
-const versionedSize = 40

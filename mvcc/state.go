@@ -3,19 +3,19 @@ package mvcc
 import (
 	"strings"
 
-	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/indices"
 	"github.com/inmemdb/inmem/internal/btree"
 )
 
 // state is one published version of the store: data and indices, immutable.
 //
-// The data maps each encoded key (core.Key.Encode) to its versioned value,
-// held inline in the tree's leaves. The key itself is not stored decoded:
-// what a read hands out is decoded from the encoding (see keys.go).
+// The data maps each encoded key (core.Key.Encode) to its value, held inline
+// in the tree's leaves in the lean form of stored. The key itself is not
+// stored decoded: what a read hands out is decoded from the encoding (see
+// keys.go).
 type state struct {
 	version     uint64
-	data        *btree.Map[core.VersionedValue]
+	data        btree.Map[stored]
 	runs        indices.Groups
 	types       indices.Groups
 	ttl         indices.TTL[struct{}]
@@ -49,7 +49,7 @@ func emptyState(version uint64) *state {
 }
 
 // get returns the value stored under enc (expired or not) and true, or false.
-func (st *state) get(enc string) (core.VersionedValue, bool) { return st.data.Get(enc) }
+func (st *state) get(enc string) (stored, bool) { return st.data.Get(enc) }
 
 // commit returns the commit record of version v held by st, or nil.
 func (st *state) commit(v uint64) *commitRec {
@@ -62,15 +62,12 @@ func (st *state) commit(v uint64) *commitRec {
 
 // rangeRecords calls fn for each stored entry whose encoded key starts with
 // prefix, in key order, until fn returns false.
-func (st *state) rangeRecords(prefix string, fn func(enc string, vv *core.VersionedValue) bool) {
-	if st.data == nil {
-		return
-	}
+func (st *state) rangeRecords(prefix string, fn func(enc string, r *stored) bool) {
 	rangePrefix(st.data.Cursor(), prefix, fn)
 }
 
 // rangePrefix walks c over the keys starting with prefix.
-func rangePrefix(c *btree.Cursor[core.VersionedValue], prefix string, fn func(enc string, vv *core.VersionedValue) bool) {
+func rangePrefix(c *btree.Cursor[stored], prefix string, fn func(enc string, r *stored) bool) {
 	for ok := c.SeekGE(prefix); ok; ok = c.Next() {
 		k := c.Key()
 		if !strings.HasPrefix(k, prefix) || !fn(k, c.Value()) {

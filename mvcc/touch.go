@@ -21,11 +21,11 @@ func (s *Store) Touch(key core.Key, ttl time.Duration) (uint64, error) {
 	}
 	enc := encodeKey(key)
 	return s.commit(func(d *draft) error {
-		vv, ok := d.live(enc)
+		r, ok := d.live(enc)
 		if !ok {
 			return notFound(key)
 		}
-		d.put(enc, vv.Value, ttl)
+		d.put(enc, r.val, ttl)
 		return nil
 	})
 }

@@ -87,23 +87,23 @@ func (t *Txn) Get(key core.Key) (core.VersionedValue, error) {
 		}
 		return core.VersionedValue{Value: w.value, TTL: w.ttl}, nil
 	}
-	vv, ok := t.read(enc)
-	if !ok || !visible(&vv, t.now) {
+	r, ok := t.read(enc)
+	if !ok || !visible(&r, t.now) {
 		return core.VersionedValue{}, core.ErrNotFound
 	}
-	return vv, nil
+	return r.public(), nil
 }
 
 // read looks enc up in the transaction's view and records the version seen.
-func (t *Txn) read(enc string) (core.VersionedValue, bool) {
-	vv, ok := t.st.get(enc)
+func (t *Txn) read(enc string) (stored, bool) {
+	r, ok := t.st.get(enc)
 	if t.reads == nil {
 		t.reads = make(map[string]uint64)
 	}
 	if _, seen := t.reads[enc]; !seen {
-		t.reads[enc] = vv.Version // 0 when absent
+		t.reads[enc] = r.version // 0 when absent
 	}
-	return vv, ok
+	return r, ok
 }
 
 // Put buffers a write of value under key with the TTL (0: never expires).

@@ -108,10 +108,10 @@ func fxCheckBatch(t *testing.T, rng *rand.Rand, n, k int) {
 	checkIndices(t, st)
 	require.Equal(t, len(want), st.data.Len())
 	for enc, e := range want {
-		vv, ok := st.get(enc)
+		r, ok := st.get(enc)
 		require.True(t, ok, "%s missing", e.Key)
 		require.True(t, keyOf(enc).Equal(e.Key))
-		fxRequireVV(t, e.Value, vv, e.Key.String())
+		fxRequireVV(t, e.Value, r.public(), e.Key.String())
 	}
 	// Live reads agree with the model judged now.
 	fxRequireEntries(t, want.live(s.Now()), fxCollect(s.Snapshot().All()))

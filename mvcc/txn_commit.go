@@ -131,14 +131,14 @@ func wordAt(s string, off int) uint64 {
 func (t *Txn) validate(d *draft) error {
 	for enc, seen := range t.reads {
 		now, _ := d.get(enc)
-		if now.Version != seen {
-			return t.conflict(enc, seen, now.Version)
+		if now.version != seen {
+			return t.conflict(enc, seen, now.version)
 		}
 	}
 	for enc := range t.writes {
 		seen, _ := t.st.get(enc)
-		if now, _ := d.get(enc); now.Version != seen.Version {
-			return t.conflict(enc, seen.Version, now.Version)
+		if now, _ := d.get(enc); now.version != seen.version {
+			return t.conflict(enc, seen.version, now.version)
 		}
 	}
 	for _, sr := range t.scans {
@@ -146,9 +146,9 @@ func (t *Txn) validate(d *draft) error {
 		// in the view: no newer entry and an equal count of stored entries,
 		// expired ones included, mean an unchanged range.
 		count, changed := 0, false
-		d.rangeRecords(sr.prefix, func(_ string, vv *core.VersionedValue) bool {
+		d.rangeRecords(sr.prefix, func(_ string, r *stored) bool {
 			count++
-			changed = vv.Version > t.st.version
+			changed = r.version > t.st.version
 			return !changed
 		})
 		if changed || count != sr.count {

@@ -26,9 +26,15 @@ func (s *Store) checkSize(enc string, value core.Value) error {
 
 // visible is the one rule that decides whether a stored value is seen by a
 // read judged at now: a value is visible until its expiry (Timestamp+TTL),
-// exclusive.
-func visible(vv *core.VersionedValue, now time.Time) bool {
-	return vv.TTL <= 0 || !vv.Expired(now)
+// exclusive. It agrees with core.VersionedValue.Expired, to the nanosecond,
+// without building a time.Time.
+func visible(r *stored, now time.Time) bool {
+	sec, nsec, ok := r.deadline()
+	if !ok {
+		return true
+	}
+	nowSec, nowNsec := now.Unix()+unixToInternal, int32(now.Nanosecond())
+	return sec > nowSec || (sec == nowSec && nsec > nowNsec)
 }
 
 func notFound(key core.Key) error {

@@ -38,7 +38,7 @@ func (m wxModel) apply(c core.Commit) string {
 			if !ok || !fxEqualVV(had, ch.Value) {
 				return fmt.Sprintf("version %d: %s of %s removed %v@%d, the model held %v@%d (%v)", c.Version, ch.Op, ch.Key, ch.Value.Value, ch.Value.Version, had.Value, had.Version, ok)
 			}
-			if expired := !visible(&had, c.Time); expired != (ch.Op == core.ChangeExpire) {
+			if expired := had.Expired(c.Time); expired != (ch.Op == core.ChangeExpire) {
 				return fmt.Sprintf("version %d: %s of %s, whose value expired: %v", c.Version, ch.Op, ch.Key, expired)
 			}
 			delete(m, enc)
@@ -148,7 +148,7 @@ func TestWatchReproducesState(t *testing.T) {
 	want := fxCollect(final.Scan(core.AllKeys()))
 	var got []core.Entry
 	for _, vv := range model {
-		if visible(&vv, final.Time()) {
+		if !vv.Expired(final.Time()) {
 			got = append(got, core.Entry{Value: vv})
 		}
 	}

@@ -52,8 +52,8 @@ func (s *Store) checkWrite(key core.Key, value core.Value, ttl time.Duration) (s
 // absent or expired) is expected.
 func checkVersion(d *draft, enc string, expected uint64) error {
 	var found uint64
-	if vv, ok := d.live(enc); ok {
-		found = vv.Version
+	if r, ok := d.live(enc); ok {
+		found = r.version
 	}
 	if found != expected {
 		return fmt.Errorf("%w: key %s is at version %d, not %d", core.ErrVersionMismatch, keyOf(enc), found, expected)
@@ -67,11 +67,11 @@ func checkVersion(d *draft, enc string, expected uint64) error {
 func (s *Store) Delete(key core.Key) (core.VersionedValue, error) {
 	var removed core.VersionedValue
 	err := s.remove(key, func(d *draft, enc string) error {
-		vv, ok := d.live(enc)
+		r, ok := d.live(enc)
 		if !ok {
 			return notFound(key)
 		}
-		removed = vv
+		removed = r.public()
 		return nil
 	})
 	return removed, err
