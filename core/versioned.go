@@ -12,9 +12,11 @@ const Latest uint64 = math.MaxUint64
 // write that made it, the time that write committed (by the store's clock),
 // and an optional time to live. It is a value; it is safe for concurrent use.
 type VersionedValue struct {
-	Value     Value
-	Version   uint64        // assigned by the store
-	Timestamp time.Time     // when the write was committed (store clock)
+	Value   Value
+	Version uint64 // assigned by the store
+	// Timestamp is when the write was committed (store clock). The mvcc
+	// store returns it in UTC, without a monotonic reading.
+	Timestamp time.Time
 	TTL       time.Duration // 0: never expires
 }
 

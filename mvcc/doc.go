@@ -17,6 +17,12 @@
 // versions are gapless and in commit order, and readers never lock. A
 // Snapshot is a captured state.
 //
+// The tree holds each value in a lean form (its timestamp as Unix seconds
+// and nanoseconds); it becomes a core.VersionedValue where it leaves the
+// store, so every returned VersionedValue.Timestamp is the commit instant to
+// the nanosecond, in UTC, without a monotonic reading, whatever zone the
+// clock reads in.
+//
 // # Concurrency
 //
 // Store, Snapshot and the values they return are safe for concurrent use by any
