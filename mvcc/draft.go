@@ -28,6 +28,7 @@ type draft struct {
 	rec         *commitRec // the commit being built, nil between operations
 	b           []byte     // scratch for index members
 	groupBuf    [4]*commitRec
+	first       commitRec // the group's first record, until finish moves it into the state
 }
 
 func newDraft(st *state, now time.Time) *draft {
@@ -89,7 +90,11 @@ func (d *draft) remove(enc string, op core.ChangeOp) {
 
 func (d *draft) record(c change) {
 	if d.rec == nil {
-		d.rec = &commitRec{version: d.next(), time: d.now}
+		d.rec = &d.first
+		if len(d.group) > 0 {
+			d.rec = new(commitRec)
+		}
+		*d.rec = commitRec{version: d.next(), time: d.now}
 		d.rec.changes = d.rec.one[:0]
 	}
 	if c.removed() {
@@ -234,7 +239,7 @@ func (d *draft) finish() *state {
 }
 
 // finishInto freezes the draft into st. The group's records are moved out of
-// the draft's buffer.
+// the draft: the first into st.first, the pointers out of its buffer.
 func (d *draft) finishInto(st *state) *state {
 	*st = state{
 		version:     d.version,
@@ -245,13 +250,27 @@ func (d *draft) finishInto(st *state) *state {
 		bytes:       d.bytes,
 	}
 	d.data.Publish(&st.data)
-	if len(d.group) == 1 {
-		st.one[0] = d.group[0]
+	switch len(d.group) {
+	case 0:
+	case 1:
+		st.one[0] = st.takeFirst(d)
 		st.group = st.one[:]
-	} else {
+	default:
 		st.group = slices.Clone(d.group)
+		st.group[0] = st.takeFirst(d)
 	}
 	clear(d.groupBuf[:])
 	d.group = nil
 	return st
+}
+
+// takeFirst moves the draft's first record into st.first and returns it.
+// Changes held in the record's own storage move with it.
+func (st *state) takeFirst(d *draft) *commitRec {
+	st.first = d.first
+	if n := len(st.first.changes); n <= len(st.first.one) {
+		st.first.changes = st.first.one[:n]
+	}
+	d.first = commitRec{}
+	return &st.first
 }

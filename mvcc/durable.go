@@ -113,8 +113,8 @@ func recovered(d *draft, version uint64, t time.Time) *state {
 	st.version = version
 	st.lastRemoval = version
 	if version > 0 {
-		rec := &commitRec{version: version, time: t, lastRemoval: version, unknown: true}
-		st.one[0] = rec
+		st.first = commitRec{version: version, time: t, lastRemoval: version, unknown: true}
+		st.one[0] = &st.first
 		st.group = st.one[:]
 	}
 	return st

@@ -26,6 +26,9 @@ type state struct {
 	// for a single version (a materialized past version) holds its own.
 	group []*commitRec
 	one   [1]*commitRec // group's storage for a group of one
+	// first is the storage of group[0]: the record of a single put lives in
+	// its state, not in an allocation of its own.
+	first commitRec
 }
 
 // root is what the store's atomic pointer points at: the current state and
