@@ -25,7 +25,7 @@ func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) {
 	st := sn.state()
 	h := wal.SnapshotHeader{Version: st.version, Time: sn.Time(), Created: sn.Time(), Creator: backupCreator}
 	if rec := st.commit(st.version); rec != nil {
-		h.Time = rec.time
+		h.Time = rec.time()
 	}
 	n, err := wal.WriteSnapshot(w, h, walEntries(st))
 	if err != nil {

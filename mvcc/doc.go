@@ -19,9 +19,9 @@
 //
 // The tree holds each value in a lean form (its timestamp as Unix seconds
 // and nanoseconds); it becomes a core.VersionedValue where it leaves the
-// store, so every returned VersionedValue.Timestamp is the commit instant to
-// the nanosecond, in UTC, without a monotonic reading, whatever zone the
-// clock reads in.
+// store. So every returned VersionedValue.Timestamp, like every
+// core.Commit.Time, is the commit instant to the nanosecond, in UTC, without
+// a monotonic reading, whatever zone the clock reads in.
 //
 // # Concurrency
 //

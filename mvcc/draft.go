@@ -94,7 +94,7 @@ func (d *draft) record(c change) {
 		if len(d.group) > 0 {
 			d.rec = new(commitRec)
 		}
-		*d.rec = commitRec{version: d.next(), time: d.now}
+		*d.rec = newCommitRec(d.next(), d.now)
 		d.rec.changes = d.rec.one[:0]
 	}
 	if c.removed() {

@@ -113,7 +113,8 @@ func recovered(d *draft, version uint64, t time.Time) *state {
 	st.version = version
 	st.lastRemoval = version
 	if version > 0 {
-		st.first = commitRec{version: version, time: t, lastRemoval: version, unknown: true}
+		st.first = newCommitRec(version, t)
+		st.first.lastRemoval, st.first.unknown = version, true
 		st.one[0] = &st.first
 		st.group = st.one[:]
 	}
@@ -159,7 +160,7 @@ func validEnc(enc string) bool {
 func (s *Store) logGroup(group []*commitRec) error {
 	r := &s.walRec
 	for _, rec := range group {
-		r.Version, r.Time, r.Changes = rec.version, rec.time, r.Changes[:0]
+		r.Version, r.Time, r.Changes = rec.version, rec.time(), r.Changes[:0]
 		for i := range rec.changes {
 			c := &rec.changes[i]
 			r.Changes = append(r.Changes, wal.Change{Key: c.enc, Op: c.op, Value: c.value().public()})
@@ -193,7 +194,7 @@ func (s *Store) Checkpoint() error {
 	st := s.root.Load().cur
 	var t time.Time
 	if rec := st.commit(st.version); rec != nil {
-		t = rec.time
+		t = rec.time()
 	}
 	if err := s.log.WriteCheckpoint(st.version, t, walEntries(st)); err != nil {
 		if errors.Is(err, wal.ErrInvalid) && s.log.CheckpointVersion() >= st.version {

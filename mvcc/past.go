@@ -32,7 +32,7 @@ func (st *state) rewind(v uint64) *state {
 	if rec == nil {
 		return st
 	}
-	d := newDraft(st, rec.time)
+	d := newDraft(st, rec.time())
 	for i := len(st.group) - 1; st.group[i].version > v; i-- {
 		d.undo(st.group[i])
 	}

@@ -37,21 +37,30 @@ func (c *change) value() *stored {
 // commitRec is everything one version changed, in key order.
 type commitRec struct {
 	version     uint64
-	time        time.Time
+	sec         int64 // the commit time, as in stored: Unix seconds
 	changes     []change
 	lastRemoval uint64    // the store's lastRemoval once this version committed
 	bytes       int64     // what the values it replaced or removed hold (entryBytes)
 	one         [1]change // changes' storage while the commit has one change
+	nsec        int32     // the commit time: nanoseconds within sec
 	// unknown marks the record of a recovered version: it holds the
 	// version's commit time but not its changes, which a watcher must not
 	// take for "nothing changed".
 	unknown bool
 }
 
+// newCommitRec returns the empty record of version, committed at t.
+func newCommitRec(version uint64, t time.Time) commitRec {
+	return commitRec{version: version, sec: t.Unix(), nsec: int32(t.Nanosecond())}
+}
+
+// time returns the commit time, in UTC (as stored.timestamp).
+func (c *commitRec) time() time.Time { return time.Unix(c.sec, int64(c.nsec)).UTC() }
+
 // public returns the commit as core.Commit with the changes match accepts
 // (nil: all), or false when none matches.
 func (c *commitRec) public(match func(enc string) bool) (core.Commit, bool) {
-	out := core.Commit{Version: c.version, Time: c.time}
+	out := core.Commit{Version: c.version, Time: c.time()}
 	var kd keyDecoder
 	for i := range c.changes {
 		ch := &c.changes[i]

@@ -30,7 +30,7 @@ func (s *Store) SnapshotAt(v uint64) (*Snapshot, error) {
 	}
 	now := s.Now()
 	if rec := st.commit(v); rec != nil {
-		now = rec.time
+		now = rec.time()
 	}
 	return &Snapshot{st: st, now: now}, nil
 }

@@ -109,9 +109,9 @@ func TestStoredExpiryAgreesWithCore(t *testing.T) {
 	})
 }
 
-// TestStoreReturnsTimestampsInUTC: every way a value leaves the store gives
-// the commit instant to the nanosecond, in UTC, whatever zone the clock
-// reads in, and a durable store's recovered values agree.
+// TestStoreReturnsTimestampsInUTC: every way a value or a commit leaves the
+// store gives the commit instant to the nanosecond, in UTC, whatever zone
+// the clock reads in, and a durable store's recovered values agree.
 func TestStoreReturnsTimestampsInUTC(t *testing.T) {
 	at := time.Date(2025, 6, 1, 12, 0, 0, 123_456_789, time.FixedZone("UTC-3", -3*3600))
 	clk := core.NewManualClock(at)
@@ -144,6 +144,7 @@ func TestStoreReturnsTimestampsInUTC(t *testing.T) {
 	c, err := w.Next(ctx)
 	require.NoError(t, err, "waiting for the put's commit")
 	requireTS("Watch", c.Changes[0].Value.Timestamp)
+	requireTS("Commit.Time", c.Time)
 	exp := s.FindExpired(at.Add(time.Hour), 0)
 	require.Len(t, exp, 1)
 	requireTS("FindExpired", exp[0].Value.Timestamp)
