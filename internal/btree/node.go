@@ -6,7 +6,7 @@ import (
 
 const (
 	// leafMax is the most entries a leaf holds; a non-root leaf holds at least leafMin.
-	leafMax = 16
+	leafMax = 8
 	leafMin = leafMax / 2
 	// innerMax is the most children an inner node has; a non-root inner node has at least
 	// innerMin.
