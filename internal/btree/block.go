@@ -167,10 +167,17 @@ func blockOf(ss ...string) block {
 
 // sepBetween returns the shortest separator s with a < s <= b: the shortest prefix of b that
 // is greater than a. a must be less than b.
-func sepBetween(a, b string) string {
+func sepBetween(a, b string) string { return b[:commonPrefix(a, b)+1] }
+
+// commonPrefix returns the length of the longest common prefix of a and b.
+func commonPrefix(a, b string) int {
+	n := min(len(a), len(b))
 	i := 0
-	for i < len(a) && a[i] == b[i] {
+	for i+8 <= n && a[i:i+8] == b[i:i+8] {
+		i += 8
+	}
+	for i < n && a[i] == b[i] {
 		i++
 	}
-	return b[:i+1]
+	return i
 }

@@ -64,6 +64,16 @@ func (e *Edit[V]) ownInner(n *inner[V]) *inner[V] {
 // Set stores v under key and returns the value it replaced, if any. key is copied in, so the
 // caller may pass a view over a reused buffer.
 func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
+	old, replaced, _ = e.SetNear(key, v)
+	return old, replaced
+}
+
+// SetNear is Set that also returns near, a lower bound on the longest prefix key shares with
+// another key of the map (before the change): when near > 0, some other key starts with
+// key[:near]. It compares key with its neighbours in its leaf only, so it costs two short
+// comparisons; 0 says nothing. A caller that keeps a set of key prefixes (namespaces, say)
+// checks its set only when near is shorter than the prefix.
+func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 	if e.id == 0 {
 		e.id = nextID()
 	}
@@ -72,7 +82,7 @@ func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
 		l := newLeaf[V](e.id, len(key))
 		l.insertAt(0, key, v)
 		t.lf, t.h, t.n = l, 1, 1
-		return old, false
+		return old, false, near
 	}
 	// Descend, taking ownership of every node on the path: Set always changes the leaf.
 	var path [maxInner]step[V]
@@ -97,18 +107,28 @@ func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
 		}
 	}
 	pos, found := l.search(key)
+	if pos > 0 {
+		near = commonPrefix(key, l.key(pos-1))
+	}
+	next := pos
+	if found {
+		next++
+	}
+	if next < l.n {
+		near = max(near, commonPrefix(key, l.key(next)))
+	}
 	if found {
 		old = l.vals[pos]
 		l.vals[pos] = v
-		return old, true
+		return old, true, near
 	}
 	t.n++
 	if l.n < leafMax {
 		l.insertAt(pos, key, v)
-		return old, false
+		return old, false, near
 	}
 	if t.h > 1 && e.spillLeft(path[t.h-2], l, pos, key, v) {
-		return old, false
+		return old, false, near
 	}
 	// Split the full leaf: the upper half moves to a new right sibling, then the new entry
 	// goes into whichever half covers it. Both halves end with at least leafMin entries.
@@ -122,7 +142,7 @@ func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
 		r.insertAt(pos-leafMin, key, v)
 	}
 	e.grow(&path, sepBetween(l.key(l.n-1), r.key(0)), unsafe.Pointer(r))
-	return old, false
+	return old, false, near
 }
 
 // spillLeft makes room in the full leaf l, child s.i of s.n, by moving its first entries into
