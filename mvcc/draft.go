@@ -109,13 +109,13 @@ func (d *draft) record(c change) {
 // set stores r under enc and keeps the indices exact; it returns what was
 // stored before.
 func (d *draft) set(enc string, r stored) (stored, bool) {
-	prev, had := d.data.Set(enc, r)
+	prev, had, near := d.data.SetNear(enc, r)
 	d.bytes += entryBytes(enc, &r)
 	if had {
 		d.bytes -= entryBytes(enc, &prev)
 	}
 	if !had {
-		d.addGroups(enc)
+		d.addGroups(enc, near)
 	} else if at, ok := prev.expiresAt(); ok {
 		d.ttl = d.ttl.Remove(at, enc)
 	}
@@ -139,15 +139,24 @@ func (d *draft) del(enc string) (stored, bool) {
 	return prev, true
 }
 
-// addGroups records enc's namespace in the run and type indices if it is not
-// there yet: an O(log n) lookup each, a change only for a namespace's first
-// key (of the type).
-func (d *draft) addGroups(enc string) {
+// addGroups records the namespace of enc, a new key, in the run and type
+// indices if it is not there yet: an O(log n) lookup each, a change only for
+// a namespace's first key (of the type). near is how long a prefix of enc
+// another stored key is known to share (btree's SetNear): a neighbour in the
+// same namespace (and type) proves the index holds it already, which spares
+// the lookups for most new keys.
+func (d *draft) addGroups(enc string, near int) {
 	n := nsLen(enc)
+	if near > n { // a key of the same namespace and type is stored
+		return
+	}
 	encNS := enc[:n]
-	b := indices.RunMember(d.b[:0], runOf(encNS), encNS)
-	if !d.runs.Has(b) {
-		d.runs = d.runs.Add(b)
+	b := d.b[:0]
+	if near < n {
+		b = indices.RunMember(b, runOf(encNS), encNS)
+		if !d.runs.Has(b) {
+			d.runs = d.runs.Add(b)
+		}
 	}
 	b = indices.TypeMember(b[:0], core.TypeTag(enc[n]), encNS)
 	if !d.types.Has(b) {

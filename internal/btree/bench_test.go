@@ -319,7 +319,7 @@ func BenchmarkLeafSearch(b *testing.B) {
 	keys, _ := benchKeys(1000000, false)
 	ks := slices.Clone(keys[:leafMax])
 	slices.Sort(ks)
-	l := &leaf[rec]{}
+	l := newLeaf[rec](0, 0)
 	strs := make([]string, len(ks))
 	for i, k := range ks {
 		l.insertAt(i, k, rec{})

@@ -5,6 +5,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // retired holds every owner id an Edit gave up on publishing a Map (see onRetire): the ids of
@@ -29,6 +30,7 @@ func (m *Map[V]) check() error {
 func (e *Edit[V]) check() error { return e.t.check(false) }
 
 type checker struct {
+	blocks    map[*byte]bool // the blocks seen: no two nodes of one tree share one
 	published bool
 	h         int
 	count     int
@@ -37,7 +39,7 @@ type checker struct {
 }
 
 func (t *tree[V]) check(published bool) error {
-	c := &checker{published: published, h: t.h}
+	c := &checker{published: published, h: t.h, blocks: map[*byte]bool{}}
 	switch {
 	case t.h == 0:
 		if t.in != nil || t.lf != nil || t.n != 0 {
@@ -90,13 +92,10 @@ func checkLeaf[V any](c *checker, l *leaf[V], root bool, lo string, hasLo bool, 
 	if l.n > leafMax || (!root && l.n < leafMin) {
 		return fmt.Errorf("leaf with %d entries (fill %d..%d)", l.n, leafMin, leafMax)
 	}
-	if l.off[0] != 0 || int(l.off[l.n]) != len(l.buf) {
-		return fmt.Errorf("leaf offsets %d..%d over a %d-byte block", l.off[0], l.off[l.n], len(l.buf))
+	if err := c.block(l.keys, l.n); err != nil {
+		return fmt.Errorf("leaf: %w", err)
 	}
 	for i := 0; i < l.n; i++ {
-		if l.off[i] > l.off[i+1] {
-			return fmt.Errorf("leaf offsets decrease at %d", i)
-		}
 		k := l.key(i)
 		if c.seen && k <= c.prev {
 			return fmt.Errorf("key %q after %q", k, c.prev)
@@ -117,16 +116,19 @@ func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, h
 	if err := c.owner(n.owner, "inner node"); err != nil {
 		return err
 	}
-	if n.lvl != lvl {
+	if int(n.lvl) != lvl {
 		return fmt.Errorf("inner node at level %d says %d: leaves at different depths", lvl, n.lvl)
 	}
 	if n.n > innerMax || (!root && n.n < innerMin) {
 		return fmt.Errorf("inner node with %d children (fill %d..%d)", n.n, innerMin, innerMax)
 	}
+	if err := c.block(n.seps, n.n-1); err != nil {
+		return fmt.Errorf("inner node: %w", err)
+	}
 	for i := 0; i+1 < n.n; i++ {
-		s := n.sep[i]
-		if i > 0 && s <= n.sep[i-1] {
-			return fmt.Errorf("separator %q after %q", s, n.sep[i-1])
+		s := n.sep(i)
+		if i > 0 && s <= n.sep(i-1) {
+			return fmt.Errorf("separator %q after %q", s, n.sep(i-1))
 		}
 		if (hasLo && s < lo) || (hasHi && s >= hi) {
 			return fmt.Errorf("separator %q outside its parent's range", s)
@@ -138,10 +140,10 @@ func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, h
 		}
 		clo, chasLo, chi, chasHi := lo, hasLo, hi, hasHi
 		if i > 0 {
-			clo, chasLo = n.sep[i-1], true
+			clo, chasLo = n.sep(i-1), true
 		}
 		if i+1 < n.n {
-			chi, chasHi = n.sep[i], true
+			chi, chasHi = n.sep(i), true
 		}
 		var err error
 		if lvl == 1 {
@@ -153,5 +155,28 @@ func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, h
 			return err
 		}
 	}
+	return nil
+}
+
+// block checks a node's block of n strings: offsets that start after the header, never
+// decrease and end at the block's length, and no other node of the tree holding it.
+func (c *checker) block(b block, n int) error {
+	if len(b) < blockHeader {
+		return fmt.Errorf("a %d-byte block", len(b))
+	}
+	o := b.offs()
+	if o[0] != blockHeader || int(o[n]) != len(b) {
+		return fmt.Errorf("offsets %d..%d over a %d-byte block", o[0], o[n], len(b))
+	}
+	for i := 0; i < n; i++ {
+		if o[i] > o[i+1] {
+			return fmt.Errorf("offsets decrease at %d", i)
+		}
+	}
+	p := unsafe.SliceData(b)
+	if c.blocks[p] {
+		return fmt.Errorf("a block shared by two nodes of one tree")
+	}
+	c.blocks[p] = true
 	return nil
 }

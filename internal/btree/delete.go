@@ -1,9 +1,6 @@
 package btree
 
-import (
-	"strings"
-	"unsafe"
-)
+import "unsafe"
 
 // Delete removes key and returns the value it held, if any. Deleting an absent key changes
 // nothing and copies no node. key is not retained.
@@ -36,7 +33,7 @@ func (e *Edit[V]) Delete(key string) (old V, deleted bool) {
 	}
 	// Take ownership of the path top-down.
 	if t.h == 1 {
-		t.lf = e.ownLeaf(l, 0)
+		t.lf = e.ownLeaf(l)
 		l = t.lf
 	} else {
 		t.in = e.ownInner(t.in)
@@ -48,7 +45,7 @@ func (e *Edit[V]) Delete(key string) (old V, deleted bool) {
 			path[d].n = c
 		}
 		p := path[t.h-2]
-		l = e.ownLeaf(l, 0)
+		l = e.ownLeaf(l)
 		p.n.kids[p.i] = unsafe.Pointer(l)
 	}
 	old = l.vals[pos]
@@ -86,28 +83,28 @@ func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 	l := p.leaf(i)
 	if i > 0 {
 		if s := p.leaf(i - 1); s.n > leafMin {
-			s = e.ownLeaf(s, 0)
+			s = e.ownLeaf(s)
 			p.kids[i-1] = unsafe.Pointer(s)
 			l.insertAt(0, s.key(s.n-1), s.vals[s.n-1])
 			s.truncate(s.n - 1)
-			p.sep[i-1] = strings.Clone(l.key(0))
+			p.setSep(i-1, sepBetween(s.key(s.n-1), l.key(0)))
 			return
 		}
 	}
 	if i+1 < p.n {
 		if s := p.leaf(i + 1); s.n > leafMin {
-			s = e.ownLeaf(s, 0)
+			s = e.ownLeaf(s)
 			p.kids[i+1] = unsafe.Pointer(s)
 			l.appendFrom(s, 0, 1)
 			s.removeAt(0)
 			if plantBug != bugStaleSeparator {
-				p.sep[i] = strings.Clone(s.key(0))
+				p.setSep(i, sepBetween(l.key(l.n-1), s.key(0)))
 			}
 			return
 		}
 	}
 	if i > 0 { // merge l into its left sibling
-		s := e.ownLeaf(p.leaf(i-1), len(l.buf))
+		s := e.ownLeaf(p.leaf(i - 1))
 		p.kids[i-1] = unsafe.Pointer(s)
 		s.appendFrom(l, 0, l.n)
 		p.removeKid(i - 1)
@@ -120,7 +117,8 @@ func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 }
 
 // fixInner restores the fill of p's inner child i (owned, one child short) like fixLeaf:
-// borrow a child through the parent's separator, or merge.
+// borrow a child through the parent's separator, or merge. Each separator is copied into its
+// new block before the block it came from changes.
 func (e *Edit[V]) fixInner(p *inner[V], i int) {
 	c := p.inner(i)
 	if i > 0 {
@@ -128,15 +126,9 @@ func (e *Edit[V]) fixInner(p *inner[V], i int) {
 			s = e.ownInner(s)
 			p.kids[i-1] = unsafe.Pointer(s)
 			// c gets s's last child in front, below the old parent separator.
-			copy(c.sep[1:c.n], c.sep[:c.n-1])
-			c.sep[0] = p.sep[i-1]
-			copy(c.kids[1:c.n+1], c.kids[:c.n])
-			c.kids[0] = s.kids[s.n-1]
-			c.n++
-			p.sep[i-1] = s.sep[s.n-2]
-			s.sep[s.n-2] = ""
-			s.kids[s.n-1] = nil
-			s.n--
+			c.pushFront(p.sep(i-1), s.kids[s.n-1])
+			p.setSep(i-1, s.sep(s.n-2))
+			s.popBack()
 			return
 		}
 	}
@@ -144,33 +136,19 @@ func (e *Edit[V]) fixInner(p *inner[V], i int) {
 		if s := p.inner(i + 1); s.n > innerMin {
 			s = e.ownInner(s)
 			p.kids[i+1] = unsafe.Pointer(s)
-			c.sep[c.n-1] = p.sep[i]
-			c.kids[c.n] = s.kids[0]
-			c.n++
-			p.sep[i] = s.sep[0]
-			copy(s.sep[:], s.sep[1:s.n-1])
-			copy(s.kids[:], s.kids[1:s.n])
-			s.n--
-			s.sep[s.n-1] = ""
-			s.kids[s.n] = nil
+			c.pushBack(p.sep(i), s.kids[0])
+			p.setSep(i, s.sep(0))
+			s.popFront()
 			return
 		}
 	}
 	if i > 0 { // merge c into its left sibling
 		s := e.ownInner(p.inner(i - 1))
 		p.kids[i-1] = unsafe.Pointer(s)
-		mergeInner(s, p.sep[i-1], c)
+		s.merge(p.sep(i-1), c)
 		p.removeKid(i - 1)
 		return
 	}
-	mergeInner(c, p.sep[i], p.inner(i+1))
+	c.merge(p.sep(i), p.inner(i+1))
 	p.removeKid(i)
-}
-
-// mergeInner appends sep and all of r's separators and children to l; l must have room.
-func mergeInner[V any](l *inner[V], sep string, r *inner[V]) {
-	l.sep[l.n-1] = sep
-	copy(l.sep[l.n:], r.sep[:r.n-1])
-	copy(l.kids[l.n:], r.kids[:r.n])
-	l.n += r.n
 }

@@ -7,8 +7,11 @@
 // happen in place. [Edit.Map] publishes the current contents and gives the edit a fresh owner
 // id, so no later change can reach a node of a published Map.
 //
-// Layout: a leaf keeps all its keys in one byte block addressed by uint32 offsets (one
-// allocation, no pointer per key, no pointer chase per comparison) and its values inline in a
-// fixed array of V. Inner nodes keep separator strings and child pointers. Every non-root node
-// is at least half full and all leaves are at the same depth.
+// Layout: a leaf keeps its keys in one pointer-free block (uint32 offsets, then the bytes: no
+// pointer per key, no pointer chase per comparison) and its values inline in a fixed array of
+// V; an inner node keeps its separators in such a block (each the shortest string that splits
+// its neighbours) and its child pointers in a fixed array. A node copied for an edit shares
+// its block until the edit changes a key or separator, so the common change, a new value or a
+// new child pointer, copies no key byte. Every non-root node is at least half full and all
+// leaves are at the same depth.
 package btree

@@ -1,9 +1,6 @@
 package btree
 
-import (
-	"strings"
-	"unsafe"
-)
+import "unsafe"
 
 // Edit is a transient: a batch of changes on top of a [Map]. The first time it touches a node
 // shared with a published Map it copies it; the copy carries the edit's owner id and later
@@ -50,11 +47,11 @@ func (e *Edit[V]) Map() *Map[V] {
 	return m
 }
 
-func (e *Edit[V]) ownLeaf(l *leaf[V], extra int) *leaf[V] {
+func (e *Edit[V]) ownLeaf(l *leaf[V]) *leaf[V] {
 	if l.owner == e.id {
 		return l
 	}
-	return l.clone(e.id, extra)
+	return l.clone(e.id)
 }
 
 func (e *Edit[V]) ownInner(n *inner[V]) *inner[V] {
@@ -67,21 +64,31 @@ func (e *Edit[V]) ownInner(n *inner[V]) *inner[V] {
 // Set stores v under key and returns the value it replaced, if any. key is copied in, so the
 // caller may pass a view over a reused buffer.
 func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
+	old, replaced, _ = e.SetNear(key, v)
+	return old, replaced
+}
+
+// SetNear is Set that also returns near, a lower bound on the longest prefix key shares with
+// another key of the map (before the change): when near > 0, some other key starts with
+// key[:near]. It compares key with its neighbours in its leaf only, so it costs two short
+// comparisons; 0 says nothing. A caller that keeps a set of key prefixes (namespaces, say)
+// checks its set only when near is shorter than the prefix.
+func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 	if e.id == 0 {
 		e.id = nextID()
 	}
 	t := &e.t
 	if t.h == 0 {
-		l := &leaf[V]{owner: e.id, buf: make([]byte, 0, len(key))}
+		l := newLeaf[V](e.id, len(key))
 		l.insertAt(0, key, v)
 		t.lf, t.h, t.n = l, 1, 1
-		return old, false
+		return old, false, near
 	}
 	// Descend, taking ownership of every node on the path: Set always changes the leaf.
 	var path [maxInner]step[V]
 	var l *leaf[V]
 	if t.h == 1 {
-		t.lf = e.ownLeaf(t.lf, len(key))
+		t.lf = e.ownLeaf(t.lf)
 		l = t.lf
 	} else {
 		t.in = e.ownInner(t.in)
@@ -90,7 +97,7 @@ func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
 			i := n.childIndex(key)
 			path[d] = step[V]{n, i}
 			if d == t.h-2 {
-				l = e.ownLeaf(n.leaf(i), len(key))
+				l = e.ownLeaf(n.leaf(i))
 				n.kids[i] = unsafe.Pointer(l)
 				break
 			}
@@ -100,23 +107,33 @@ func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
 		}
 	}
 	pos, found := l.search(key)
+	if pos > 0 {
+		near = commonPrefix(key, l.key(pos-1))
+	}
+	next := pos
+	if found {
+		next++
+	}
+	if next < l.n {
+		near = max(near, commonPrefix(key, l.key(next)))
+	}
 	if found {
 		old = l.vals[pos]
 		l.vals[pos] = v
-		return old, true
+		return old, true, near
 	}
 	t.n++
 	if l.n < leafMax {
 		l.insertAt(pos, key, v)
-		return old, false
+		return old, false, near
 	}
 	if t.h > 1 && e.spillLeft(path[t.h-2], l, pos, key, v) {
-		return old, false
+		return old, false, near
 	}
 	// Split the full leaf: the upper half moves to a new right sibling, then the new entry
 	// goes into whichever half covers it. Both halves end with at least leafMin entries.
-	r := &leaf[V]{owner: e.id}
-	r.buf = make([]byte, 0, len(l.buf)-int(l.off[leafMin])+len(key))
+	o := l.keys.offs()
+	r := newLeaf[V](e.id, int(o[l.n]-o[leafMin])+len(key))
 	r.appendFrom(l, leafMin, l.n)
 	l.truncate(leafMin)
 	if pos <= leafMin {
@@ -124,8 +141,8 @@ func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
 	} else {
 		r.insertAt(pos-leafMin, key, v)
 	}
-	e.grow(&path, strings.Clone(r.key(0)), unsafe.Pointer(r))
-	return old, false
+	e.grow(&path, sepBetween(l.key(l.n-1), r.key(0)), unsafe.Pointer(r))
+	return old, false, near
 }
 
 // spillLeft makes room in the full leaf l, child s.i of s.n, by moving its first entries into
@@ -136,7 +153,7 @@ func (e *Edit[V]) spillLeft(s step[V], l *leaf[V], pos int, key string, v V) boo
 	if s.i == 0 || s.n.leaf(s.i-1).n >= leafMax {
 		return false
 	}
-	left := e.ownLeaf(s.n.leaf(s.i-1), 0)
+	left := e.ownLeaf(s.n.leaf(s.i - 1))
 	s.n.kids[s.i-1] = unsafe.Pointer(left)
 	k, at := leafMax-left.n, left.n
 	toLeft := pos < k // then the new entry takes one of the left's free places
@@ -150,12 +167,12 @@ func (e *Edit[V]) spillLeft(s step[V], l *leaf[V], pos int, key string, v V) boo
 	} else {
 		l.insertAt(pos-k, key, v)
 	}
-	s.n.sep[s.i-1] = strings.Clone(l.key(0))
+	s.n.setSep(s.i-1, sepBetween(left.key(left.n-1), l.key(0)))
 	return true
 }
 
 // grow inserts kid, the new right sibling of the node the path's last step leads to, with
-// lower bound sep, splitting inner nodes upward as needed and adding a root level when the
+// lower bound sep (copied), splitting inner nodes upward as needed and adding a root level when the
 // root splits.
 func (e *Edit[V]) grow(path *[maxInner]step[V], sep string, kid unsafe.Pointer) {
 	t := &e.t
@@ -168,8 +185,7 @@ func (e *Edit[V]) grow(path *[maxInner]step[V], sep string, kid unsafe.Pointer) 
 		sep, kid = e.splitInner(n, i, sep, kid)
 	}
 	// The root split: a new root over the old one and kid.
-	r := &inner[V]{owner: e.id, n: 2, lvl: t.h}
-	r.sep[0] = sep
+	r := &inner[V]{owner: e.id, n: 2, lvl: uint8(t.h), seps: blockOf(sep)}
 	if t.h == 1 {
 		r.kids[0] = unsafe.Pointer(t.lf)
 		t.lf = nil
@@ -185,24 +201,28 @@ func (e *Edit[V]) grow(path *[maxInner]step[V], sep string, kid unsafe.Pointer) 
 // lower half of the children, a new right node the upper half; it returns the separator that
 // moves up and the new node.
 func (e *Edit[V]) splitInner(n *inner[V], i int, sep string, kid unsafe.Pointer) (string, unsafe.Pointer) {
-	// Lay out the innerMax+1 children and innerMax separators in order, then distribute.
+	// Lay out the innerMax+1 children and innerMax separators in order (views: n's block is
+	// not changed, both halves get new blocks), then distribute.
 	var seps [innerMax]string
 	var kids [innerMax + 1]unsafe.Pointer
-	copy(seps[:i], n.sep[:i])
+	for j := range n.n - 1 {
+		if j < i {
+			seps[j] = n.sep(j)
+		} else {
+			seps[j+1] = n.sep(j)
+		}
+	}
 	seps[i] = sep
-	copy(seps[i+1:], n.sep[i:n.n-1])
 	copy(kids[:i+1], n.kids[:i+1])
 	kids[i+1] = kid
 	copy(kids[i+2:], n.kids[i+1:n.n])
 
 	const left = (innerMax + 1) / 2 // children kept by n
-	r := &inner[V]{owner: e.id, n: innerMax + 1 - left, lvl: n.lvl}
-	copy(r.sep[:], seps[left:])
+	r := &inner[V]{owner: e.id, n: innerMax + 1 - left, lvl: n.lvl, seps: blockOf(seps[left:]...)}
 	copy(r.kids[:], kids[left:])
 	up := seps[left-1]
-	clear(n.sep[:])
+	n.seps, n.shared = blockOf(seps[:left-1]...), false
 	clear(n.kids[:])
-	copy(n.sep[:], seps[:left-1])
 	copy(n.kids[:], kids[:left])
 	n.n = left
 	return up, unsafe.Pointer(r)
