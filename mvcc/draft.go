@@ -26,6 +26,7 @@ type draft struct {
 	now         time.Time // the commit time of the draft's versions
 	group       []*commitRec
 	rec         *commitRec // the commit being built, nil between operations
+	expect      int        // how many changes the operation being applied expects (expectChanges)
 	b           []byte     // scratch for index members
 	groupBuf    [4]*commitRec
 	first       commitRec // the group's first record, until finish moves it into the state
@@ -96,6 +97,9 @@ func (d *draft) record(c change) {
 		}
 		*d.rec = newCommitRec(d.next(), d.now)
 		d.rec.changes = d.rec.one[:0]
+		if d.expect > 1 {
+			d.rec.changes = make([]change, 0, d.expect)
+		}
 	}
 	if c.removed() {
 		d.lastRemoval = d.rec.version
@@ -105,6 +109,12 @@ func (d *draft) record(c change) {
 	}
 	d.rec.changes = append(d.rec.changes, c)
 }
+
+// expectChanges tells the draft that the operation being applied will make
+// about n changes, so that its commit record is sized once instead of grown.
+// It assigns no version: an operation that ends up changing nothing commits
+// nothing.
+func (d *draft) expectChanges(n int) { d.expect = n }
 
 // set stores r under enc and keeps the indices exact; it returns what was
 // stored before.
@@ -200,6 +210,7 @@ func (d *draft) rangeRecords(prefix string, fn func(enc string, r *stored) bool)
 // operation that changed nothing returns the draft's version and assigns
 // none. The changes are put in key order.
 func (d *draft) end() uint64 {
+	d.expect = 0
 	if d.rec == nil {
 		return d.version
 	}
@@ -219,6 +230,7 @@ func cmpChange(a, b change) int { return strings.Compare(a.enc, b.enc) }
 // abort undoes the operation being applied, leaving the draft as it was
 // before the operation began.
 func (d *draft) abort() {
+	d.expect = 0
 	if d.rec == nil {
 		return
 	}
@@ -277,7 +289,7 @@ func (d *draft) finishInto(st *state) *state {
 // Changes held in the record's own storage move with it.
 func (st *state) takeFirst(d *draft) *commitRec {
 	st.first = d.first
-	if n := len(st.first.changes); n <= len(st.first.one) {
+	if n := len(d.first.changes); n == 0 || &d.first.changes[0] == &d.first.one[0] {
 		st.first.changes = st.first.one[:n]
 	}
 	d.first = commitRec{}

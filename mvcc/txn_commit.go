@@ -47,6 +47,7 @@ func (t *Txn) commit() (uint64, error) {
 				return err
 			}
 		}
+		d.expectChanges(len(ws))
 		for _, w := range ws {
 			switch {
 			case !w.del:
