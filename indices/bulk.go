@@ -56,34 +56,6 @@ func setMerge[V any](m *immutable.SortedMap[string, V], keys []string, vals []V)
 	return b.Map()
 }
 
-// AddAll returns s with every one of members added: the same set as adding
-// them one by one, built with one path copy per new member or, when they are
-// many against s, by one rebuild. members may be in any order and repeat; it
-// is sorted in place, so it must not be used by others meanwhile. s is
-// unchanged; safe for concurrent use with other readers of s.
-// O(k log k + min(k log n, n + k)) for k members.
-func (s set) AddAll(members []string) set {
-	slices.Sort(members)
-	members = slices.Compact(members)
-	fresh := members[:0]
-	for _, m := range members {
-		if !s.Has(m) {
-			fresh = append(fresh, m)
-		}
-	}
-	if len(fresh) == 0 {
-		return s
-	}
-	return set{m: setSorted(s.m, fresh, make([]struct{}, len(fresh)))}
-}
-
-// AddAll returns g with every one of members added (see set.AddAll); members
-// may be in any order and is sorted in place. g is unchanged; safe for
-// concurrent use with other readers of g.
-func (g Groups) AddAll(members []string) Groups {
-	return Groups{set: g.set.AddAll(members)}
-}
-
 // ttlEntry is one key to add to a TTL index with AddAll: the encoded key
 // EncKey expiring at ExpiresAt, carrying Value. It is a plain value, safe
 // for concurrent reads.

@@ -1,10 +1,13 @@
 // Package indices holds the persistent secondary indices of an inmem store:
 // the run index, the type index, the TTL index and the version (history)
-// index. Each is an immutable value built on github.com/benbjohnson/immutable:
-// every change returns a new index and leaves the old one intact, so a store
-// can keep them in the same immutable root as its data and publish data and
-// indices in one atomic step. All index values are safe for concurrent use by
-// any number of readers; a change never affects a value already built.
+// index. Each is an immutable value: a change makes a new index and leaves the
+// old one intact, so a store can keep them in the same immutable root as its
+// data and publish data and indices in one atomic step. The run and type
+// indices are persistent B+trees changed in batches through GroupsEdit (one
+// edit per commit, each node copied once); the TTL and history indices are
+// built on github.com/benbjohnson/immutable. All index values are safe for
+// concurrent use by any number of readers; a change never affects a value
+// already built.
 //
 // Members are composite byte strings kept in one sorted structure per index:
 //

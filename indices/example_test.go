@@ -54,9 +54,10 @@ func ExampleGroups() {
 	run := core.RunID{7}
 	a := core.Namespace{Tenant: "acme", App: "support", Agent: "a", RunID: run}
 	b := core.Namespace{Tenant: "acme", App: "support", Agent: "b", RunID: run}
-	var g indices.Groups
-	g = g.Add(indices.RunMember(nil, run, string(b.AppendEncode(nil))))
-	g = g.Add(indices.RunMember(nil, run, string(a.AppendEncode(nil))))
+	var e indices.GroupsEdit // a batch of changes, published at once
+	e.Add(indices.RunMember(nil, run, string(b.AppendEncode(nil))))
+	e.Add(indices.RunMember(nil, run, string(a.AppendEncode(nil))))
+	g := e.Groups()
 	for encNS := range g.Namespaces(indices.RunGroup(run)) {
 		k, _ := core.DecodeKey(append([]byte(encNS), byte(core.TypeKV)))
 		fmt.Println(k.Namespace.Agent)

@@ -22,19 +22,6 @@ func (g Groups) Has(member []byte) bool {
 	return g.set.Has(bytesView(member))
 }
 
-// Add returns g with member added; member is copied.
-func (g Groups) Add(member []byte) Groups {
-	return Groups{set: g.set.Add(string(member))}
-}
-
-// Remove returns g without member.
-func (g Groups) Remove(member []byte) Groups {
-	if !g.Has(member) {
-		return g
-	}
-	return Groups{set: g.set.Remove(bytesView(member))}
-}
-
 // Namespaces yields, in namespace order, the encoded namespaces (see
 // core.Namespace.AppendEncode) that hold the group whose member prefix is
 // group (RunGroup or TypeGroup). The strings yielded are owned by the index

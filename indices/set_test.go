@@ -23,31 +23,31 @@ func TestSetZeroIsEmpty(t *testing.T) {
 	require.False(t, s.Has("a"))
 	require.Empty(t, collect(s.All()))
 	require.Empty(t, collect(s.Prefix("a")))
-	r := s.Remove("a")
+	r := s.remove("a")
 	require.Equal(t, 0, r.Len())
 }
 
 func TestSetAddHasRemove(t *testing.T) {
 	var s set
-	s = s.Add("b").Add("a").Add("c").Add("a")
+	s = s.add("b").add("a").add("c").add("a")
 	require.Equal(t, 3, s.Len())
 	require.True(t, s.Has("a"))
 	require.True(t, s.Has("b"))
 	require.False(t, s.Has("d"))
 	require.Equal(t, []string{"a", "b", "c"}, collect(s.All()))
 
-	s = s.Remove("b")
+	s = s.remove("b")
 	require.Equal(t, 2, s.Len())
 	require.False(t, s.Has("b"))
 	require.Equal(t, []string{"a", "c"}, collect(s.All()))
 
-	same := s.Remove("zzz")
+	same := s.remove("zzz")
 	require.Equal(t, []string{"a", "c"}, collect(same.All()))
 }
 
 func TestSetEmptyAndBinaryMembers(t *testing.T) {
 	var s set
-	s = s.Add("").Add("\x00").Add("\xff").Add("\x00\x00")
+	s = s.add("").add("\x00").add("\xff").add("\x00\x00")
 	require.True(t, s.Has(""))
 	require.Equal(t, []string{"", "\x00", "\x00\x00", "\xff"}, collect(s.All()))
 	require.Equal(t, []string{"\x00", "\x00\x00"}, collect(s.Prefix("\x00")))
@@ -56,7 +56,7 @@ func TestSetEmptyAndBinaryMembers(t *testing.T) {
 func TestSetPrefix(t *testing.T) {
 	var s set
 	for _, m := range []string{"ab", "a", "abc", "b", "aa", "ac", "abd"} {
-		s = s.Add(m)
+		s = s.add(m)
 	}
 	require.Equal(t, []string{"ab", "abc", "abd"}, collect(s.Prefix("ab")))
 	require.Equal(t, []string{"a", "aa", "ab", "abc", "abd", "ac"}, collect(s.Prefix("a")))
@@ -68,7 +68,7 @@ func TestSetPrefix(t *testing.T) {
 func TestSetPrefixStopsEarly(t *testing.T) {
 	var s set
 	for _, m := range []string{"a1", "a2", "a3"} {
-		s = s.Add(m)
+		s = s.add(m)
 	}
 	var got []string
 	for m := range s.Prefix("a") {
@@ -82,9 +82,9 @@ func TestSetPrefixStopsEarly(t *testing.T) {
 
 func TestSetIsPersistent(t *testing.T) {
 	var s0 set
-	s1 := s0.Add("a")
-	s2 := s1.Add("b")
-	s3 := s2.Remove("a")
+	s1 := s0.add("a")
+	s2 := s1.add("b")
+	s3 := s2.remove("a")
 	require.Equal(t, 0, s0.Len())
 	require.Equal(t, []string{"a"}, collect(s1.All()))
 	require.Equal(t, []string{"a", "b"}, collect(s2.All()))
@@ -106,10 +106,10 @@ func TestSetMatchesModel(t *testing.T) {
 		for range rapid.IntRange(0, 60).Draw(t, "ops") {
 			m := member.Draw(t, "member")
 			if rapid.Bool().Draw(t, "add") {
-				s = s.Add(m)
+				s = s.add(m)
 				model[m] = true
 			} else {
-				s = s.Remove(m)
+				s = s.remove(m)
 				delete(model, m)
 			}
 			want := sortedKeys(model)
@@ -146,4 +146,20 @@ func TestComparers(t *testing.T) {
 	require.Equal(t, -1, uint64s{}.Compare(1, 2))
 	require.Equal(t, 0, uint64s{}.Compare(7, 7))
 	require.Equal(t, 1, uint64s{}.Compare(^uint64(0), 0))
+}
+
+// add and remove are a one-change edit of s: the persistent operations the
+// tests state their expectations with.
+func (s set) add(member string) set {
+	var e GroupsEdit
+	e.Reset(Groups{set: s})
+	e.Add([]byte(member))
+	return e.Groups().set
+}
+
+func (s set) remove(member string) set {
+	var e GroupsEdit
+	e.Reset(Groups{set: s})
+	e.Remove([]byte(member))
+	return e.Groups().set
 }

@@ -16,8 +16,8 @@ import (
 // a published state is modified. A draft belongs to the commit leader.
 type draft struct {
 	data        btree.Edit[stored] // reused: reset onto each group's state
-	runs        indices.Groups
-	types       indices.Groups
+	runs        indices.GroupsEdit // reused: reset onto each group's state
+	types       indices.GroupsEdit
 	ttl         indices.TTL[struct{}]
 	lastRemoval uint64
 	bytes       int64
@@ -42,8 +42,6 @@ func newDraft(st *state, now time.Time) *draft {
 // the commit leader reuses one draft for every group.
 func (d *draft) reset(st *state, now time.Time) {
 	*d = draft{
-		runs:        st.runs,
-		types:       st.types,
 		ttl:         st.ttl,
 		lastRemoval: st.lastRemoval,
 		bytes:       st.bytes,
@@ -53,6 +51,8 @@ func (d *draft) reset(st *state, now time.Time) {
 		b:           d.b[:0],
 	}
 	d.data.Reset(&st.data)
+	d.runs.Reset(st.runs)
+	d.types.Reset(st.types)
 	d.group = d.groupBuf[:0]
 }
 
@@ -165,12 +165,12 @@ func (d *draft) addGroups(enc string, near int) {
 	if near < n {
 		b = indices.RunMember(b, runOf(encNS), encNS)
 		if !d.runs.Has(b) {
-			d.runs = d.runs.Add(b)
+			d.runs.Add(b)
 		}
 	}
 	b = indices.TypeMember(b[:0], core.TypeTag(enc[n]), encNS)
 	if !d.types.Has(b) {
-		d.types = d.types.Add(b)
+		d.types.Add(b)
 	}
 	d.b = b
 }
@@ -184,10 +184,10 @@ func (d *draft) dropGroups(enc string) {
 	}
 	encNS := enc[:n]
 	b := indices.TypeMember(d.b[:0], core.TypeTag(enc[n]), encNS)
-	d.types = d.types.Remove(b)
+	d.types.Remove(b)
 	if !d.hasPrefix(encNS) {
 		b = indices.RunMember(b[:0], runOf(encNS), encNS)
-		d.runs = d.runs.Remove(b)
+		d.runs.Remove(b)
 	}
 	d.b = b
 }
@@ -264,8 +264,8 @@ func (d *draft) finish() *state {
 func (d *draft) finishInto(st *state) *state {
 	*st = state{
 		version:     d.version,
-		runs:        d.runs,
-		types:       d.types,
+		runs:        d.runs.Groups(),
+		types:       d.types.Groups(),
 		ttl:         d.ttl,
 		lastRemoval: d.lastRemoval,
 		bytes:       d.bytes,
