@@ -78,7 +78,7 @@ func (d *draft) next() uint64 { return d.version + 1 }
 func (d *draft) put(enc string, value core.Value, ttl time.Duration) {
 	r := newStored(value, d.next(), d.now, ttl)
 	prev, had := d.set(enc, r)
-	d.record(change{enc: enc, op: core.ChangePut, val: r, prev: prev, hadPrev: had})
+	d.record(change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, prev: prev, hadPrev: had})
 }
 
 // remove deletes enc (which must be stored) at the next version, recording

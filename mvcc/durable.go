@@ -163,7 +163,8 @@ func (s *Store) logGroup(group []*commitRec) error {
 		r.Version, r.Time, r.Changes = rec.version, rec.time(), r.Changes[:0]
 		for i := range rec.changes {
 			c := &rec.changes[i]
-			r.Changes = append(r.Changes, wal.Change{Key: c.enc, Op: c.op, Value: c.value().public()})
+			v := c.value(rec)
+			r.Changes = append(r.Changes, wal.Change{Key: c.enc, Op: c.op, Value: v.public()})
 		}
 		if err := s.log.Append(r); err != nil {
 			s.log.Discard()

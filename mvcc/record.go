@@ -10,28 +10,32 @@ import (
 // commit, the change feed, the durable log and exact reads of versions inside
 // a group are all built from it.
 type change struct {
-	enc     string        // the encoded key: its own string, never a view
-	val     stored        // ChangePut: the value written
-	prev    stored        // the value stored before (expired or not), when hadPrev
-	op      core.ChangeOp //
+	enc string     // the encoded key: its own string, never a view
+	val core.Value // ChangePut: the value written; its version and time are the commit's
+	ttl int64      // ChangePut: its TTL in nanoseconds
+	// prev is the value stored before (expired or not), when hadPrev.
+	prev    stored
+	op      core.ChangeOp
 	hadPrev bool
 }
 
 // removed reports whether the change took a key out of the data.
 func (c *change) removed() bool { return c.op != core.ChangePut }
 
-// public returns the change as core.Change, the key decoded by kd.
-func (c *change) public(kd *keyDecoder) core.Change {
-	return core.Change{Key: kd.key(c.enc), Op: c.op, Value: c.value().public()}
+// public returns the change of commit rec as core.Change, the key decoded
+// by kd.
+func (c *change) public(rec *commitRec, kd *keyDecoder) core.Change {
+	v := c.value(rec)
+	return core.Change{Key: kd.key(c.enc), Op: c.op, Value: v.public()}
 }
 
-// value returns the value the change carries: the value written by a put,
-// the value removed by a removal.
-func (c *change) value() *stored {
+// value returns the value the change of commit rec carries: the value
+// written by a put, the value removed by a removal.
+func (c *change) value(rec *commitRec) stored {
 	if c.removed() {
-		return &c.prev
+		return c.prev
 	}
-	return &c.val
+	return stored{val: c.val, version: rec.version, sec: rec.sec, nsec: rec.nsec, ttl: c.ttl}
 }
 
 // commitRec is everything one version changed, in key order.
@@ -65,7 +69,7 @@ func (c *commitRec) public(match func(enc string) bool) (core.Commit, bool) {
 	for i := range c.changes {
 		ch := &c.changes[i]
 		if match == nil || match(ch.enc) {
-			out.Changes = append(out.Changes, ch.public(&kd))
+			out.Changes = append(out.Changes, ch.public(c, &kd))
 		}
 	}
 	return out, len(out.Changes) > 0
