@@ -42,28 +42,28 @@ func (t *tree[V]) check(published bool) error {
 	c := &checker{published: published, h: t.h, blocks: map[*byte]bool{}}
 	switch {
 	case t.h == 0:
-		if t.in != nil || t.lf != nil || t.n != 0 {
-			return fmt.Errorf("empty tree with root %p/%p and count %d", t.in, t.lf, t.n)
+		if t.root != nil || t.n != 0 {
+			return fmt.Errorf("empty tree with root %p and count %d", t.root, t.n)
 		}
 		return nil
 	case t.h == 1:
-		if t.in != nil || t.lf == nil {
-			return fmt.Errorf("height 1 with roots %p/%p", t.in, t.lf)
+		if t.root == nil {
+			return fmt.Errorf("height 1 without a root")
 		}
-		if t.lf.n == 0 {
+		if t.lf().n == 0 {
 			return fmt.Errorf("empty root leaf")
 		}
-		if err := checkLeaf(c, t.lf, true, "", false, "", false); err != nil {
+		if err := checkLeaf(c, t.lf(), true, "", false, "", false); err != nil {
 			return err
 		}
 	default:
-		if t.in == nil || t.lf != nil {
-			return fmt.Errorf("height %d with roots %p/%p", t.h, t.in, t.lf)
+		if t.root == nil {
+			return fmt.Errorf("height %d without a root", t.h)
 		}
-		if t.in.n < 2 {
-			return fmt.Errorf("inner root with %d children", t.in.n)
+		if t.in().n < 2 {
+			return fmt.Errorf("inner root with %d children", t.in().n)
 		}
-		if err := checkInner(c, t.in, t.h-1, true, "", false, "", false); err != nil {
+		if err := checkInner(c, t.in(), t.h-1, true, "", false, "", false); err != nil {
 			return err
 		}
 	}

@@ -42,9 +42,9 @@ func (c *Cursor[V]) descend(key string) *leaf[V] {
 		return nil
 	}
 	if t.h == 1 {
-		return t.lf
+		return t.lf()
 	}
-	n := t.in
+	n := t.in()
 	for d := 0; ; d++ {
 		i := n.childIndex(key)
 		c.path[d] = step[V]{n, i}
@@ -65,10 +65,10 @@ func (c *Cursor[V]) edge(d int, last bool) bool {
 		c.lf = nil
 		return false
 	case 1:
-		c.lf = t.lf
+		c.lf = t.lf()
 	default:
 		var lf *leaf[V]
-		n := t.in
+		n := t.in()
 		if d > 0 {
 			p := c.path[d-1]
 			if d == t.h-1 {

@@ -11,9 +11,9 @@ func (e *Edit[V]) Delete(key string) (old V, deleted bool) {
 	}
 	// Find the entry without copying anything, remembering the path.
 	var path [maxInner]step[V]
-	l := t.lf
+	l := t.lf()
 	if t.h > 1 {
-		n := t.in
+		n := t.in()
 		for d := 0; ; d++ {
 			i := n.childIndex(key)
 			path[d] = step[V]{n, i}
@@ -33,11 +33,11 @@ func (e *Edit[V]) Delete(key string) (old V, deleted bool) {
 	}
 	// Take ownership of the path top-down.
 	if t.h == 1 {
-		t.lf = e.ownLeaf(l)
-		l = t.lf
+		t.root = unsafe.Pointer(e.ownLeaf(l))
+		l = t.lf()
 	} else {
-		t.in = e.ownInner(t.in)
-		path[0].n = t.in
+		t.root = unsafe.Pointer(e.ownInner(t.in()))
+		path[0].n = t.in()
 		for d := 1; d < t.h-1; d++ {
 			p := path[d-1]
 			c := e.ownInner(path[d].n)
@@ -53,7 +53,7 @@ func (e *Edit[V]) Delete(key string) (old V, deleted bool) {
 	t.n--
 	if t.h == 1 {
 		if l.n == 0 {
-			t.lf, t.h = nil, 0
+			t.root, t.h = nil, 0
 		}
 		return old, true
 	}
@@ -66,11 +66,11 @@ func (e *Edit[V]) Delete(key string) (old V, deleted bool) {
 		p := path[d-1]
 		e.fixInner(p.n, p.i)
 	}
-	if t.in.n == 1 { // the root lost its last sibling pair: drop a level
+	if t.in().n == 1 { // the root lost its last sibling pair: drop a level
 		if t.h == 2 {
-			t.lf, t.in = t.in.leaf(0), nil
+			t.root = t.in().kids[0]
 		} else {
-			t.in = t.in.inner(0)
+			t.root = t.in().kids[0]
 		}
 		t.h--
 	}

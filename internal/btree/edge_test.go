@@ -103,16 +103,16 @@ func TestCopyOnce(t *testing.T) {
 	}
 	m := e.Map()
 	e2 := m.Edit()
-	if _, ok := e2.Delete("absent"); ok || e2.t.in != m.t.in {
+	if _, ok := e2.Delete("absent"); ok || e2.t.in() != m.t.in() {
 		t.Fatal("a Delete of an absent key copied the root")
 	}
 	e2.Set("1000", -1)
-	root := e2.t.in
-	if root == m.t.in || root.owner != e2.id {
+	root := e2.t.in()
+	if root == m.t.in() || root.owner != e2.id {
 		t.Fatal("the first Set did not copy the shared root")
 	}
 	e2.Set("1001", -2)
-	if e2.t.in != root {
+	if e2.t.in() != root {
 		t.Fatal("the second Set copied the owned root again")
 	}
 	if v, _ := m.Get("1000"); v != 1000 {
@@ -123,7 +123,7 @@ func TestCopyOnce(t *testing.T) {
 	}
 	m2 := e2.Map()
 	e2.Set("1002", -3)
-	if e2.t.in == root {
+	if e2.t.in() == root {
 		t.Fatal("a Set after Map changed the published root in place")
 	}
 	if v, _ := m2.Get("1002"); v != 1002 {

@@ -81,18 +81,18 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 	if t.h == 0 {
 		l := newLeaf[V](e.id, len(key))
 		l.insertAt(0, key, v)
-		t.lf, t.h, t.n = l, 1, 1
+		t.root, t.h, t.n = unsafe.Pointer(l), 1, 1
 		return old, false, near
 	}
 	// Descend, taking ownership of every node on the path: Set always changes the leaf.
 	var path [maxInner]step[V]
 	var l *leaf[V]
 	if t.h == 1 {
-		t.lf = e.ownLeaf(t.lf)
-		l = t.lf
+		t.root = unsafe.Pointer(e.ownLeaf(t.lf()))
+		l = t.lf()
 	} else {
-		t.in = e.ownInner(t.in)
-		n := t.in
+		t.root = unsafe.Pointer(e.ownInner(t.in()))
+		n := t.in()
 		for d := 0; ; d++ {
 			i := n.childIndex(key)
 			path[d] = step[V]{n, i}
@@ -187,13 +187,12 @@ func (e *Edit[V]) grow(path *[maxInner]step[V], sep string, kid unsafe.Pointer) 
 	// The root split: a new root over the old one and kid.
 	r := &inner[V]{owner: e.id, n: 2, lvl: uint8(t.h), seps: blockOf(sep)}
 	if t.h == 1 {
-		r.kids[0] = unsafe.Pointer(t.lf)
-		t.lf = nil
+		r.kids[0] = t.root
 	} else {
-		r.kids[0] = unsafe.Pointer(t.in)
+		r.kids[0] = t.root
 	}
 	r.kids[1] = kid
-	t.in = r
+	t.root = unsafe.Pointer(r)
 	t.h++
 }
 

@@ -1,15 +1,21 @@
 package btree
 
-import "sync/atomic"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // tree is a root, its height and its entry count. Height 0 is the empty tree, height 1 a root
 // leaf, height h > 1 an inner root with h-1 inner levels.
 type tree[V any] struct {
-	in *inner[V] // root when h > 1
-	lf *leaf[V]  // root when h == 1
-	h  int
-	n  int
+	root unsafe.Pointer // *leaf[V] when h == 1, *inner[V] when h > 1, nil when h == 0
+	h    int
+	n    int
 }
+
+// in returns the root as an inner node (h > 1), lf as a leaf (h == 1).
+func (t *tree[V]) in() *inner[V] { return (*inner[V])(t.root) }
+func (t *tree[V]) lf() *leaf[V]  { return (*leaf[V])(t.root) }
 
 // lastID issues owner ids: one per Edit and one more each time an Edit publishes a Map. Id 0
 // is never issued, so a node with owner 0 is frozen for every edit.
@@ -22,9 +28,9 @@ func (t *tree[V]) get(key string) (*V, bool) {
 	if t.h == 0 {
 		return nil, false
 	}
-	l := t.lf
+	l := t.lf()
 	if t.h > 1 {
-		n := t.in
+		n := t.in()
 		for d := t.h - 2; d > 0; d-- {
 			n = n.inner(n.childIndex(key))
 		}
