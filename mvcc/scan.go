@@ -1,16 +1,20 @@
 package mvcc
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/indices"
+	"github.com/inmemdb/inmem/internal/btree"
 )
 
 // collector gathers the live entries of a scan and turns them into entries
 // the caller owns.
 type collector struct {
 	judge  judge
-	encs   []string // views into the published state's leaves: immutable
-	vals   []stored
+	encs   []string  // views into the published state's leaves: immutable
+	vals   []*stored // pointers into the same leaves, likewise immutable
 	newest uint64 // the highest version among the entries seen, expired ones included
 	stored int    // entries seen, expired ones included
 }
@@ -20,7 +24,7 @@ func (c *collector) add(enc string, r *stored) bool {
 	c.stored++
 	if !c.judge.expired(r) {
 		c.encs = append(c.encs, enc)
-		c.vals = append(c.vals, *r)
+		c.vals = append(c.vals, r)
 	}
 	return true
 }
@@ -42,9 +46,45 @@ func (c *collector) entries() []core.Entry {
 	return out
 }
 
-// scanPrefix collects the records under the encoded prefix.
+// scanPrefix collects the records under the encoded prefix. A range longer
+// than scanPresize entries is counted then (a second cursor walks the rest),
+// so that the collector grows once instead of doubling its buffers again and
+// again on a long scan; a short one costs no second walk.
 func (st *state) scanPrefix(prefix string, c *collector) {
-	st.rangeRecords(prefix, c.add)
+	cur := st.data.Cursor()
+	i := 0
+	for ok := cur.SeekGE(prefix); ok; ok = cur.Next() {
+		k := cur.Key()
+		if !strings.HasPrefix(k, prefix) {
+			return
+		}
+		if i == scanPresize {
+			rest := *cur
+			c.reserve(countPrefix(&rest, prefix))
+		}
+		c.add(k, cur.Value())
+		i++
+	}
+}
+
+// scanPresize is how many entries a prefix scan collects before it counts
+// the rest of its range.
+const scanPresize = 256
+
+// countPrefix returns how many keys from cur's position on start with
+// prefix, moving cur past them.
+func countPrefix(cur *btree.Cursor[stored], prefix string) int {
+	n := 0
+	for ok := cur.Valid(); ok && strings.HasPrefix(cur.Key(), prefix); ok = cur.Next() {
+		n++
+	}
+	return n
+}
+
+// reserve makes room for n more entries.
+func (c *collector) reserve(n int) {
+	c.encs = slices.Grow(c.encs, n)
+	c.vals = slices.Grow(c.vals, n)
 }
 
 // scanRun collects the records of run: one range of the data per namespace
