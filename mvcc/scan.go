@@ -15,8 +15,8 @@ type collector struct {
 	judge  judge
 	encs   []string  // views into the published state's leaves: immutable
 	vals   []*stored // pointers into the same leaves, likewise immutable
-	newest uint64 // the highest version among the entries seen, expired ones included
-	stored int    // entries seen, expired ones included
+	newest uint64    // the highest version among the entries seen, expired ones included
+	stored int       // entries seen, expired ones included
 }
 
 func (c *collector) add(enc string, r *stored) bool {
