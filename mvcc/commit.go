@@ -28,7 +28,7 @@ type pending struct {
 
 // putOp is a Put, or with cas a CompareAndSwap expecting version expected.
 type putOp struct {
-	enc      string
+	enc      string // a view of the writer's scratch buffer (see draft.putView)
 	value    core.Value
 	ttl      time.Duration
 	cas      bool
@@ -42,7 +42,7 @@ func (op *putOp) apply(d *draft) error {
 			return err
 		}
 	}
-	d.put(op.enc, op.value, op.ttl)
+	d.putView(op.enc, op.value, op.ttl)
 	return nil
 }
 

@@ -77,7 +77,22 @@ func (d *draft) next() uint64 { return d.version + 1 }
 // enc must be the caller's own string (it is kept in the commit record).
 func (d *draft) put(enc string, value core.Value, ttl time.Duration) {
 	r := newStored(value, d.next(), d.now, ttl)
-	prev, had := d.set(enc, r)
+	prev, had, _ := d.store(enc, r)
+	d.record(change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, prev: prev, hadPrev: had})
+}
+
+// putView is put for an enc that is a view of the caller's scratch buffer:
+// the commit record keeps the stored key itself when the tree offers it in
+// frozen memory (an overwrite in a leaf the group has not changed the keys
+// of), else a copy.
+func (d *draft) putView(enc string, value core.Value, ttl time.Duration) {
+	r := newStored(value, d.next(), d.now, ttl)
+	prev, had, frozen := d.store(enc, r)
+	if frozen != "" {
+		enc = frozen
+	} else {
+		enc = strings.Clone(enc)
+	}
 	d.record(change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, prev: prev, hadPrev: had})
 }
 
@@ -119,7 +134,14 @@ func (d *draft) expectChanges(n int) { d.expect = n }
 // set stores r under enc and keeps the indices exact; it returns what was
 // stored before.
 func (d *draft) set(enc string, r stored) (stored, bool) {
-	prev, had, near := d.data.SetNear(enc, r)
+	prev, had, _ := d.store(enc, r)
+	return prev, had
+}
+
+// store is set that also returns the tree's frozen view of the stored key,
+// if it has one (btree's SetNear).
+func (d *draft) store(enc string, r stored) (prev stored, had bool, frozen string) {
+	prev, had, near, frozen := d.data.SetNear(enc, r)
 	d.bytes += entryBytes(enc, &r)
 	if had {
 		d.bytes -= entryBytes(enc, &prev)
@@ -132,7 +154,7 @@ func (d *draft) set(enc string, r stored) (stored, bool) {
 	if at, ok := r.expiresAt(); ok {
 		d.ttl = d.ttl.Add(at, enc, struct{}{})
 	}
-	return prev, had
+	return prev, had, frozen
 }
 
 // del removes enc and keeps the indices exact; it returns what was stored.

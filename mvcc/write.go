@@ -13,7 +13,9 @@ import (
 // ErrInvalidKey (unknown type tag), ErrInvalidTTL (negative TTL) or
 // ErrVersionExhausted, changing nothing. O(log n); safe for concurrent use.
 func (s *Store) Put(key core.Key, value core.Value, ttl time.Duration) (uint64, error) {
-	enc, err := s.checkWrite(key, value, ttl)
+	sc := getScratch()
+	defer sc.release()
+	enc, err := s.checkWriteView(sc, key, value, ttl)
 	if err != nil {
 		return 0, err
 	}
@@ -26,7 +28,9 @@ func (s *Store) Put(key core.Key, value core.Value, ttl time.Duration) (uint64, 
 // found, and changes nothing then. A single-key fast path: no transaction is
 // built. Safe for concurrent use.
 func (s *Store) CompareAndSwap(key core.Key, expected uint64, value core.Value, ttl time.Duration) (uint64, error) {
-	enc, err := s.checkWrite(key, value, ttl)
+	sc := getScratch()
+	defer sc.release()
+	enc, err := s.checkWriteView(sc, key, value, ttl)
 	if err != nil {
 		return 0, err
 	}
@@ -35,10 +39,7 @@ func (s *Store) CompareAndSwap(key core.Key, expected uint64, value core.Value, 
 
 // checkWrite validates a write and returns the key's encoding.
 func (s *Store) checkWrite(key core.Key, value core.Value, ttl time.Duration) (string, error) {
-	if err := checkKey(key); err != nil {
-		return "", err
-	}
-	if err := checkTTL(ttl); err != nil {
+	if err := checkWriteArgs(key, ttl); err != nil {
 		return "", err
 	}
 	enc := encodeKey(key)
@@ -46,6 +47,27 @@ func (s *Store) checkWrite(key core.Key, value core.Value, ttl time.Duration) (s
 		return "", err
 	}
 	return enc, nil
+}
+
+// checkWriteView is checkWrite with the encoding written into sc: the
+// string returned is a view of sc, valid until sc is released.
+func (s *Store) checkWriteView(sc *scratch, key core.Key, value core.Value, ttl time.Duration) (string, error) {
+	if err := checkWriteArgs(key, ttl); err != nil {
+		return "", err
+	}
+	sc.b = key.AppendEncode(sc.b[:0])
+	enc := view(sc.b)
+	if err := s.checkSize(enc, value); err != nil {
+		return "", err
+	}
+	return enc, nil
+}
+
+func checkWriteArgs(key core.Key, ttl time.Duration) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	return checkTTL(ttl)
 }
 
 // checkVersion reports whether the live version of enc in the draft (0 if

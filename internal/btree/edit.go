@@ -64,7 +64,7 @@ func (e *Edit[V]) ownInner(n *inner[V]) *inner[V] {
 // Set stores v under key and returns the value it replaced, if any. key is copied in, so the
 // caller may pass a view over a reused buffer.
 func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
-	old, replaced, _ = e.SetNear(key, v)
+	old, replaced, _, _ = e.SetNear(key, v)
 	return old, replaced
 }
 
@@ -73,7 +73,11 @@ func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
 // key[:near]. It compares key with its neighbours in its leaf only, so it costs two short
 // comparisons; 0 says nothing. A caller that keeps a set of key prefixes (namespaces, say)
 // checks its set only when near is shorter than the prefix.
-func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
+//
+// When key was present and its leaf's keys are still those of a published map, frozen is a
+// view of the stored key in that frozen memory: equal to key, never changing, so a caller may
+// keep it instead of a copy of its own. Otherwise frozen is "".
+func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int, frozen string) {
 	if e.id == 0 {
 		e.id = nextID()
 	}
@@ -82,7 +86,7 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 		l := newLeaf[V](e.id, len(key))
 		l.insertAt(0, key, v)
 		t.root, t.h, t.n = unsafe.Pointer(l), 1, 1
-		return old, false, near
+		return old, false, near, ""
 	}
 	// Descend, taking ownership of every node on the path: Set always changes the leaf.
 	var path [maxInner]step[V]
@@ -120,15 +124,18 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 	if found {
 		old = l.vals[pos]
 		l.vals[pos] = v
-		return old, true, near
+		if l.shared {
+			frozen = l.key(pos)
+		}
+		return old, true, near, frozen
 	}
 	t.n++
 	if l.n < leafMax {
 		l.insertAt(pos, key, v)
-		return old, false, near
+		return old, false, near, ""
 	}
 	if t.h > 1 && e.spillLeft(path[t.h-2], l, pos, key, v) {
-		return old, false, near
+		return old, false, near, ""
 	}
 	// Split the full leaf: the upper half moves to a new right sibling, then the new entry
 	// goes into whichever half covers it. Both halves end with at least leafMin entries.
@@ -142,7 +149,7 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 		r.insertAt(pos-leafMin, key, v)
 	}
 	e.grow(&path, sepBetween(l.key(l.n-1), r.key(0)), unsafe.Pointer(r))
-	return old, false, near
+	return old, false, near, ""
 }
 
 // spillLeft makes room in the full leaf l, child s.i of s.n, by moving its first entries into
