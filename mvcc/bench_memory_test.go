@@ -11,8 +11,9 @@ import (
 // byte values, 100 keys per namespace) holds per key: right after it was
 // loaded by one transaction, whose commit record (one change per key) the
 // history window holds while that version is in it, and again once
-// DefaultHistory more single puts moved the window past it. One op is the
-// whole experiment; run it with -benchtime 1x.
+// 2*DefaultHistory more single puts moved the window past it (the window
+// drops old versions a chunk at a time, so DefaultHistory puts are not
+// enough). One op is the whole experiment; run it with -benchtime 1x.
 func BenchmarkBytesPerKey(b *testing.B) {
 	const n = 1_000_000
 	nss := benchNamespaces(n)
@@ -43,7 +44,7 @@ func BenchmarkBytesPerKey(b *testing.B) {
 			b.Fatal(err)
 		}
 		loaded += float64(live()-before) / n
-		for i := range DefaultHistory + 1 {
+		for i := range 2 * DefaultHistory {
 			benchKey(&k, buf, nss, "key-", benchPerm(i, n))
 			if _, err := s.Put(k, core.BytesValue(val), 0); err != nil {
 				b.Fatal(err)

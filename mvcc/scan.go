@@ -46,30 +46,23 @@ func (c *collector) entries() []core.Entry {
 	return out
 }
 
-// scanPrefix collects the records under the encoded prefix. A range longer
-// than scanPresize entries is counted then (a second cursor walks the rest),
-// so that the collector grows once instead of doubling its buffers again and
-// again on a long scan; a short one costs no second walk.
+// scanPrefix collects the records under the encoded prefix. It counts the
+// range first (a second cursor walks it, in cache once the first has sought
+// it), so that the collector's buffers are sized once instead of doubled
+// again and again.
 func (st *state) scanPrefix(prefix string, c *collector) {
 	cur := st.data.Cursor()
-	i := 0
-	for ok := cur.SeekGE(prefix); ok; ok = cur.Next() {
+	ok := cur.SeekGE(prefix)
+	rest := *cur
+	c.reserve(countPrefix(&rest, prefix))
+	for ; ok; ok = cur.Next() {
 		k := cur.Key()
 		if !strings.HasPrefix(k, prefix) {
 			return
 		}
-		if i == scanPresize {
-			rest := *cur
-			c.reserve(countPrefix(&rest, prefix))
-		}
 		c.add(k, cur.Value())
-		i++
 	}
 }
-
-// scanPresize is how many entries a prefix scan collects before it counts
-// the rest of its range.
-const scanPresize = 256
 
 // countPrefix returns how many keys from cur's position on start with
 // prefix, moving cur past them.
