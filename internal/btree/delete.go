@@ -11,8 +11,10 @@ func (e *Edit[V]) Delete(key string) (old V, deleted bool) {
 	}
 	// Find the entry without copying anything, remembering the path.
 	var path [maxInner]step[V]
-	l := t.lf()
-	if t.h > 1 {
+	var l *leaf[V]
+	if t.h == 1 {
+		l = t.lf()
+	} else {
 		n := t.in()
 		for d := 0; ; d++ {
 			i := n.childIndex(key)
@@ -67,11 +69,7 @@ func (e *Edit[V]) Delete(key string) (old V, deleted bool) {
 		e.fixInner(p.n, p.i)
 	}
 	if t.in().n == 1 { // the root lost its last sibling pair: drop a level
-		if t.h == 2 {
-			t.root = t.in().kids[0]
-		} else {
-			t.root = t.in().kids[0]
-		}
+		t.root = t.in().kids[0]
 		t.h--
 	}
 	return old, true

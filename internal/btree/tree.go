@@ -13,7 +13,8 @@ type tree[V any] struct {
 	n    int
 }
 
-// in returns the root as an inner node (h > 1), lf as a leaf (h == 1).
+// in returns the root as an inner node, lf as a leaf: call in only when h > 1 and lf only when
+// h == 1 (the race detector's pointer checks reject a conversion to the wrong node type).
 func (t *tree[V]) in() *inner[V] { return (*inner[V])(t.root) }
 func (t *tree[V]) lf() *leaf[V]  { return (*leaf[V])(t.root) }
 
@@ -28,8 +29,10 @@ func (t *tree[V]) get(key string) (*V, bool) {
 	if t.h == 0 {
 		return nil, false
 	}
-	l := t.lf()
-	if t.h > 1 {
+	var l *leaf[V]
+	if t.h == 1 {
+		l = t.lf()
+	} else {
 		n := t.in()
 		for d := t.h - 2; d > 0; d-- {
 			n = n.inner(n.childIndex(key))
