@@ -41,11 +41,19 @@ func TestDurableDamage(t *testing.T) {
 	base := t.TempDir()
 	orig := filepath.Join(base, "orig")
 	clk := core.NewManualClock(fxStart)
-	// Small automatic checkpoints: the directory holds a checkpoint and
-	// several segments after it.
-	s, err := Open(orig, WithClock(clk), WithCheckpointBytes(2<<10))
+	// Small segments, a checkpoint halfway through the history and none
+	// after it (the history writes less than the automatic threshold): the
+	// directory holds a checkpoint and several segments after it, whatever
+	// the scheduling (an automatic checkpoint runs in the background and, on
+	// a loaded machine, could end after the last write and leave one
+	// segment).
+	s, err := Open(orig, WithClock(clk), WithCheckpointBytes(16<<10))
 	require.NoError(t, err)
-	states := fxDurableHistory(t, s, clk, 90)
+	states := fxDurableHistoryEach(t, s, clk, 90, func(i int) {
+		if i == 45 {
+			require.NoError(t, s.Checkpoint())
+		}
+	})
 	require.NoError(t, s.Close())
 	last := states[len(states)-1].version
 

@@ -15,11 +15,21 @@ import (
 // state s started from). Every operation commits exactly one version.
 func fxDurableHistory(t testing.TB, s *Store, clk *core.ManualClock, ops int) []fxRawState {
 	t.Helper()
+	return fxDurableHistoryEach(t, s, clk, ops, nil)
+}
+
+// fxDurableHistoryEach is fxDurableHistory calling before(i), when not nil,
+// before operation i.
+func fxDurableHistoryEach(t testing.TB, s *Store, clk *core.ManualClock, ops int, before func(i int)) []fxRawState {
+	t.Helper()
 	states := []fxRawState{fxRaw(s)}
 	require.Equal(t, uint64(0), states[0].version, "fxDurableHistory starts from an empty store")
 	ns := fxNS("hist", "a", 7)
 	other := fxNS("hist", "b", 8)
 	for i := range ops {
+		if before != nil {
+			before(i)
+		}
 		clk.Advance(time.Second)
 		var v uint64
 		var err error
