@@ -76,9 +76,7 @@ func (d *draft) next() uint64 { return d.version + 1 }
 // put stores value under enc at the next version, recording the change.
 // enc must be the caller's own string (it is kept in the commit record).
 func (d *draft) put(enc string, value core.Value, ttl time.Duration) {
-	r := newStored(value, d.next(), d.now, ttl)
-	prev, had, _ := d.store(enc, r)
-	d.record(change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, prev: prev, hadPrev: had})
+	d.putKey(enc, true, value, ttl)
 }
 
 // putView is put for an enc that is a view of the caller's scratch buffer:
@@ -86,11 +84,18 @@ func (d *draft) put(enc string, value core.Value, ttl time.Duration) {
 // frozen memory (an overwrite in a leaf the group has not changed the keys
 // of), else a copy.
 func (d *draft) putView(enc string, value core.Value, ttl time.Duration) {
+	d.putKey(enc, false, value, ttl)
+}
+
+// putKey is put when owned, putView otherwise.
+func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Duration) {
 	r := newStored(value, d.next(), d.now, ttl)
 	prev, had, frozen := d.store(enc, r)
-	if frozen != "" {
+	switch {
+	case owned:
+	case frozen != "":
 		enc = frozen
-	} else {
+	default:
 		enc = strings.Clone(enc)
 	}
 	d.record(change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, prev: prev, hadPrev: had})
