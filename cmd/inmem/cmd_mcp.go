@@ -1,7 +1,6 @@
 package main
 
 import (
-
 	"fmt"
 	"io"
 	"os"
@@ -50,5 +49,3 @@ A client configuration (Claude Desktop, VS Code, ...) runs it as
 type nopWriteCloser struct{ io.Writer }
 
 func (nopWriteCloser) Close() error { return nil }
-
-

@@ -14,21 +14,21 @@ import (
 
 // statReport is what stat prints (--json: this object).
 type statReport struct {
-	Dir          string         `json:"dir"`
-	Version      uint64         `json:"version"`
-	Time         *time.Time     `json:"time,omitempty"` // the commit time of Version
-	Keys         int            `json:"keys"`           // stored, expired ones not yet removed included
-	LiveKeys     int            `json:"live_keys"`      // not expired
-	LiveBytes    int64          `json:"live_bytes"`
-	HistoryBytes int64          `json:"history_bytes"`
-	Tenants      []countJSON    `json:"tenants"` // live keys per tenant, in key order
-	Types        []countJSON    `json:"types"`   // live keys per type
-	Segments     []storeFile    `json:"segments"`
-	Checkpoints  []storeFile    `json:"checkpoints"`
-	LogBytes     int64          `json:"log_bytes"`
-	Checkpoint   *storeFile     `json:"last_checkpoint,omitempty"`
-	Recovery     recoveryJSON   `json:"recovery"`
-	Other        []string       `json:"other_files,omitempty"`
+	Dir          string       `json:"dir"`
+	Version      uint64       `json:"version"`
+	Time         *time.Time   `json:"time,omitempty"` // the commit time of Version
+	Keys         int          `json:"keys"`           // stored, expired ones not yet removed included
+	LiveKeys     int          `json:"live_keys"`      // not expired
+	LiveBytes    int64        `json:"live_bytes"`
+	HistoryBytes int64        `json:"history_bytes"`
+	Tenants      []countJSON  `json:"tenants"` // live keys per tenant, in key order
+	Types        []countJSON  `json:"types"`   // live keys per type
+	Segments     []storeFile  `json:"segments"`
+	Checkpoints  []storeFile  `json:"checkpoints"`
+	LogBytes     int64        `json:"log_bytes"`
+	Checkpoint   *storeFile   `json:"last_checkpoint,omitempty"`
+	Recovery     recoveryJSON `json:"recovery"`
+	Other        []string     `json:"other_files,omitempty"`
 }
 
 type countJSON struct {

@@ -31,7 +31,7 @@ var update = flag.Bool("update", false, "rewrite the golden outputs of testdata/
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		UpdateScripts: *update,
-		Dir: "testdata/script",
+		Dir:           "testdata/script",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitfile": cmdWaitFile,
 			"exits":    cmdExits,
@@ -158,7 +158,9 @@ func fixtureWrites(s *mvcc.Store, clk *core.ManualClock) error {
 		func() error { return put(s, core.KVKey(globex, "oncall"), core.StringValue("ana"), 0) },
 		func() error { _, err := s.Delete(core.KVKey(globex, "oncall")); return err },
 		func() error { return put(s, core.KVKey(globex, "oncall"), core.StringValue("ben"), 0) },
-		func() error { return put(s, core.NewKey(globex, core.TypeKV, []byte{0, 1, 'x'}), core.BytesValue([]byte{1, 2, 3}), 0) },
+		func() error {
+			return put(s, core.NewKey(globex, core.TypeKV, []byte{0, 1, 'x'}), core.BytesValue([]byte{1, 2, 3}), 0)
+		},
 		func() error { return put(s, core.StateKey(acme, "ticket"), core.StringValue("resolved"), 0) },
 	}
 	for _, step := range steps {
