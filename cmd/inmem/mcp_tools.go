@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -195,7 +196,11 @@ var schemaOptions = &jsonschema.ForOptions{TypeSchemas: map[reflect.Type]*jsonsc
 }}
 
 // addTool adds a tool whose handler fn is protected: a panic becomes a tool
-// error, as does every error fn returns.
+// error, as does every error fn returns, and arguments that do not decode.
+//
+// The arguments are decoded here, not by the SDK's typed handlers: those
+// pass them through a map[string]any, which turns every number into a
+// float64 and so changes integers above 2^53 that a caller stores.
 func addTool[In, Out any](srv *mcp.Server, name, desc string, fn func(context.Context, In) (Out, error)) {
 	in, err := jsonschema.For[In](schemaOptions)
 	if err != nil {
@@ -206,20 +211,63 @@ func addTool[In, Out any](srv *mcp.Server, name, desc string, fn func(context.Co
 		panic(fmt.Sprintf("tool %s: output schema: %v", name, err))
 	}
 	tool := &mcp.Tool{Name: name, Description: desc, InputSchema: in, OutputSchema: out}
-	mcp.AddTool(srv, tool, func(ctx context.Context, _ *mcp.CallToolRequest, args In) (res *mcp.CallToolResult, o Out, err error) {
+	srv.AddTool(tool, func(ctx context.Context, req *mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
 		defer func() {
 			if r := recover(); r != nil {
-				var zero Out
-				res, o, err = nil, zero, fmt.Errorf("%s: internal error: %v\n%s", name, r, debug.Stack())
+				res, err = toolError(fmt.Errorf("%s: internal error: %v\n%s", name, r, debug.Stack())), nil
 			}
 		}()
-		o, err = fn(ctx, args)
+		args, err := decodeArgs[In](in, req.Params.Arguments)
 		if err != nil {
-			var zero Out
-			return nil, zero, fmt.Errorf("%s: %w", name, err)
+			return toolError(fmt.Errorf("%s: %w", name, err)), nil
 		}
-		return nil, o, nil
+		o, err := fn(ctx, args)
+		if err != nil {
+			return toolError(fmt.Errorf("%s: %w", name, err)), nil
+		}
+		b, err := json.Marshal(o)
+		if err != nil {
+			return toolError(fmt.Errorf("%s: %w", name, err)), nil
+		}
+		return &mcp.CallToolResult{
+			Content:           []mcp.Content{&mcp.TextContent{Text: string(b)}},
+			StructuredContent: json.RawMessage(b),
+		}, nil
 	})
+}
+
+// decodeArgs decodes a tool's arguments: a JSON object with the properties
+// the schema requires, no unknown ones, each of its type.
+func decodeArgs[In any](schema *jsonschema.Schema, raw json.RawMessage) (In, error) {
+	var args In
+	if len(raw) == 0 || string(raw) == "null" {
+		raw = json.RawMessage("{}")
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return args, fmt.Errorf("%w: the arguments are not a JSON object", core.ErrInvalidArgument)
+	}
+	for _, name := range schema.Required {
+		if _, ok := fields[name]; !ok {
+			return args, fmt.Errorf("%w: argument %q is required", core.ErrInvalidArgument, name)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&args); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return args, fmt.Errorf("%w: argument %q: want a %s, not a JSON %s", core.ErrInvalidArgument, te.Field, te.Type, te.Value)
+		}
+		return args, fmt.Errorf("%w: %s", core.ErrInvalidArgument, strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return args, nil
+}
+
+func toolError(err error) *mcp.CallToolResult {
+	res := &mcp.CallToolResult{}
+	res.SetError(err)
+	return res
 }
 
 // valueOf reads the value of a remember or append_event call: exactly one
@@ -545,6 +593,8 @@ func (m *memory) listNamespaces(_ context.Context, a listArgs) (listResult, erro
 	switch {
 	case a.Tenant == "" && a.App == "" && a.Agent == "":
 		p = core.AllKeys()
+	case a.Tenant == "":
+		return listResult{}, fmt.Errorf("%w: app or agent given without tenant", core.ErrInvalidArgument)
 	default:
 		if p, err = (scopeArgs{Tenant: a.Tenant, App: a.App, Agent: a.Agent}).prefix(); err != nil {
 			return listResult{}, err
