@@ -176,7 +176,7 @@ func printStat(w io.Writer, r statReport) error {
 	for _, f := range rc.Skipped {
 		p("  damaged checkpoint passed over\t%s", f)
 	}
-	if rc.TornBytes > 0 {
+	if rc.TornBytes > 0 || rc.TornAt != "" {
 		p("  torn tail\t%d bytes at %s: %s (the next Open cuts it off)", rc.TornBytes, rc.TornAt, rc.TornReason)
 	}
 	if len(r.Other) > 0 {

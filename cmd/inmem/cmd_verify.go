@@ -95,7 +95,7 @@ func (e *env) verify(dir string) (verifyReport, error) {
 			skipped[f] = true
 			bad(f, "damaged checkpoint: recovery passes over it for an older one")
 		}
-		if rec.TornBytes > 0 {
+		if rec.TornBytes > 0 || rec.TornAt != "" {
 			bad(rec.TornAt, "torn tail: %s, %d bytes (a crash in mid-write, or a write in progress; the next Open cuts it off)", rec.TornReason, rec.TornBytes)
 		}
 		s.Close()
