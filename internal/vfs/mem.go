@@ -1,6 +1,7 @@
 package vfs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -112,14 +113,36 @@ func (m *Mem) SetSpace(n int64) {
 // its last Sync left, each directory's names to what its last Sync left.
 // Files opened before fail every later operation with ErrCrashed, and locks
 // are released.
-func (m *Mem) Crash() {
+func (m *Mem) Crash() { m.CrashTorn(nil) }
+
+// CrashTorn is Crash, except that of the bytes a file gained since its last
+// Sync (when it only grew since), keep(name, n) says how many of the n reach
+// the disk, from the start: as a machine that wrote some of the unsynced
+// pages back, in order, before it lost power. keep nil keeps none.
+func (m *Mem) CrashTorn(keep func(name string, n int) int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.gen++
-	for _, d := range m.dirs {
+	done := map[*memNode]bool{}
+	for _, p := range slices.Sorted(maps.Keys(m.dirs)) {
+		d := m.dirs[p]
 		d.cur = maps.Clone(d.synced)
-		for _, n := range d.cur {
-			n.data = slices.Clone(n.synced)
+		for _, base := range slices.Sorted(maps.Keys(d.cur)) {
+			n := d.cur[base]
+			if done[n] {
+				continue
+			}
+			done[n] = true
+			k := 0
+			if extra := len(n.data) - len(n.synced); keep != nil && extra > 0 && bytes.HasPrefix(n.data, n.synced) {
+				k = min(max(keep(filepath.Join(p, base), extra), 0), extra)
+			}
+			if k > 0 {
+				n.data = append(slices.Clone(n.synced), n.data[len(n.synced):len(n.synced)+k]...)
+			} else {
+				n.data = slices.Clone(n.synced)
+			}
+			n.synced = slices.Clone(n.data)
 			n.locked = false
 		}
 	}

@@ -191,3 +191,48 @@ func TestMemFaults(t *testing.T) {
 		t.Fatal("Op.String")
 	}
 }
+
+// TestMemCrashTorn: a torn crash keeps a prefix of what a file gained since
+// its last sync.
+func TestMemCrashTorn(t *testing.T) {
+	m := NewMem()
+	m.MkdirAll("/d")
+	d, _ := m.OpenDir("/d")
+	f, _ := m.Create("/d/f")
+	mustWrite(t, f, "abc")
+	f.Sync()
+	d.Sync()
+	mustWrite(t, f, "defgh")
+	var asked []string
+	m.CrashTorn(func(name string, n int) int {
+		asked = append(asked, name)
+		if n != 5 {
+			t.Errorf("%s: %d unsynced bytes, want 5", name, n)
+		}
+		return 2
+	})
+	if b, _ := m.ReadFile("/d/f"); string(b) != "abcde" {
+		t.Fatalf("after a torn crash: %q", b)
+	}
+	if !slices.Equal(asked, []string{"/d/f"}) {
+		t.Fatalf("asked about %v", asked)
+	}
+	m.Crash() // what the torn crash kept is on the disk now
+	if b, _ := m.ReadFile("/d/f"); string(b) != "abcde" {
+		t.Fatalf("after a second crash: %q", b)
+	}
+}
+
+// TestMemCrashAfterTruncate: a file cut shorter than its synced content goes
+// back to the synced content.
+func TestMemCrashAfterTruncate(t *testing.T) {
+	m := NewMem()
+	m.MkdirAll("/d")
+	m.WriteFile("/d/f", []byte("abcdef"))
+	f, _ := m.OpenAppend("/d/f")
+	f.Truncate(2)
+	m.CrashTorn(func(string, int) int { return 3 })
+	if b, _ := m.ReadFile("/d/f"); string(b) != "abcdef" {
+		t.Fatalf("after a crash: %q", b)
+	}
+}
