@@ -2,6 +2,7 @@ package wal
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"os"
 	"path/filepath"
@@ -39,21 +40,33 @@ func TestFrameShorterThanAnyRecord(t *testing.T) {
 
 // TestMiddleSegmentPartialHeader: a segment in the middle of the log cut to
 // part of its header is damage, not a crash leftover: recovery fails and
-// changes nothing (else every later segment would be dropped).
+// changes nothing (else every later segment would be dropped), whether or
+// not the segment before names it (a crash while rotating leaves it
+// unnamed).
 func TestMiddleSegmentPartialHeader(t *testing.T) {
 	recs := genRecords(90, 1, 30)
-	dir, segs := buildLog(t, recs, 1<<10)
+	src, segs := buildLog(t, recs, 1<<10)
 	if len(segs) < 3 {
 		t.Fatalf("segments %v", segs)
 	}
-	if err := os.Truncate(filepath.Join(dir, segs[1]), 10); err != nil {
-		t.Fatal(err)
-	}
-	before := snapshotDir(t, dir)
-	_, _, err := openRecover(dir, Options{})
-	mustCorrupt(t, err, "a middle segment cut to 10 bytes")
-	if !equalDirs(before, snapshotDir(t, dir)) {
-		t.Fatal("the refused recovery changed the directory")
+	orig := readDir(t, src)
+	dir := t.TempDir()
+	for _, named := range []bool{true, false} {
+		resetDir(t, dir, orig)
+		if !named {
+			p := filepath.Join(dir, segs[0])
+			fi, _ := os.Stat(p)
+			os.Truncate(p, fi.Size()-frameHeaderLen-endPayloadLen)
+		}
+		if err := os.Truncate(filepath.Join(dir, segs[1]), 10); err != nil {
+			t.Fatal(err)
+		}
+		before := snapshotDir(t, dir)
+		_, _, err := openRecover(dir, Options{})
+		mustCorrupt(t, err, fmt.Sprintf("a middle segment cut to 10 bytes (named %v)", named))
+		if !equalDirs(before, snapshotDir(t, dir)) {
+			t.Fatal("the refused recovery changed the directory")
+		}
 	}
 }
 
