@@ -20,8 +20,11 @@ const DefaultHistory = 1024
 
 // DefaultUpdateRetries is how many times Store.Update runs its function when
 // commits keep losing with ErrConflict, unless WithUpdateRetries says
-// otherwise.
-const DefaultUpdateRetries = 10
+// otherwise. With the back-off between attempts (see UpdateContext) that is
+// enough for 16 goroutines incrementing one counter on a durable store
+// without a failure (docs/benchmarks.md); Store.UpdateContext retries until
+// its context ends instead.
+const DefaultUpdateRetries = 32
 
 // maxVersion is the highest version a store assigns: core.Latest (MaxUint64)
 // stays free to mean "the newest".
