@@ -101,8 +101,11 @@ func TestUpdateContextStopsWhenTheContextEnds(t *testing.T) {
 	runs := 0
 	lose := fxConflicting(s, k, 1<<30, &runs)
 	_, err := s.UpdateContext(ctx, func(tx *Txn) error {
-		if runs == 4 {
+		switch {
+		case runs == 4:
 			cancel() // ends during the fifth attempt: no sixth
+		case runs > 4:
+			return errors.New("fn ran after the context ended")
 		}
 		return lose(tx)
 	})
