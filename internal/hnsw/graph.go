@@ -2,6 +2,7 @@ package hnsw
 
 import (
 	"math"
+	"strings"
 
 	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/internal/btree"
@@ -180,4 +181,16 @@ func (p *params) levelOf(key string) int {
 	h ^= h >> 31
 	u := (float64(h>>11) + 1) / (1 << 53) // (0, 1]
 	return min(int(-math.Log(u)*p.ml), maxLevel)
+}
+
+// Range calls fn with the key, vector and deadline of each vector of the
+// index whose key starts with prefix, in key order, until fn returns false.
+func (g *Graph) Range(prefix string, fn func(key string, v core.Value, dl Deadline) bool) {
+	c := g.keys.Cursor()
+	for ok := c.SeekGE(prefix); ok && strings.HasPrefix(c.Key(), prefix); ok = c.Next() {
+		n := g.nodes.get(*c.Value())
+		if !fn(n.key, n.val, n.dl) {
+			return
+		}
+	}
 }

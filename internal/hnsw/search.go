@@ -60,7 +60,10 @@ func (g *Graph) Search(q *core.VectorQuery, k int, f Filter, o SearchOptions, ou
 	if ef <= 0 {
 		ef = g.p.EfSearch
 	}
-	ef = max(ef, k)
+	// A walk keeps no more candidates than the graph has nodes, whatever k
+	// asks (a huge k must not size buffers by itself).
+	ef = min(max(ef, k), int(g.n))
+	k = min(k, int(g.n))
 	s := getScratch()
 	defer s.release()
 	a := acceptor{prefix: f.Prefix, now: f.Now}
