@@ -79,13 +79,6 @@ type vectorSpec struct {
 	within string
 }
 
-// same reports whether a and b configure the same index.
-func (a *vectorSpec) same(b *vectorSpec) bool {
-	x, y := &a.cfg, &b.cfg
-	return a.within == b.within && x.Dims == y.Dims && x.Metric == y.Metric && x.M == y.M &&
-		x.EfConstruction == y.EfConstruction && x.EfSearch == y.EfSearch && x.ExactBelow == y.ExactBelow
-}
-
 // graphConfig returns the configuration of the spec's graph.
 func (sp *vectorSpec) graphConfig() hnsw.Config {
 	return hnsw.Config{Dims: sp.cfg.Dims, Metric: sp.cfg.Metric, M: sp.cfg.M, EfConstruction: sp.cfg.EfConstruction, EfSearch: sp.cfg.EfSearch}
