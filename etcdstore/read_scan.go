@@ -243,4 +243,3 @@ func collectAll(walk func(yield func(core.Entry) bool) error) ([]core.Entry, err
 	}
 	return out, nil
 }
-

@@ -20,7 +20,7 @@ func TestWatchDeliversCommitsInOrder(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	w := s.Watch(ctx, 1)
+	w := s.Watch(1)
 	defer w.Close()
 
 	_, err = other.Put(a, core.Int64Value(99), 0)
@@ -61,7 +61,7 @@ func TestWatchDeliversCommitsInOrder(t *testing.T) {
 	}
 
 	// From the start: version 1 comes first.
-	w0 := s.Watch(ctx, 0)
+	w0 := s.Watch(0)
 	c, err := w0.Next(ctx)
 	require.NoError(t, err)
 	require.Equal(t, uint64(1), c.Version)
@@ -89,13 +89,13 @@ func TestWatchCompacted(t *testing.T) {
 	require.NoError(t, err)
 	_, err = testCli.Compact(ctx, resp.Kvs[0].ModRevision)
 	require.NoError(t, err)
-	w := s.Watch(ctx, 0)
+	w := s.Watch(0)
 	defer w.Close()
 	_, err = w.Next(ctx)
 	require.ErrorIs(t, err, core.ErrCompacted)
 
 	require.NoError(t, s.Close())
-	w2 := s.Watch(ctx, 3)
+	w2 := s.Watch(3)
 	_, err = w2.Next(ctx)
 	require.ErrorIs(t, err, core.ErrClosed)
 }
