@@ -100,6 +100,7 @@ type committer struct {
 	mu      sync.Mutex
 	queue   []*request
 	leading bool
+	gate    func() // tests: the leader calls it before it takes a batch
 }
 
 // maxBatch is the most requests one batch considers; etcd's operation and
@@ -137,6 +138,9 @@ func (s *Store) commit(rq *request) (uint64, error) {
 func (s *Store) lead(rq *request) {
 	c := &s.gc
 	for {
+		if c.gate != nil {
+			c.gate()
+		}
 		c.mu.Lock()
 		queue := c.queue
 		c.queue = nil
