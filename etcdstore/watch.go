@@ -44,8 +44,6 @@ type Watcher struct {
 	once    sync.Once
 }
 
-var _ core.Watcher = (*Watcher)(nil)
-
 // Watch returns a watcher that delivers every commit with version > after
 // that has at least one change the options match (WatchPrefix, WatchRun),
 // each with exactly its matching changes, in key order: core.ChangePut with
