@@ -46,6 +46,7 @@ type config struct {
 	checkpointBytes int64
 	logger          *slog.Logger
 	maxValue        int
+	vectors         []*vectorSpec // WithVectorIndex
 }
 
 // WithClock makes the store judge time by c: every commit timestamp and every
