@@ -2,7 +2,6 @@ package mvcc
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -73,7 +72,7 @@ func BenchmarkUpdateContention(b *testing.B) {
 				}
 				b.ReportMetric(float64(failures.Load())/float64(b.N), "failures/op")
 				if vv, err := s.Get(k); err != nil || vv.Value.Int64()+failures.Load() != int64(b.N*total) {
-					b.Fatal(fmt.Sprintf("the counter is off: %v %v", vv.Value, err))
+					b.Fatalf("the counter is off: %v %v", vv.Value, err)
 				}
 			})
 		}

@@ -151,7 +151,8 @@ func TestUpdateContextStopsAtOtherErrors(t *testing.T) {
 	require.Equal(t, 3, runs)
 	require.Equal(t, s.CurrentVersion(), v)
 
-	_, err = s.UpdateContext(nil, lose) //nolint:staticcheck // a nil context is refused
+	var noCtx context.Context // a nil context is refused
+	_, err = s.UpdateContext(noCtx, lose)
 	require.ErrorIs(t, err, core.ErrInvalidArgument)
 	_, err = s.UpdateContext(context.Background(), nil)
 	require.ErrorIs(t, err, core.ErrInvalidArgument)
