@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/vfs"
 )
 
 // DefaultHistory is the number of past versions a Store keeps reachable by
@@ -42,6 +43,9 @@ type config struct {
 	syncInterval    time.Duration
 	checkpointBytes int64
 	logger          *slog.Logger
+	loggerSet       bool   // WithLogger was given (else: slog.Default())
+	readOnly        bool   // WithReadOnly
+	fs              vfs.FS // the durable store's file system (tests: vfs.Mem); nil: the OS's
 	maxValue        int
 }
 
