@@ -69,7 +69,7 @@ func open(dir string, cfg config, install func(*wal.Log) (*state, RecoveryReport
 		if err != nil {
 			return nil, fmt.Errorf("mvcc: open %s: %w", dir, err)
 		}
-		rec, rep, err := recoverState(lg, cfg.history)
+		rec, rep, err := recoverState(lg, cfg.history, cfg.vectors)
 		report := recoveryOf(rep)
 		if err == nil && install != nil {
 			rec.base, rec.window = nil, nil
@@ -115,8 +115,8 @@ type recoveredLog struct {
 // history of them (the ones the history window will hold) are kept aside,
 // to be published one by one with their commit records (replayWindow); the
 // ones before go straight into one draft.
-func recoverState(lg *wal.Log, history int) (recoveredLog, wal.RecoveryReport, error) {
-	d := newDraft(emptyState(0), time.Time{})
+func recoverState(lg *wal.Log, history int, vectors []*vectorSpec) (recoveredLog, wal.RecoveryReport, error) {
+	d := newDraft(emptyState(0, vectors), time.Time{})
 	var version uint64
 	var at time.Time // the commit time of version
 	load := func(h wal.SnapshotHeader, entries iter.Seq[wal.Entry]) error {

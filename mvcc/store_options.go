@@ -47,6 +47,7 @@ type config struct {
 	readOnly        bool   // WithReadOnly
 	fs              vfs.FS // the durable store's file system (tests: vfs.Mem); nil: the OS's
 	maxValue        int
+	vectors         []*vectorSpec // WithVectorIndex
 }
 
 // WithClock makes the store judge time by c: every commit timestamp and every

@@ -20,6 +20,7 @@ type verifyReport struct {
 	Segments    int       `json:"segments"`
 	Records     int       `json:"records_replayed"`
 	Problems    []problem `json:"problems"`
+	Notes       []string  `json:"notes,omitempty"` // what is not damage but worth knowing
 }
 
 // problem is one thing wrong, and where.
@@ -96,7 +97,17 @@ func (e *env) verify(dir string) (verifyReport, error) {
 			bad(f, "damaged checkpoint: recovery passes over it for an older one")
 		}
 		if rec.TornBytes > 0 || rec.TornAt != "" {
-			bad(rec.TornAt, "torn tail: %s, %d bytes (a crash in mid-write, or a write in progress; the next Open cuts it off)", rec.TornReason, rec.TornBytes)
+			switch held, known := heldByAnother(dir); {
+			case held:
+				// The process holding the directory recovered it (cutting
+				// any torn tail) when it opened it: what follows its last
+				// whole record is a write in progress.
+				rep.Notes = append(rep.Notes, fmt.Sprintf("%s: %d bytes of a write in progress after the last whole record (another process holds the directory)", rec.TornAt, rec.TornBytes))
+			case known:
+				bad(rec.TornAt, "torn tail: %s, %d bytes (a crash in mid-write; the next Open cuts it off)", rec.TornReason, rec.TornBytes)
+			default:
+				bad(rec.TornAt, "torn tail: %s, %d bytes (a crash in mid-write, or a write in progress if a process holds the directory; the next Open cuts it off)", rec.TornReason, rec.TornBytes)
+			}
 		}
 		s.Close()
 	}
@@ -160,6 +171,9 @@ func (c *countReader) Read(p []byte) (int, error) {
 }
 
 func printVerify(w io.Writer, r verifyReport) {
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	for _, p := range r.Problems {
 		if p.File != "" {
 			fmt.Fprintf(w, "DAMAGED %s: %s\n", p.File, p.What)

@@ -33,6 +33,7 @@ type listing struct {
 	Checkpoints []storeFile // NNN.ckpt, ascending
 	Temp        []string    // NNN.ckpt.tmp: a checkpoint being written (or left by a crash)
 	Lock        bool        // the LOCK file
+	Closed      bool        // the CLOSED file: the log was closed cleanly
 	Other       []string    // anything else
 }
 
@@ -65,6 +66,8 @@ func listDir(dir string) (*listing, error) {
 			l.Temp = append(l.Temp, name)
 		} else if name == "LOCK" {
 			l.Lock = true
+		} else if name == "CLOSED" {
+			l.Closed = true
 		} else {
 			l.Other = append(l.Other, name)
 		}
@@ -106,7 +109,7 @@ func fileSize(de fs.DirEntry) int64 {
 // isStore reports whether the listing looks like a store directory: a
 // segment, a checkpoint or the lock file.
 func (l *listing) isStore() bool {
-	return len(l.Segments)+len(l.Checkpoints)+len(l.Temp) > 0 || l.Lock
+	return len(l.Segments)+len(l.Checkpoints)+len(l.Temp) > 0 || l.Lock || l.Closed
 }
 
 // storeDir lists dir and refuses a directory that holds no store (missing,
@@ -185,7 +188,7 @@ func openRead(dir string) (*readStore, error) {
 	return &readStore{Store: s, Dir: dir, Listing: l, cleanup: cleanup}, nil
 }
 
-// copyStoreFiles copies the segments and checkpoints of l from dir to tmp.
+// copyStoreFiles copies the segments, checkpoints and clean-close marker of l from dir to tmp.
 // A file that a checkpoint of the process holding dir deleted meanwhile is
 // passed over: recovery then tells whether the copy still holds a whole
 // store.
@@ -196,6 +199,9 @@ func copyStoreFiles(dir, tmp string, l *listing) error {
 	}
 	for _, f := range l.Segments {
 		names = append(names, f.Name)
+	}
+	if l.Closed {
+		names = append(names, "CLOSED")
 	}
 	for _, name := range names {
 		if err := copyFile(filepath.Join(dir, name), filepath.Join(tmp, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {

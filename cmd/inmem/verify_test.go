@@ -56,8 +56,9 @@ func verifyCode(dir string) (int, string) {
 
 // inmem verify finds the damage the library's durable tests plant — every
 // file of a store cut short at many offsets, or with one byte changed — and
-// exits 1, except for a log cut exactly between two records, which leaves a
-// sound, shorter log.
+// exits 1, a log cut exactly between two records included (the store was
+// closed cleanly: its clean-close marker names the last version), and
+// changes nothing.
 func TestVerifyFindsDamage(t *testing.T) {
 	base := t.TempDir()
 	orig := filepath.Join(base, "orig")
@@ -86,7 +87,7 @@ func TestVerifyFindsDamage(t *testing.T) {
 	if len(files) < 2 || lastSeg == "" {
 		t.Fatalf("the fixture holds %v: want a checkpoint and a log", files)
 	}
-	trial, sound := 0, 0
+	trial, between := 0, 0
 	for _, file := range files {
 		data, err := os.ReadFile(filepath.Join(orig, file))
 		if err != nil {
@@ -118,11 +119,7 @@ func TestVerifyFindsDamage(t *testing.T) {
 				}
 				code, out := verifyCode(dir)
 				if how == "cut" && slices.Contains(ends, off) {
-					sound++
-					if code != 0 {
-						t.Errorf("%s cut at %d, between records: exit %d, want 0 (a sound shorter log): %s", file, off, code, out)
-					}
-					continue
+					between++
 				}
 				if code != 1 {
 					t.Errorf("%s %s at %d of %d: exit %d, want 1: %s", file, how, off, len(data), code, out)
@@ -138,7 +135,7 @@ func TestVerifyFindsDamage(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d damaged copies: %d cut between records (sound), the rest found damaged", trial, sound)
+	t.Logf("%d damaged copies, %d of them cut between records: all found damaged", trial, between)
 }
 
 func copyDir(t *testing.T, from, to string) {
