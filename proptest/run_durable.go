@@ -16,12 +16,15 @@ import (
 // first) and opens it again from the directory. After a reopen the store
 // must hold exactly what it held (values, versions, timestamps, TTLs,
 // expired values not yet removed), report the version it recovered, and
-// continue the versions; its history window starts again at that version:
-// versioned reads of older versions answer only what the current data
-// proves (a key stored now with a value written at or before the version
-// read; a key absent now only if nothing was removed after that version,
-// and everything before the reopen counts as removed), ErrCompacted
-// otherwise, and a watcher cannot reach the commits up to it.
+// continue the versions. Its history window is rebuilt from the log after
+// its checkpoint: it must reach back as far as it did before the reopen, or
+// to the checkpoint the store recovered from if that is newer (Recovery's
+// CheckpointVersion); versioned reads of older versions answer only what
+// the current data proves (a key stored now with a value written at or
+// before the version read; a key absent now only if nothing was removed
+// after that version, and everything up to the window's start counts as
+// removed), ErrCompacted otherwise, and a watcher cannot reach the commits
+// up to the window's start.
 //
 // RunDurable calls t.Helper; it closes every store it opened.
 func RunDurable(t *testing.T, open func(dir string, clock core.Clock) (*mvcc.Store, error)) {
@@ -64,6 +67,7 @@ func (m *machine) closeDurable() {
 // data by the check after the step.
 func (m *machine) reopenStore() {
 	m.closeWatchers()
+	before := m.windowLow()
 	if err := m.ms.Close(); err != nil {
 		m.f.Fatalf("Reopen: Close: %v", err)
 	}
@@ -75,8 +79,13 @@ func (m *machine) reopenStore() {
 		m.f.Fatalf("Reopen: open: %v", err)
 	}
 	m.store, m.ms = s, s
-	m.model.Reopen()
-	if got, want := s.Recovery().LastVersion, m.model.CurrentVersion(); got != want {
+	rep := s.Recovery()
+	if got, want := rep.LastVersion, m.model.CurrentVersion(); got != want {
 		m.f.Fatalf("Reopen: Recovery().LastVersion = %d, want %d", got, want)
 	}
+	from := m.windowLow()
+	if want := max(before, rep.CheckpointVersion); from > want {
+		m.f.Fatalf("Reopen: the history window starts at version %d, want %d or before (it started at %d, the checkpoint is at %d)", from, want, before, rep.CheckpointVersion)
+	}
+	m.model.ReopenFrom(from)
 }
