@@ -51,6 +51,7 @@ func newConfig(opts []Option) config {
 	cfg := config{
 		clock:           core.SystemClock{},
 		history:         DefaultHistory,
+		historyBytes:    DefaultHistoryBytes,
 		updateRetries:   DefaultUpdateRetries,
 		checkpointBytes: DefaultCheckpointBytes,
 	}
