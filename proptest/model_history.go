@@ -51,6 +51,11 @@ func sortChanges(cs []core.Change) {
 func (m *Model) Commit(v uint64, keep func(core.Key) bool) (core.Commit, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.commitLocked(v, keep)
+}
+
+// commitLocked is Commit; the caller holds m.mu.
+func (m *Model) commitLocked(v uint64, keep func(core.Key) bool) (core.Commit, bool) {
 	if v == 0 || v > m.version() {
 		return core.Commit{}, false
 	}
@@ -67,26 +72,12 @@ func (m *Model) Commit(v uint64, keep func(core.Key) bool) (core.Commit, bool) {
 // Reopen records that the store was closed and opened again from what it
 // stored: the data and versions stay, but what was removed before now is no
 // longer known (see LastRemoval), and the current version's commit record is
-// gone. It is ReopenFrom(the current version). Safe for concurrent use.
+// gone. Safe for concurrent use.
 func (m *Model) Reopen() {
 	m.mu.Lock()
-	v := m.version()
-	m.mu.Unlock()
-	m.ReopenFrom(v)
-}
-
-// ReopenFrom records that the store was closed and opened again from what
-// it stored, keeping the commit records of the versions after v (at most
-// the current version) and not those of v and before: the data and versions
-// stay, what was removed at or before v is no longer known (see
-// LastRemoval), and a watcher cannot reach the commits up to v. Safe for
-// concurrent use.
-func (m *Model) ReopenFrom(v uint64) {
-	m.mu.Lock()
 	defer m.mu.Unlock()
-	v = min(v, m.version())
-	m.lastRemoval = max(m.lastRemoval, v)
-	m.reopened = v
+	m.lastRemoval = m.version()
+	m.reopened = m.version()
 }
 
 // LastRemoval returns the newest version that removed a key, or the version
