@@ -28,6 +28,7 @@ const (
 // made by New ignore it.
 func WithSync(p SyncPolicy) Option {
 	return func(cf *config) {
+		cf.refuseFork("WithSync")
 		if p >= SyncAlways && p <= SyncNone {
 			cf.sync = p
 		}
@@ -37,7 +38,10 @@ func WithSync(p SyncPolicy) Option {
 // WithSyncInterval sets how often SyncBatch syncs the log (d <= 0: the
 // default, 100ms).
 func WithSyncInterval(d time.Duration) Option {
-	return func(cf *config) { cf.syncInterval = max(d, 0) }
+	return func(cf *config) {
+		cf.refuseFork("WithSyncInterval")
+		cf.syncInterval = max(d, 0)
+	}
 }
 
 // WithCheckpointBytes makes a durable store write a checkpoint in the
@@ -45,7 +49,10 @@ func WithSyncInterval(d time.Duration) Option {
 // that recovery replays at most about n bytes of log (n <= 0: only explicit
 // Checkpoint calls; the default is DefaultCheckpointBytes).
 func WithCheckpointBytes(n int64) Option {
-	return func(cf *config) { cf.checkpointBytes = n }
+	return func(cf *config) {
+		cf.refuseFork("WithCheckpointBytes")
+		cf.checkpointBytes = n
+	}
 }
 
 // DefaultCheckpointBytes is the log size past which a durable store
@@ -56,5 +63,8 @@ const DefaultCheckpointBytes = 256 << 20
 // recovery (a torn log tail cut off) and background checkpoint failures.
 // nil: discard.
 func WithLogger(l *slog.Logger) Option {
-	return func(cf *config) { cf.logger = l }
+	return func(cf *config) {
+		cf.refuseFork("WithLogger")
+		cf.logger = l
+	}
 }
