@@ -167,4 +167,3 @@ func (d *differ) change(enc string, x, y *stored, yield func(core.Change) bool) 
 func sameStored(x, y *stored) bool {
 	return x.version == y.version && x.sec == y.sec && x.nsec == y.nsec && x.ttl == y.ttl && x.val.Equal(y.val)
 }
-

@@ -83,21 +83,19 @@ func Resolve(fn func(c Conflict) (v core.Value, keep bool, err error)) MergeOpti
 }
 
 // Conflict is one key both sides of a Merge changed differently since the
-// base: what the base, the store and the fork hold. The store's and the
-// fork's sides are judged at the merge's time, the base's at its own.
+// base: what the base, the store and the fork hold, expiry judged at the
+// merge's time on all three.
 type Conflict struct {
 	Key                     core.Key
 	Base, Store, Fork       core.VersionedValue // what each side holds
 	InBase, InStore, InFork bool                // false where that side has no value
 }
 
-// mergeMark is what a fork's last merge took: the fork's state, when (its
-// clock), and the store's data right after the merge committed. The next
-// merge of the fork starts from it instead of the fork's base.
+// mergeMark is what a fork's last merge took: the fork's state. The next
+// merge of the fork starts from it instead of the fork's base: it is the
+// last state the fork and the store agreed on.
 type mergeMark struct {
-	fork    *state
-	forkNow time.Time
-	store   btree.Map[stored]
+	fork *state
 }
 
 // Merge applies to s, in one commit (one version, through the one publish
@@ -145,11 +143,11 @@ func (s *Store) Merge(fork *Store, opts ...MergeOption) (uint64, error) {
 		return 0, fmt.Errorf("mvcc: merge of a closed fork: %w", core.ErrClosed)
 	}
 	mark := fork.merged.Load()
-	from, fromNow, storeBase := fork.base.st, fork.base.now, &fork.base.st.data
+	from := fork.base.st
 	if mark != nil {
-		from, fromNow, storeBase = mark.fork, mark.forkNow, &mark.store
+		from = mark.fork
 	}
-	cur, curNow := fork.root.Load().cur, fork.Now()
+	cur := fork.root.Load().cur
 
 	// What changed on the fork since the last merge (or the base): the keys
 	// whose stored records differ, found by the walk that skips what the two
@@ -169,18 +167,16 @@ func (s *Store) Merge(fork *Store, opts ...MergeOption) (uint64, error) {
 	if len(changes) == 0 {
 		return s.CurrentVersion(), nil
 	}
-	m := merger{s: s, o: &o, changes: changes, storeBase: storeBase, baseNow: fromNow}
+	m := merger{s: s, o: &o, changes: changes}
 	for try := 1; ; try++ {
 		if err := m.plan(); err != nil {
 			return 0, err
 		}
-		var after btree.Map[stored]
 		v, err := s.commit(func(d *draft) error {
 			if err := m.check(d); err != nil {
 				return err
 			}
 			m.apply(d)
-			after = d.freezeData()
 			return nil
 		})
 		if errors.Is(err, errMergeMoved) && try < s.cfg.updateRetries {
@@ -189,7 +185,7 @@ func (s *Store) Merge(fork *Store, opts ...MergeOption) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		fork.remember(&mergeMark{fork: cur, forkNow: curNow, store: after})
+		fork.remember(&mergeMark{fork: cur})
 		return v, nil
 	}
 }
@@ -241,16 +237,22 @@ type mergeStep struct {
 
 // merger plans and applies one Merge.
 type merger struct {
-	s         *Store
-	o         *mergeOptions
-	changes   []forkChange
-	steps     []mergeStep // steps[i] is the plan for changes[i]
-	storeBase *btree.Map[stored]
-	baseNow   time.Time
+	s       *Store
+	o       *mergeOptions
+	changes []forkChange
+	steps   []mergeStep // steps[i] is the plan for changes[i]
 }
 
 // plan decides every changed key against the store's current state, and
 // returns a *MergeConflict for the conflicts no option decides.
+//
+// The base of the three-way merge is the last state both sides agreed on:
+// the fork's base, or the fork as its last merge took it. A side changed a
+// key when it reads otherwise than the base now: another value or TTL
+// deadline, or a value where the base has none (or the other way round),
+// expiry judged at the merge's time on all three. A rewrite of the same
+// value is no change, and versions do not count (a merged value has the
+// store's version).
 func (m *merger) plan() error {
 	st, now := m.s.root.Load().cur, m.s.Now()
 	m.steps = m.steps[:0]
@@ -260,11 +262,14 @@ func (m *merger) plan() error {
 		c := &m.changes[i]
 		was, had := st.get(c.enc)
 		step := mergeStep{had: had, was: was, act: actFork}
-		base, inBase := m.storeBase.Get(c.enc)
-		storeChanged := had != inBase || had && !sameStored(&was, &base)
-		if storeChanged {
-			forkLive := c.inFork && visible(&c.fork, now)
-			storeLive := had && visible(&was, now)
+		baseLive := c.inBase && visible(&c.base, now)
+		forkLive := c.inFork && visible(&c.fork, now)
+		storeLive := had && visible(&was, now)
+		switch {
+		case sameRead(baseLive, &c.base, forkLive, &c.fork):
+			step.act = actKeep // the fork's record changed, its reading did not
+		case !sameRead(baseLive, &c.base, storeLive, &was):
+			// Both sides changed the key since the base.
 			switch {
 			case sameRead(storeLive, &was, forkLive, &c.fork):
 				step.act = actKeep // both sides arrived at the same
@@ -273,7 +278,7 @@ func (m *merger) plan() error {
 				step.act = actKeep
 			case m.o.resolve != nil:
 				var err error
-				if step, err = m.resolve(c, step, storeLive, forkLive, &kd); err != nil {
+				if step, err = m.resolve(c, step, baseLive, storeLive, forkLive, &kd); err != nil {
 					return err
 				}
 			default:
@@ -294,10 +299,10 @@ func (m *merger) plan() error {
 }
 
 // resolve asks the Resolve function about the conflict of c.
-func (m *merger) resolve(c *forkChange, step mergeStep, storeLive, forkLive bool, kd *keyDecoder) (mergeStep, error) {
-	cf := Conflict{Key: kd.key(c.enc), InStore: storeLive, InFork: forkLive}
-	if c.inBase && visible(&c.base, m.baseNow) {
-		cf.Base, cf.InBase = c.base.public(), true
+func (m *merger) resolve(c *forkChange, step mergeStep, baseLive, storeLive, forkLive bool, kd *keyDecoder) (mergeStep, error) {
+	cf := Conflict{Key: kd.key(c.enc), InBase: baseLive, InStore: storeLive, InFork: forkLive}
+	if baseLive {
+		cf.Base = c.base.public()
 	}
 	if storeLive {
 		cf.Store = step.was.public()
@@ -380,14 +385,4 @@ func (m *merger) apply(d *draft) {
 			}
 		}
 	}
-}
-
-// freezeData publishes the draft's data as it stands, mid-group, as a map
-// of its own (the edit goes on with a fresh owner id, so nothing later in
-// the group reaches it): the state of the data right after the operation
-// being applied.
-func (d *draft) freezeData() btree.Map[stored] {
-	var m btree.Map[stored]
-	d.data.Publish(&m)
-	return m
 }

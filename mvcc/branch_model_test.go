@@ -54,13 +54,10 @@ type bmStore struct {
 	data    bmData
 	version uint64
 	// a fork's base, and its last merge (hasMark)
-	base                  bmData
-	baseNow               time.Time
-	hasMark               bool
-	markFork, markStore   bmData
-	markNow               time.Time
-	markForkVersion       uint64
-	baseVersion, children int
+	base     bmData
+	hasMark  bool
+	markFork bmData
+	children int
 }
 
 // bmSnap is a snapshot of a store of the family and a copy of its model.
@@ -204,7 +201,7 @@ func (m *branchModel) fork(t *rapid.T, sn bmSnap) {
 	st := &bmStore{
 		s: f, name: fmt.Sprintf("%s.%d", parent.name, parent.children), parent: sn.store,
 		data: maps.Clone(sn.data), version: sn.sn.Version(),
-		base: sn.data, baseNow: sn.now, baseVersion: int(sn.sn.Version()),
+		base: sn.data,
 	}
 	if f.Base() != sn.sn {
 		t.Fatalf("%s: Base is not the snapshot forked", st.name)
@@ -342,9 +339,9 @@ func (m *branchModel) merge(t *rapid.T, fi int, opt int) {
 	f := m.stores[fi]
 	p := m.stores[f.parent]
 	now := m.now()
-	from, storeBase, baseNow := f.base, f.base, f.baseNow
+	from := f.base
 	if f.hasMark {
-		from, storeBase, baseNow = f.markFork, f.markStore, f.markNow
+		from = f.markFork
 	}
 	// The fork's changes, in key order.
 	var changed []core.Key
@@ -363,25 +360,31 @@ func (m *branchModel) merge(t *rapid.T, fi int, opt int) {
 	var steps []step
 	var conflicts []string
 	var wantConflicts []string
+	// Two sides read alike at now: both without a live value, or the same
+	// value and deadline.
+	alike := func(aLive bool, a bmRec, bLive bool, b bmRec) bool {
+		return aLive == bLive && (!aLive || a.val.Equal(b.val) && a.deadline().Equal(b.deadline()))
+	}
 	for _, k := range changed {
 		e := enc(k)
 		s, sHas := p.data[e]
-		b, bHas := storeBase[e]
+		b, bHas := from[e]
 		fr, fHas := f.data[e]
-		fLive, sLive := fHas && fr.live(now), sHas && s.live(now)
+		fLive, sLive, bLive := fHas && fr.live(now), sHas && s.live(now), bHas && b.live(now)
 		st := step{k: k, act: actFork}
-		if sHas != bHas || sHas && !s.same(b) {
-			same := fLive == sLive && (!fLive || fr.val.Equal(s.val) && fr.deadline().Equal(s.deadline()))
+		if alike(bLive, b, fLive, fr) {
+			st.act = actKeep
+		} else if !alike(bLive, b, sLive, s) {
 			switch {
-			case same:
+			case alike(sLive, s, fLive, fr):
 				st.act = actKeep
 			case opt == bmPreferFork:
 			case opt == bmPreferStore:
 				st.act = actKeep
 			case opt == bmResolve:
-				c := Conflict{Key: k, InStore: sLive, InFork: fLive}
-				if fb, ok := from[e]; ok && fb.live(baseNow) {
-					c.Base, c.InBase = fb.vv(), true
+				c := Conflict{Key: k, InBase: bLive, InStore: sLive, InFork: fLive}
+				if bLive {
+					c.Base = b.vv()
 				}
 				if sLive {
 					c.Store = s.vv()
@@ -479,7 +482,7 @@ func (m *branchModel) merge(t *rapid.T, fi int, opt int) {
 		t.Fatalf("merge %s into %s: version %d, model %d", f.name, p.name, v, p.version)
 	}
 	if len(changed) > 0 {
-		f.hasMark, f.markFork, f.markStore, f.markNow = true, maps.Clone(f.data), maps.Clone(p.data), now
+		f.hasMark, f.markFork = true, maps.Clone(f.data)
 	}
 }
 
