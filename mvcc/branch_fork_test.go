@@ -2,6 +2,7 @@ package mvcc
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -195,4 +196,47 @@ func TestForkWatchers(t *testing.T) {
 	cancel()
 	_, err := ws.Next(ctx)
 	require.ErrorIs(t, err, context.Canceled, "no second commit on the store")
+}
+
+// TestForkVectorIndexes: a fork shares its store's vector indexes (the same
+// state: O(1)) and each side's searches see its own vectors; an index the
+// fork's options add is built from the fork's data.
+func TestForkVectorIndexes(t *testing.T) {
+	a, b := fxNS("t", "a", 1), fxNS("t", "b", 2)
+	s, _ := fxStore(WithVectorIndex(VectorIndex{Within: core.NamespacePrefix(a), Dims: 2}))
+	vec := func(x, y float32) core.Value { return core.VectorValue([]float32{x, y}) }
+	for i := range 20 {
+		_, err := s.Put(core.VectorKey(a, fmt.Sprint(i)), vec(1, float32(i)), 0)
+		require.NoError(t, err)
+		_, err = s.Put(core.VectorKey(b, fmt.Sprint(i)), vec(float32(i), 1), 0)
+		require.NoError(t, err)
+	}
+	sn := s.Snapshot()
+	f, err := sn.Fork()
+	require.NoError(t, err)
+	require.Same(t, sn.st, f.root.Load().cur, "the fork starts on the snapshot's own state")
+
+	_, err = f.Put(core.VectorKey(a, "fork"), vec(-1, 0), 0)
+	require.NoError(t, err)
+	_, err = f.Put(core.VectorKey(a, "bad"), core.VectorValue([]float32{1, 2, 3}), 0)
+	require.ErrorIs(t, err, core.ErrInvalidValue, "the store's index settings hold on the fork")
+	top := func(st *Store, p core.Prefix) string {
+		hits, err := st.Search(p, []float32{-1, 0}, 1)
+		require.NoError(t, err)
+		require.Len(t, hits, 1)
+		return string(hits[0].Key.UserKey)
+	}
+	require.Equal(t, "fork", top(f, core.NamespacePrefix(a)))
+	require.NotEqual(t, "fork", top(s, core.NamespacePrefix(a)))
+
+	g, err := sn.Fork(WithVectorIndex(VectorIndex{Within: core.NamespacePrefix(b), Dims: 2}))
+	require.NoError(t, err)
+	st := g.root.Load().cur
+	require.Len(t, st.vecs, 2)
+	require.Equal(t, sn.st.vecs[0].g, st.vecs[0].g, "the store's index is shared")
+	require.Equal(t, 20, st.vecs[1].g.Len(), "the new index holds the fork's vectors under its scope")
+	hits, err := g.Search(core.NamespacePrefix(b), []float32{19, 1}, 1)
+	require.NoError(t, err)
+	require.Equal(t, "19", string(hits[0].Key.UserKey))
+	require.Len(t, s.root.Load().cur.vecs, 1, "the store keeps its own indexes")
 }

@@ -39,7 +39,7 @@ func Open(dir string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mvcc: open %s: %w", dir, err)
 	}
-	st, rep, err := recoverState(lg)
+	st, rep, err := recoverState(lg, cfg.vectors)
 	if err != nil {
 		lg.Close()
 		return nil, fmt.Errorf("mvcc: recover %s: %w", dir, err)
@@ -63,8 +63,8 @@ func segmentSize(checkpointBytes int64) int64 {
 
 // recoverState loads the log's checkpoint and replays its records into one
 // draft.
-func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
-	d := newDraft(emptyState(0), time.Time{})
+func recoverState(lg *wal.Log, vectors []*vectorSpec) (*state, wal.RecoveryReport, error) {
+	d := newDraft(emptyState(0, vectors), time.Time{})
 	var version uint64
 	var at time.Time // the commit time of version
 	load := func(h wal.SnapshotHeader, entries iter.Seq[wal.Entry]) error {

@@ -45,7 +45,7 @@ func Restore(r io.Reader, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("%w: Restore needs a reader", core.ErrInvalidArgument)
 	}
 	cfg := newConfig(opts)
-	d := newDraft(emptyState(0), cfg.clock.Now())
+	d := newDraft(emptyState(0, cfg.vectors), cfg.clock.Now())
 	var version uint64
 	var order keyOrder
 	h, err := wal.ReadSnapshot(r, func(e wal.Entry) error {

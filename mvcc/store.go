@@ -49,7 +49,7 @@ type Store struct {
 // purely in memory. Nil options are ignored.
 func New(opts ...Option) *Store {
 	cfg := newConfig(opts)
-	return newStore(cfg, emptyState(cfg.startVersion))
+	return newStore(cfg, emptyState(cfg.startVersion, cfg.vectors))
 }
 
 func newConfig(opts []Option) config {

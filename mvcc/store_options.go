@@ -43,6 +43,7 @@ type config struct {
 	checkpointBytes int64
 	logger          *slog.Logger
 	maxValue        int
+	vectors         []*vectorSpec // WithVectorIndex
 	// forkRefused names the options given that a fork cannot take (those
 	// only Open takes, and WithStartVersion): Fork refuses them.
 	forkRefused []string

@@ -2,10 +2,10 @@ package wal
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io/fs"
 	"iter"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -15,7 +15,8 @@ const CheckpointCreator = "inmem checkpoint"
 // WriteCheckpoint writes the state at version (every entry of entries, at
 // commit time t) to a checkpoint file, atomically: a temporary file, synced,
 // renamed into place, the directory synced. Then it removes the log segments
-// whose records are all at or before version, and older checkpoints. version
+// whose records are all at or before version, except the active (last) one,
+// which the log goes on appending to, and older checkpoints. version
 // must not be past the last record appended, nor before the last checkpoint.
 //
 // Writes go on while the file is written; a second checkpoint waits for the
@@ -38,16 +39,15 @@ func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entr
 		return err
 	}
 
-	name := checkpointName(version)
-	final := filepath.Join(l.dir, name)
+	final := l.path(checkpointName(version))
 	tmp := final + tempExt
 	h := SnapshotHeader{Version: version, Time: t, Created: time.Now(), Creator: CheckpointCreator}
-	if err := writeFileSynced(tmp, h, entries); err != nil {
-		os.Remove(tmp)
+	if err := l.writeFileSynced(tmp, h, entries); err != nil {
+		l.fs.Remove(tmp)
 		return err
 	}
-	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
+	if err := l.fs.Rename(tmp, final); err != nil {
+		l.fs.Remove(tmp)
 		return fmt.Errorf("wal: checkpoint: %w", err)
 	}
 	if err := l.dirFile.Sync(); err != nil {
@@ -60,24 +60,13 @@ func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entr
 	if err := l.usable(); err != nil {
 		return err
 	}
+	// The last segment stays, whatever it holds: the log goes on in it, and
+	// so a segment is never left unnamed by the one before it.
 	var drop []string
 	n := 0
-	for n < len(l.segs) {
-		end := l.written // the active (last) segment ends at the last version written
-		if n+1 < len(l.segs) {
-			end = l.segs[n+1].first - 1
-		}
-		if end > version {
-			break
-		}
+	for n+1 < len(l.segs) && l.segs[n+1].first-1 <= version {
 		drop = append(drop, segmentName(l.segs[n].first))
 		n++
-	}
-	if n == len(l.segs) && l.active != nil {
-		// Its records are in the checkpoint: no sync needed.
-		if err := l.closeActive(false); err != nil {
-			return err
-		}
 	}
 	l.segs = append(l.segs[:0], l.segs[n:]...)
 	l.ckptVer = version
@@ -89,8 +78,11 @@ func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entr
 }
 
 // writeFileSynced writes a snapshot to a new file at path and syncs it.
-func writeFileSynced(path string, h SnapshotHeader, entries iter.Seq[Entry]) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+func (l *Log) writeFileSynced(path string, h SnapshotHeader, entries iter.Seq[Entry]) error {
+	if err := l.fs.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("wal: checkpoint: %w", err)
+	}
+	f, err := l.fs.Create(path)
 	if err != nil {
 		return fmt.Errorf("wal: checkpoint: %w", err)
 	}
@@ -113,15 +105,15 @@ func writeFileSynced(path string, h SnapshotHeader, entries iter.Seq[Entry]) err
 
 // checkpointsBefore lists the checkpoint files older than version.
 func (l *Log) checkpointsBefore(version uint64) ([]string, error) {
-	des, err := os.ReadDir(l.dir)
+	names, err := l.fs.List(l.dir)
 	if err != nil {
 		return nil, fmt.Errorf("wal: %w", err)
 	}
-	var names []string
-	for _, de := range des {
-		if v, ok := parseName(de.Name(), checkpointExt); ok && v < version {
-			names = append(names, de.Name())
+	var old []string
+	for _, name := range names {
+		if v, ok := parseName(name, checkpointExt); ok && v < version {
+			old = append(old, name)
 		}
 	}
-	return names, nil
+	return old, nil
 }

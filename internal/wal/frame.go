@@ -24,8 +24,9 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 const (
 	frameHeaderLen = 8
-	// minPayloadLen is the smallest record payload: version, time, count 0.
-	minPayloadLen = 8 + timeLen + 1
+	// minPayloadLen is the smallest frame payload: an end record's. A
+	// commit's is at least 8 + timeLen + 1 bytes (version, time, count 0).
+	minPayloadLen = endPayloadLen
 	// MaxRecordSize is the largest record payload the log writes or reads.
 	MaxRecordSize = 1 << 30
 )
