@@ -56,6 +56,7 @@ func newConfig(opts []Option) config {
 	cfg := config{
 		clock:           core.SystemClock{},
 		history:         DefaultHistory,
+		historyBytes:    DefaultHistoryBytes,
 		updateRetries:   DefaultUpdateRetries,
 		checkpointBytes: DefaultCheckpointBytes,
 	}

@@ -178,13 +178,14 @@ func newMCPServer(m *memory) *mcp.Server {
 		Instructions: "inmem is a versioned memory store for agents. Memory is scoped by tenant, app, agent and run. " +
 			"remember stores a note or JSON value under a key (optionally with a TTL), recall reads a key or lists a scope, " +
 			"append_event adds to the run's event log, history shows a key's past versions, forget deletes, " +
-			"list_namespaces lists the scopes that hold memory.",
+			"list_namespaces lists the scopes that hold memory, search finds the stored embeddings closest to a query vector.",
 	})
 	addTool(srv, "remember", "Store a note, a JSON value or an embedding under a key in a scope (tenant/app/agent/run), optionally forgotten after a TTL. Returns the key and the version of the write.", m.remember)
 	addTool(srv, "recall", "Read memory: one key (key given), or the entries under a scope in key order, a page at a time (cursor), or the newest entries (newest). Returns the entries with their versions and timestamps.", m.recall)
 	addTool(srv, "append_event", "Append a note or JSON value to the run's event log under the next sequence number (concurrent appenders never collide). Returns the event's key, sequence number and version.", m.appendEvent)
 	addTool(srv, "history", "The versions of a key the store still holds, newest first, with where it had no value (deleted or expired).", m.history)
 	addTool(srv, "forget", "Delete a key, or everything under a scope (all: true).", m.forget)
+	addTool(srv, "search", "Find the stored embeddings (type vector) closest to a query vector under a scope, best first, with their scores.", m.search)
 	addTool(srv, "list_namespaces", "The namespaces (tenant, app, agent, run) that hold memory, in order, optionally within a tenant, app or agent.", m.listNamespaces)
 	return srv
 }
