@@ -30,6 +30,7 @@ const (
 // made by New ignore it.
 func WithSync(p SyncPolicy) Option {
 	return func(cf *config) {
+		cf.refuseFork("WithSync")
 		if p >= SyncAlways && p <= SyncNone {
 			cf.sync = p
 		}
@@ -39,7 +40,10 @@ func WithSync(p SyncPolicy) Option {
 // WithSyncInterval sets how often SyncBatch syncs the log (d <= 0: the
 // default, 100ms).
 func WithSyncInterval(d time.Duration) Option {
-	return func(cf *config) { cf.syncInterval = max(d, 0) }
+	return func(cf *config) {
+		cf.refuseFork("WithSyncInterval")
+		cf.syncInterval = max(d, 0)
+	}
 }
 
 // WithCheckpointBytes makes a durable store write a checkpoint in the
@@ -47,7 +51,10 @@ func WithSyncInterval(d time.Duration) Option {
 // that recovery replays at most about n bytes of log (n <= 0: only explicit
 // Checkpoint calls; the default is DefaultCheckpointBytes).
 func WithCheckpointBytes(n int64) Option {
-	return func(cf *config) { cf.checkpointBytes = n }
+	return func(cf *config) {
+		cf.refuseFork("WithCheckpointBytes")
+		cf.checkpointBytes = n
+	}
 }
 
 // DefaultCheckpointBytes is the log size past which a durable store
@@ -60,7 +67,10 @@ const DefaultCheckpointBytes = 256 << 20
 // and what Open recovered (debug). Without WithLogger the store reports to
 // slog.Default(); WithLogger(nil) discards the reports.
 func WithLogger(l *slog.Logger) Option {
-	return func(cf *config) { cf.logger, cf.loggerSet = l, true }
+	return func(cf *config) {
+		cf.refuseFork("WithLogger")
+		cf.logger, cf.loggerSet = l, true
+	}
 }
 
 // WithReadOnly opens a directory for reading only: it never writes, takes no
@@ -73,7 +83,10 @@ func WithLogger(l *slog.Logger) Option {
 // follow later writes of the other process: open again to see them. Stores
 // made by New ignore it; RestoreDir refuses it.
 func WithReadOnly() Option {
-	return func(cf *config) { cf.readOnly = true }
+	return func(cf *config) {
+		cf.refuseFork("WithReadOnly")
+		cf.readOnly = true
+	}
 }
 
 // withFS makes a durable store keep its files in fsys: the tests' fault
