@@ -113,7 +113,11 @@ func BenchmarkBackupRestore(b *testing.B) {
 }
 
 // libraryRestoreDir is the library's restore of a backup into a new
-// directory.
+// directory: mvcc.RestoreDir, the store closed.
 func libraryRestoreDir(dir string, r io.Reader) error {
-	return restoreDir(dir, r)
+	s, err := mvcc.RestoreDir(dir, r)
+	if err != nil {
+		return err
+	}
+	return s.Close()
 }
