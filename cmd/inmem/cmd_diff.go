@@ -77,5 +77,3 @@ with the number of differences (mvcc.Diff). --within narrows it to a scope.`,
 	c.Flags().StringVar(&within, "within", "", "only the keys of a scope: tenant[/app[/agent[/run id[/type[/user key prefix]]]]]")
 	return c
 }
-
-
