@@ -131,7 +131,7 @@ inmem store directory, 6 key not found.`,
 	}
 	root.AddCommand(
 		statCmd(e), verifyCmd(e), dumpCmd(e), getCmd(e), historyCmd(e),
-		backupCmd(e), restoreCmd(e), checkpointCmd(e), mcpCmd(e),
+		backupCmd(e), restoreCmd(e), checkpointCmd(e), diffCmd(e), mcpCmd(e),
 	)
 	return root
 }
