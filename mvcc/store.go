@@ -38,6 +38,11 @@ type Store struct {
 	checkpointing atomic.Bool    // a background checkpoint runs
 	background    sync.WaitGroup // background checkpoints
 	draft         draft          // the commit leader's, reused for every group
+
+	// A fork's (see Fork and Merge): the snapshot it started from, and what
+	// its last merge took.
+	base   *Snapshot
+	merged atomic.Pointer[mergeMark]
 }
 
 // New returns an empty store at version 0 (or the WithStartVersion version),

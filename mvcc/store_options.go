@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/vfs"
 )
 
 // DefaultHistory is the number of past versions a Store keeps reachable by
@@ -45,9 +46,18 @@ type config struct {
 	syncInterval    time.Duration
 	checkpointBytes int64
 	logger          *slog.Logger
+	loggerSet       bool   // WithLogger was given (else: slog.Default())
+	readOnly        bool   // WithReadOnly
+	fs              vfs.FS // the durable store's file system (tests: vfs.Mem); nil: the OS's
 	maxValue        int
 	vectors         []*vectorSpec // WithVectorIndex
+	// forkRefused names the options given that a fork cannot take (those
+	// only Open takes, and WithStartVersion): Fork refuses them.
+	forkRefused []string
 }
+
+// refuseFork records that the option name was given, which Fork refuses.
+func (cf *config) refuseFork(name string) { cf.forkRefused = append(cf.forkRefused, name) }
 
 // WithClock makes the store judge time by c: every commit timestamp and every
 // expiry decision about the store. Tests pass a *core.ManualClock.
@@ -92,7 +102,10 @@ func WithHistoryBytes(n int64) Option {
 // (MaxUint64-1) are clamped to it, leaving a store that refuses writes with
 // ErrVersionExhausted.
 func WithStartVersion(v uint64) Option {
-	return func(cf *config) { cf.startVersion = min(v, maxVersion) }
+	return func(cf *config) {
+		cf.refuseFork("WithStartVersion")
+		cf.startVersion = min(v, maxVersion)
+	}
 }
 
 // WithLockFreeWriters is kept so that code written for earlier versions
