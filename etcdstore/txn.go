@@ -332,7 +332,7 @@ func (t *Txn) Commit() (uint64, error) {
 	for i, sc := range t.scans {
 		guards[i] = sc.prefix
 	}
-	return t.s.commit(&request{what: "Txn.Commit", keys: keys, guards: guards, plan: func(st *state) error {
+	return t.s.commit(&request{what: "Txn.Commit", keys: keys, guards: guards, fresh: true, plan: func(st *state) error {
 		if st.vrev != t.vrev { // something committed since Begin
 			if err := t.validate(st); err != nil {
 				return err
