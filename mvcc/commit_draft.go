@@ -30,6 +30,7 @@ type draft struct {
 	b           []byte     // scratch for index members
 	groupBuf    [4]*commitRec
 	first       commitRec // the group's first record, until finish moves it into the state
+	vecs        []vecEdit // the vector indexes: reused, reset onto each group's state
 }
 
 func newDraft(st *state, now time.Time) *draft {
@@ -41,6 +42,7 @@ func newDraft(st *state, now time.Time) *draft {
 // reset makes d a fresh draft on top of st, keeping its scratch buffers:
 // the commit leader reuses one draft for every group.
 func (d *draft) reset(st *state, now time.Time) {
+	vecs := d.vecs
 	*d = draft{
 		ttl:         st.ttl,
 		lastRemoval: st.lastRemoval,
@@ -54,6 +56,7 @@ func (d *draft) reset(st *state, now time.Time) {
 	d.runs.Reset(st.runs)
 	d.types.Reset(st.types)
 	d.group = d.groupBuf[:0]
+	d.resetIndexes(st, vecs)
 }
 
 // get returns the value stored under enc in the draft, expired or not.
@@ -159,6 +162,9 @@ func (d *draft) store(enc string, r stored) (prev stored, had bool, frozen strin
 	if at, ok := r.expiresAt(); ok {
 		d.ttl = d.ttl.Add(at, enc, struct{}{})
 	}
+	if len(d.vecs) > 0 {
+		d.indexSet(enc, &r, &prev, had)
+	}
 	return prev, had, frozen
 }
 
@@ -173,6 +179,9 @@ func (d *draft) del(enc string) (stored, bool) {
 		d.ttl = d.ttl.Remove(at, enc)
 	}
 	d.dropGroups(enc)
+	if len(d.vecs) > 0 {
+		d.indexDel(enc, &prev)
+	}
 	return prev, true
 }
 
@@ -298,6 +307,7 @@ func (d *draft) finishInto(st *state) *state {
 		bytes:       d.bytes,
 	}
 	d.data.Publish(&st.data)
+	d.publishIndexes(st)
 	switch len(d.group) {
 	case 0:
 	case 1:

@@ -38,19 +38,25 @@ type Store struct {
 	checkpointing atomic.Bool    // a background checkpoint runs
 	background    sync.WaitGroup // background checkpoints
 	draft         draft          // the commit leader's, reused for every group
+
+	// A fork's (see Fork and Merge): the snapshot it started from, and what
+	// its last merge took.
+	base   *Snapshot
+	merged atomic.Pointer[mergeMark]
 }
 
 // New returns an empty store at version 0 (or the WithStartVersion version),
 // purely in memory. Nil options are ignored.
 func New(opts ...Option) *Store {
 	cfg := newConfig(opts)
-	return newStore(cfg, emptyState(cfg.startVersion))
+	return newStore(cfg, emptyState(cfg.startVersion, cfg.vectors))
 }
 
 func newConfig(opts []Option) config {
 	cfg := config{
 		clock:           core.SystemClock{},
 		history:         DefaultHistory,
+		historyBytes:    DefaultHistoryBytes,
 		updateRetries:   DefaultUpdateRetries,
 		checkpointBytes: DefaultCheckpointBytes,
 	}

@@ -134,7 +134,8 @@ func checkKey(k core.Key) error { return k.Validate() }
 // checkTTL refuses a negative TTL.
 func checkTTL(ttl time.Duration) error { return core.ValidateTTL(ttl) }
 
-// checkSize refuses a key or value over the configured limits.
+// checkSize refuses a key or value over the configured limits, and a
+// vector a vector index cannot hold (checkVector).
 func (s *Store) checkSize(enc string, value core.Value) error {
 	if s.cfg.maxKey > 0 && len(enc) > s.cfg.maxKey {
 		return fmt.Errorf("%w: key of %d encoded bytes, limit %d", core.ErrTooLarge, len(enc), s.cfg.maxKey)
@@ -144,7 +145,7 @@ func (s *Store) checkSize(enc string, value core.Value) error {
 			return fmt.Errorf("%w: value of %d bytes, limit %d", core.ErrTooLarge, n, s.cfg.maxValue)
 		}
 	}
-	return nil
+	return checkVector(s.cfg.vectors, enc, value)
 }
 
 // valueSize is what the value limit (WithMaxValueSize) measures.

@@ -1,4 +1,4 @@
-package proptest
+package mvcc_test
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/mvcc"
+	"github.com/inmemdb/inmem/mvcc/mvcctest"
 )
 
 // writerModes are the two ways an mvcc store serializes writers.
@@ -82,7 +83,7 @@ func TestStressGaplessVersions(t *testing.T) {
 					}
 				}
 			}
-			if err := CheckIndices(s); err != nil {
+			if err := mvcctest.CheckIndices(s); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -158,7 +159,7 @@ func TestStressSnapshotsUnderWrites(t *testing.T) {
 			if got := s.CurrentVersion(); got != uint64(writers*puts) {
 				t.Fatalf("CurrentVersion() = %d, want %d", got, writers*puts)
 			}
-			if err := CheckIndices(s); err != nil {
+			if err := mvcctest.CheckIndices(s); err != nil {
 				t.Fatal(err)
 			}
 		})
