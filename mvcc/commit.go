@@ -139,7 +139,10 @@ func (s *Store) lead() {
 	case s.failed != nil:
 		fail(batch, s.failed)
 	default:
-		d := &s.draft
+		if s.draft == nil {
+			s.draft = new(draft) // on the first write: a store (a fork) that is only read needs none
+		}
+		d := s.draft
 		d.reset(cur.cur, s.Now())
 		for _, p := range batch {
 			fn := p.apply
