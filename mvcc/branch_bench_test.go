@@ -4,12 +4,23 @@ import (
 	"fmt"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/inmemdb/inmem/core"
 )
 
 // The benchmarks of branches (docs/benchmarks.md, "Branches"): fork, reads
-// on a fork, diff, merge, and the memory a fork keeps alive.
+// on a fork, diff, merge, and the memory a fork keeps alive. Besides the
+// wall time, the fork, diff and merge benchmarks report the process's CPU
+// time per op (cpu-ns/op), which other work on the machine does not
+// inflate.
+
+// benchCPU reports the CPU time used since start, per op of b.
+func benchCPU(b *testing.B, start time.Duration, ops int) {
+	if used := benchProcessCPU() - start; used > 0 {
+		b.ReportMetric(float64(used.Nanoseconds())/float64(ops), "cpu-ns/op")
+	}
+}
 
 var benchForkSink *Store
 
@@ -22,6 +33,7 @@ func BenchmarkFork(b *testing.B) {
 			s := benchClone(base)
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := benchProcessCPU()
 			for range b.N {
 				f, err := s.Fork()
 				if err != nil {
@@ -29,6 +41,7 @@ func BenchmarkFork(b *testing.B) {
 				}
 				benchForkSink = f
 			}
+			benchCPU(b, cpu, b.N)
 		})
 	}
 }
@@ -97,6 +110,7 @@ func BenchmarkDiff(b *testing.B) {
 			from, to := f.Base(), f.Snapshot()
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := benchProcessCPU()
 			for range b.N {
 				got := 0
 				for range Diff(from, to) {
@@ -107,12 +121,14 @@ func BenchmarkDiff(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*k), "ns/change")
+			benchCPU(b, cpu, b.N)
 		})
 	}
 	b.Run("1M/fullscan", func(b *testing.B) {
 		sn := benchClone(base).Snapshot()
 		b.ReportAllocs()
 		b.ResetTimer()
+		cpu := benchProcessCPU()
 		for range b.N {
 			got := 0
 			for range sn.All() {
@@ -122,6 +138,7 @@ func BenchmarkDiff(b *testing.B) {
 				b.Fatalf("%d entries, want %d", got, n)
 			}
 		}
+		benchCPU(b, cpu, b.N)
 	})
 }
 
@@ -133,6 +150,7 @@ func BenchmarkMerge(b *testing.B) {
 	base, nss := benchBase(b, n, false)
 	b.Run("1M/1K", func(b *testing.B) {
 		b.ReportAllocs()
+		var cpu time.Duration
 		for range b.N {
 			b.StopTimer()
 			s := benchClone(base)
@@ -143,13 +161,18 @@ func BenchmarkMerge(b *testing.B) {
 			benchChange(b, f, nss, n, k, core.StringValue("changed on the fork"))
 			v := s.CurrentVersion()
 			b.StartTimer()
+			start := benchProcessCPU()
 			got, err := s.Merge(f)
+			cpu += benchProcessCPU() - start
 			if err != nil {
 				b.Fatal(err)
 			}
 			if got != v+1 {
 				b.Fatalf("merged at version %d, want one version: %d", got, v+1)
 			}
+		}
+		if cpu > 0 {
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 		}
 	})
 }
