@@ -83,6 +83,10 @@ func (s *Store) enqueue(p *pending) (uint64, error) {
 		release(p)
 		return 0, errClosed
 	}
+	if s.cfg.readOnly && s.log != nil {
+		release(p)
+		return 0, errReadOnly
+	}
 	s.queueMu.Lock()
 	s.queue = append(s.queue, p)
 	leader := !s.leading
@@ -139,10 +143,7 @@ func (s *Store) lead() {
 	case s.failed != nil:
 		fail(batch, s.failed)
 	default:
-		if s.draft == nil {
-			s.draft = new(draft) // on the first write: a store (a fork) that is only read needs none
-		}
-		d := s.draft
+		d := s.leaderDraft()
 		d.reset(cur.cur, s.Now())
 		for _, p := range batch {
 			fn := p.apply
@@ -184,6 +185,16 @@ func (s *Store) lead() {
 		s.spare = batch[:0]
 	}
 	s.queueMu.Unlock()
+}
+
+// leaderDraft returns the commit leader's draft, made on the first write: a
+// store that is only read (a fork, say) needs none. The commit lock is
+// held (or the store is not yet shared).
+func (s *Store) leaderDraft() *draft {
+	if s.draft == nil {
+		s.draft = new(draft)
+	}
+	return s.draft
 }
 
 // apply runs one operation on the draft: its version if it changed

@@ -3,6 +3,8 @@ package mvcc
 import (
 	"log/slog"
 	"time"
+
+	"github.com/inmemdb/inmem/internal/vfs"
 )
 
 // SyncPolicy says when a durable store's commits reach stable storage (see
@@ -59,12 +61,36 @@ func WithCheckpointBytes(n int64) Option {
 // checkpoints unless WithCheckpointBytes says otherwise.
 const DefaultCheckpointBytes = 256 << 20
 
-// WithLogger gives the store a logger for what it reports on its own:
-// recovery (a torn log tail cut off) and background checkpoint failures.
-// nil: discard.
+// WithLogger gives a durable store a logger for what it reports on its own:
+// a torn log tail cut off at Open (a warning), a damaged checkpoint passed
+// over (a warning), a background checkpoint or sync that failed (an error),
+// and what Open recovered (debug). Without WithLogger the store reports to
+// slog.Default(); WithLogger(nil) discards the reports.
 func WithLogger(l *slog.Logger) Option {
 	return func(cf *config) {
 		cf.refuseFork("WithLogger")
-		cf.logger = l
+		cf.logger, cf.loggerSet = l, true
 	}
+}
+
+// WithReadOnly opens a directory for reading only: it never writes, takes no
+// exclusive lock, works while another process holds the directory (it reads
+// what is on stable storage when it opens), and refuses every write with
+// core.ErrReadOnly. Open then reads the newest checkpoint and the log after
+// it as recovery does, except that it cuts nothing: a record being written
+// by the process holding the directory is read up to the last complete
+// record before it, and reported (Recovery's TornBytes). The store does not
+// follow later writes of the other process: open again to see them. Stores
+// made by New ignore it; RestoreDir refuses it.
+func WithReadOnly() Option {
+	return func(cf *config) {
+		cf.refuseFork("WithReadOnly")
+		cf.readOnly = true
+	}
+}
+
+// withFS makes a durable store keep its files in fsys: the tests' fault
+// injecting file system.
+func withFS(fsys vfs.FS) Option {
+	return func(cf *config) { cf.fs = fsys }
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/vfs"
 )
 
 // DefaultHistory is the number of past versions a Store keeps reachable by
@@ -45,6 +46,9 @@ type config struct {
 	syncInterval    time.Duration
 	checkpointBytes int64
 	logger          *slog.Logger
+	loggerSet       bool   // WithLogger was given (else: slog.Default())
+	readOnly        bool   // WithReadOnly
+	fs              vfs.FS // the durable store's file system (tests: vfs.Mem); nil: the OS's
 	maxValue        int
 	vectors         []*vectorSpec // WithVectorIndex
 	// forkRefused names the options given that a fork cannot take (those
@@ -104,16 +108,6 @@ func WithStartVersion(v uint64) Option {
 	}
 }
 
-// WithLockFreeWriters is kept so that code written for earlier versions
-// compiles; it has no effect.
-//
-// Deprecated: writers group-commit (see Store.Stats: Groups), which measured
-// faster than racing compare-and-swap loops at every writer count
-// (docs/benchmarks.md). Readers are lock-free either way.
-func WithLockFreeWriters() Option {
-	return func(*config) {}
-}
-
 // WithUpdateRetries sets how many times Update runs its function in all when
 // commits lose with ErrConflict (at least 1).
 func WithUpdateRetries(n int) Option {
@@ -127,9 +121,17 @@ func WithMaxKeySize(n int) Option {
 	return func(cf *config) { cf.maxKey = max(n, 0) }
 }
 
-// WithMaxValueSize refuses writes of values larger than n bytes, as
-// core.Value.Size measures them, with an error wrapping core.ErrTooLarge
-// (n <= 0: no limit, the default).
+// WithMaxValueSize refuses writes of values holding more than n bytes of
+// data with an error wrapping core.ErrTooLarge (n <= 0: no limit, the
+// default). The data is what the caller gave (core.Measure's Data): the
+// length of each string and byte slice and of each map key, 8 bytes for each
+// int64 and float64, 1 for each bool, 4 for each vector element, nothing
+// for a null or for the arrays and maps themselves. So
+// WithMaxValueSize(10) accepts a string of 10 bytes and refuses one of 11.
+// Every store refuses, limit or not, a value nested deeper than
+// core.MaxValueDepth (core.ErrInvalidValue) and a key and value whose
+// encodings together exceed what one entry of the log or a backup holds
+// (just under 1 GiB; core.ErrTooLarge).
 func WithMaxValueSize(n int) Option {
 	return func(cf *config) { cf.maxValue = max(n, 0) }
 }

@@ -68,8 +68,10 @@ func RunStore(t *testing.T, newStore func(clock core.Clock) *mvcc.Store) {
 // under t.TempDir(), and the suite now and then closes the store and opens it
 // again from its directory (proptest.WithReopen): the store must hold
 // exactly what it held and report the version it recovered
-// (Recovery().LastVersion). Every store is closed at the end of its
-// sequence.
+// (Recovery().LastVersion), and its history window, rebuilt from the log,
+// must reach back as far as it did before, or to the checkpoint it recovered
+// from if that is newer (Recovery().CheckpointVersion). Every store is closed
+// at the end of its sequence.
 func RunDurable(t *testing.T, open func(dir string, clock core.Clock) (*mvcc.Store, error)) {
 	t.Helper()
 	root := t.TempDir()
@@ -95,6 +97,7 @@ func RunDurable(t *testing.T, open func(dir string, clock core.Clock) (*mvcc.Sto
 		dir := dirs[old.(*mvcc.Store)]
 		delete(dirs, old.(*mvcc.Store))
 		mu.Unlock()
+		before := windowLow(old.(*mvcc.Store)) // a closed store's Stats still answer
 		s, err := open(dir, clock)
 		if err != nil {
 			return nil, fmt.Errorf("open %s again: %w", dir, err)
@@ -102,8 +105,12 @@ func RunDurable(t *testing.T, open func(dir string, clock core.Clock) (*mvcc.Sto
 		mu.Lock()
 		dirs[s] = dir
 		mu.Unlock()
-		if got, want := s.Recovery().LastVersion, s.CurrentVersion(); got != want {
+		rep := s.Recovery()
+		if got, want := rep.LastVersion, s.CurrentVersion(); got != want {
 			return nil, fmt.Errorf("open %s again: Recovery().LastVersion = %d, CurrentVersion() = %d", dir, got, want)
+		}
+		if low, want := windowLow(s), max(before, rep.CheckpointVersion); low > want {
+			return nil, fmt.Errorf("open %s again: the history window starts at version %d, want %d or before (it started at %d, the checkpoint is at %d)", dir, low, want, before, rep.CheckpointVersion)
 		}
 		return s, nil
 	}
