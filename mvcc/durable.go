@@ -231,16 +231,12 @@ func (s *Store) replayWindow(window []wal.Record) error {
 // current state proves. The state carries an empty commit record of its
 // version: its commit time, which SnapshotAt and Checkpoint read.
 func recovered(d *draft, version uint64, t time.Time) *state {
-	st := d.finish()
-	st.version = version
-	st.lastRemoval = version
-	if version > 0 {
-		st.first = newCommitRec(version, t)
-		st.first.lastRemoval, st.first.unknown = version, true
-		st.one[0] = &st.first
-		st.group = st.one[:]
+	if version == 0 {
+		return d.finishAt(0, nil)
 	}
-	return st
+	rec := newCommitRec(version, t)
+	rec.lastRemoval, rec.unknown = version, true
+	return d.finishAt(version, &rec)
 }
 
 // keyOrder checks that the entries of a checkpoint or a backup come in

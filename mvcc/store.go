@@ -109,11 +109,10 @@ type Stats struct {
 	// Recovery is what Open recovered: the checkpoint, the log records
 	// replayed, and a torn log tail cut off (TornBytes > 0). Zero for a store
 	// made by New or Restore.
-	Recovery   RecoveryReport
-	Commits    uint64 // versions committed since New
-	Groups     uint64 // publishes since New: Commits/Groups is the average group commit size
-	CASRetries uint64 // always 0: writers no longer race to publish (kept for compatibility)
-	Conflicts  uint64 // transaction commits refused with ErrConflict
+	Recovery  RecoveryReport
+	Commits   uint64 // versions committed since New
+	Groups    uint64 // publishes since New: Commits/Groups is the average group commit size
+	Conflicts uint64 // transaction commits refused with ErrConflict
 }
 
 // Stats returns counters and sizes of the store. O(1); safe for concurrent
