@@ -120,6 +120,13 @@ func (s *Store) laterKeys(ctx context.Context, v, last uint64, rev int64) ([]str
 		return nil, err
 	}
 	if uint64(len(resp.Kvs)) != last-v {
+		pruned, err := s.cli.Get(ctx, s.l.pruned)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.missingCommit(v+1, pruned.Kvs); errors.Is(err, core.ErrCompacted) {
+			return nil, err // a Prune ran since the commit key of v was read
+		}
 		return nil, corrupt(s.l.commitKey(v+1), fmt.Errorf("a group of commits up to %d lacks commit keys", last))
 	}
 	var out []string
