@@ -192,7 +192,7 @@ func (s *Store) replayWindow(window []wal.Record) error {
 	for i := range window {
 		r := &window[i]
 		cur := s.root.Load()
-		d := &s.draft
+		d := s.leaderDraft()
 		d.reset(cur.cur, r.Time)
 		if r.Version != d.next() {
 			return fmt.Errorf("%w: log record of version %d after version %d", core.ErrCorrupt, r.Version, d.version)
