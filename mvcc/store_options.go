@@ -131,9 +131,17 @@ func WithMaxKeySize(n int) Option {
 	return func(cf *config) { cf.maxKey = max(n, 0) }
 }
 
-// WithMaxValueSize refuses writes of values larger than n bytes, as
-// core.Value.Size measures them, with an error wrapping core.ErrTooLarge
-// (n <= 0: no limit, the default).
+// WithMaxValueSize refuses writes of values holding more than n bytes of
+// data with an error wrapping core.ErrTooLarge (n <= 0: no limit, the
+// default). The data is what the caller gave (core.Measure's Data): the
+// length of each string and byte slice and of each map key, 8 bytes for each
+// int64 and float64, 1 for each bool, 4 for each vector element, nothing
+// for a null or for the arrays and maps themselves. So
+// WithMaxValueSize(10) accepts a string of 10 bytes and refuses one of 11.
+// Every store refuses, limit or not, a value nested deeper than
+// core.MaxValueDepth (core.ErrInvalidValue) and a key and value whose
+// encodings together exceed what one entry of the log or a backup holds
+// (just under 1 GiB; core.ErrTooLarge).
 func WithMaxValueSize(n int) Option {
 	return func(cf *config) { cf.maxValue = max(n, 0) }
 }

@@ -60,7 +60,11 @@ func (m *memory) search(_ context.Context, a searchArgs) (searchResult, error) {
 	if a.Exact {
 		opts = append(opts, mvcc.Exact())
 	}
-	hits, err := m.store.Search(p, a.Vector, k, opts...)
+	st, err := m.target(a.Branch)
+	if err != nil {
+		return searchResult{}, err
+	}
+	hits, err := st.Search(p, a.Vector, k, opts...)
 	if err != nil {
 		return searchResult{}, err
 	}

@@ -98,7 +98,7 @@ func TestMCPEndToEnd(t *testing.T) {
 		names = append(names, tool.Name)
 	}
 	slices.Sort(names)
-	want := []string{"append_event", "forget", "history", "list_namespaces", "recall", "remember", "search"}
+	want := []string{"append_event", "diff", "forget", "fork", "history", "list_namespaces", "merge", "recall", "remember", "search"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("tools %v, want %v", names, want)
 	}
