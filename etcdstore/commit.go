@@ -23,6 +23,7 @@ type request struct {
 	guards  []string       // data-key prefixes plan checks by reading etcd itself (a Txn's scans)
 	expire  bool           // the commit removes expired values (RemoveExpired)
 	alone   bool           // commits in an etcd transaction of its own (DeletePrefix's range delete)
+	fresh   bool           // plans on a read of etcd, never on what the Store knows (a Txn's commit)
 	plan    func(st *state) error
 
 	spans []span // what it reads and writes: batched requests' spans do not overlap
