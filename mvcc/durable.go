@@ -162,8 +162,9 @@ func recoverState(lg *wal.Log, history int, vectors []*vectorSpec) (recoveredLog
 			window = append(window, cloneRecord(r))
 			return nil
 		}
-		apply(&window[head]) // it leaves the window: into the base state
-		window[head] = cloneRecord(r)
+		w := &window[head]
+		apply(w) // it leaves the window: into the base state
+		w.Version, w.Time, w.Changes = r.Version, r.Time, append(w.Changes[:0], r.Changes...)
 		head = (head + 1) % len(window)
 		return nil
 	}
