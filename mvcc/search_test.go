@@ -74,6 +74,11 @@ func vxRequireValidHits(t testing.TB, sn *Snapshot, p core.Prefix, q *core.Vecto
 // vectors the data holds under its scope, with their values and deadlines.
 func vxCheckIndexes(t testing.TB, st *state) {
 	t.Helper()
+	require.NoError(t, vxIndexError(st))
+}
+
+// vxIndexError is what vxCheckIndexes checks, as an error.
+func vxIndexError(st *state) error {
 	for _, vi := range st.vecs {
 		type e struct {
 			v  core.Value
@@ -85,20 +90,31 @@ func vxCheckIndexes(t testing.TB, st *state) {
 			return true
 		})
 		n := 0
+		var err error
 		st.rangeRecords(vi.spec.within, func(enc string, r *stored) bool {
 			if !vi.spec.indexable(r.val) {
 				return true
 			}
 			n++
 			got, ok := inIndex[enc]
-			require.True(t, ok, "index of %v lacks %v at version %d", vi.spec.cfg.Within, keyOf(enc), st.version)
-			require.True(t, got.v.Equal(r.val), "index of %v holds another vector for %v", vi.spec.cfg.Within, keyOf(enc))
-			require.Equal(t, deadlineOf(r), got.dl, "deadline of %v", keyOf(enc))
-			return true
+			switch {
+			case !ok:
+				err = fmt.Errorf("index of %v lacks %v at version %d", vi.spec.cfg.Within, keyOf(enc), st.version)
+			case !got.v.Equal(r.val):
+				err = fmt.Errorf("index of %v holds another vector for %v", vi.spec.cfg.Within, keyOf(enc))
+			case got.dl != deadlineOf(r):
+				err = fmt.Errorf("index of %v holds another deadline for %v", vi.spec.cfg.Within, keyOf(enc))
+			}
+			return err == nil
 		})
-		require.Equal(t, n, len(inIndex), "index of %v holds vectors the data has not, at version %d", vi.spec.cfg.Within, st.version)
-		require.Equal(t, n, vi.g.Len())
+		if err != nil {
+			return err
+		}
+		if n != len(inIndex) || n != vi.g.Len() {
+			return fmt.Errorf("index of %v holds %d vectors (%d counted), the data %d, at version %d", vi.spec.cfg.Within, len(inIndex), vi.g.Len(), n, st.version)
+		}
 	}
+	return nil
 }
 
 // vxWorld drives random vector writes on a store: puts (new, overwrite,
