@@ -153,8 +153,11 @@ func (w *vxWorld) step(t testing.TB) {
 		_, err = w.s.Put(key, core.VectorValue(w.pool[w.r.IntN(len(w.pool))]), ttl)
 	case x < 11:
 		_, err = w.s.Put(core.KVKey(ns, "note"), core.StringValue("not a vector"), ttl)
-	case x < 12:
+	case x < 12: // outside the index: a vector of another length, and one of the index's
 		_, err = w.s.Put(core.VectorKey(w.other, "short"), core.VectorValue([]float32{1, 2}), 0)
+		if err == nil {
+			_, err = w.s.Put(core.VectorKey(w.other, fmt.Sprint("o", w.r.IntN(5))), core.VectorValue(w.pool[w.r.IntN(len(w.pool))]), 0)
+		}
 	case x < 13:
 		_, err = w.s.Put(key, core.StringValue("a vector key holding a string"), ttl)
 	case x < 16:
@@ -250,6 +253,10 @@ func TestSearchIndexedModel(t *testing.T) {
 					require.NoError(t, err)
 					vxRequireValidHits(t, sn, p, &q, hits)
 					want := vxBrute(t, sn, p, query, 5, m, nil)
+					if sn.st.indexFor(string(p.AppendEncode(nil)), 8, m) == nil {
+						// No index covers p (it is wider, or elsewhere): exact.
+						vxRequireHits(t, want, hits, fmt.Sprintf("search %v outside the index", p))
+					}
 					exact, err := sn.Search(p, query, 5, Exact(), Similarity(m))
 					require.NoError(t, err)
 					vxRequireHits(t, want, exact, fmt.Sprintf("Exact() under %v", p))
