@@ -88,7 +88,7 @@ func TestDurableDamage(t *testing.T) {
 		require.NoError(t, damage(filepath.Join(dir, file)))
 		s, err := Open(dir, WithClock(clk))
 		if err != nil {
-			require.False(t, errors.Is(err, wal.ErrLocked), "%s: %v", what, err)
+			require.False(t, errors.Is(err, ErrLocked), "%s: %v", what, err)
 			require.NoError(t, os.RemoveAll(dir))
 			refused++
 			return nil, err
@@ -171,7 +171,22 @@ func TestDurableDamage(t *testing.T) {
 	s, err = Open(dir, WithClock(clk), WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
+	require.Contains(t, logged.String(), "level=WARN")
 	require.Contains(t, logged.String(), "torn")
+	require.Contains(t, logged.String(), lastSeg)
+
+	// Without WithLogger, to slog.Default().
+	dir = filepath.Join(base, "default-logger")
+	fxCopyDir(t, orig, dir)
+	require.NoError(t, os.Remove(filepath.Join(dir, "CLOSED")))
+	require.NoError(t, os.Truncate(filepath.Join(dir, lastSeg), int64(len(data)-3)))
+	logged.Reset()
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	s, err = Open(dir, WithClock(clk))
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.Contains(t, logged.String(), "level=WARN")
 	require.Contains(t, logged.String(), lastSeg)
 }
 

@@ -46,6 +46,7 @@ type recoveryJSON struct {
 	TornBytes         int64    `json:"torn_bytes,omitempty"`
 	TornAt            string   `json:"torn_at,omitempty"`
 	TornReason        string   `json:"torn_reason,omitempty"`
+	ClosedCleanly     bool     `json:"closed_cleanly"`
 }
 
 func recoveryOf(r mvcc.RecoveryReport) recoveryJSON {
@@ -53,6 +54,7 @@ func recoveryOf(r mvcc.RecoveryReport) recoveryJSON {
 		CheckpointVersion: r.CheckpointVersion, Checkpoint: r.Checkpoint, Skipped: r.Skipped,
 		Records: r.Records, LastVersion: r.LastVersion,
 		TornBytes: r.TornBytes, TornAt: r.TornAt, TornReason: r.TornReason,
+		ClosedCleanly: r.ClosedCleanly,
 	}
 }
 
@@ -173,6 +175,11 @@ func printStat(w io.Writer, r statReport) error {
 	}
 	rc := r.Recovery
 	p("recovery\tcheckpoint %d, %d log records replayed, last version %d", rc.CheckpointVersion, rc.Records, rc.LastVersion)
+	if rc.ClosedCleanly {
+		p("  closed cleanly\tyes")
+	} else {
+		p("  closed cleanly\tno (held by a process now, or it crashed)")
+	}
 	for _, f := range rc.Skipped {
 		p("  damaged checkpoint passed over\t%s", f)
 	}

@@ -10,9 +10,10 @@
 //	inmem backup DIR FILE          a backup, while the application runs
 //	inmem restore FILE DIR         a new store directory from a backup
 //	inmem checkpoint DIR           a checkpoint, when no process holds DIR
+//	inmem diff DIR --from V1       the keys whose value differs between two versions
 //	inmem mcp DIR                  an MCP server over stdio
 //
-// The read-only commands (stat, verify, dump, get, history, backup) never
+// The read-only commands (stat, verify, dump, get, history, backup, diff) never
 // write to DIR and work while another process holds it. Exit status: 0 ok,
 // 1 failure (a damaged store, a failed check), 2 bad usage, 3 a missing
 // directory or file, 4 a directory another process holds, 5 a directory that
@@ -98,8 +99,8 @@ func newRoot(e *env) *cobra.Command {
 		Short: "Look inside, check, back up and restore an inmem store directory; serve it over MCP",
 		Long: `inmem works on the directory of a durable inmem store (one made by mvcc.Open).
 
-The read-only commands (stat, verify, dump, get, history, backup) never write
-to the directory and work while another process holds it. checkpoint needs
+The read-only commands (stat, verify, dump, get, history, backup, diff) never
+write to the directory and work while another process holds it. checkpoint needs
 the directory to itself; restore makes a new one; mcp serves the store to
 agents over the Model Context Protocol (stdio).
 
@@ -131,7 +132,7 @@ inmem store directory, 6 key not found.`,
 	}
 	root.AddCommand(
 		statCmd(e), verifyCmd(e), dumpCmd(e), getCmd(e), historyCmd(e),
-		backupCmd(e), restoreCmd(e), checkpointCmd(e), mcpCmd(e),
+		backupCmd(e), restoreCmd(e), checkpointCmd(e), diffCmd(e), mcpCmd(e),
 	)
 	return root
 }

@@ -32,8 +32,8 @@ func TestMCPArgumentsNeverCrash(t *testing.T) {
 
 	junk := []any{nil, true, -1, 1e308, "x", "", []any{1, "a"}, map[string]any{"a": map[string]any{}}, 9007199254740993,
 		"00000000-0000-0000-0000-000000000000", "NaN", "-5s", "999999h"}
-	fields := []string{"tenant", "app", "agent", "run", "key", "type", "note", "value", "vector", "ttl", "limit", "newest", "cursor", "all"}
-	tools := []string{"remember", "recall", "append_event", "history", "forget", "list_namespaces"}
+	fields := []string{"tenant", "app", "agent", "run", "key", "type", "note", "value", "vector", "ttl", "limit", "newest", "cursor", "all", "k", "metric", "min_score", "exact", "branch", "from", "to", "prefer", "drop"}
+	tools := []string{"remember", "recall", "append_event", "history", "forget", "list_namespaces", "search", "fork", "diff", "merge"}
 	calls, toolErrors := 0, 0
 	for _, tool := range tools {
 		for _, f := range fields {

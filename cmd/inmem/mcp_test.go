@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -16,7 +17,7 @@ import (
 // mcpSession starts `inmem mcp dir` as a child process and connects the
 // SDK's client to it over stdio. The session is closed (and the child
 // waited for) at the end of the test.
-func mcpSession(t *testing.T, dir string) (*mcp.ClientSession, context.Context) {
+func mcpSession(t *testing.T, dir string, flags ...string) (*mcp.ClientSession, context.Context) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -25,7 +26,7 @@ func mcpSession(t *testing.T, dir string) (*mcp.ClientSession, context.Context) 
 		t.Fatalf("the inmem command is not on PATH: %v", err)
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "inmem-test", Version: "v0"}, nil)
-	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: exec.Command(bin, "mcp", dir)}, nil)
+	cs, err := client.Connect(ctx, &mcp.CommandTransport{Command: exec.Command(bin, append(append([]string{"mcp"}, flags...), dir)...)}, nil)
 	if err != nil {
 		t.Fatalf("connect to inmem mcp: %v", err)
 	}
@@ -97,7 +98,7 @@ func TestMCPEndToEnd(t *testing.T) {
 		names = append(names, tool.Name)
 	}
 	slices.Sort(names)
-	want := []string{"append_event", "forget", "history", "list_namespaces", "recall", "remember"}
+	want := []string{"append_event", "diff", "forget", "fork", "history", "list_namespaces", "merge", "recall", "remember", "search"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("tools %v, want %v", names, want)
 	}
@@ -229,6 +230,37 @@ func maps(m map[string]any) map[string]any {
 	return out
 }
 
+// search finds the stored embeddings closest to a query, exactly without an
+// index and through one with --vector-index; a vector of the wrong length
+// under an index is refused.
+func TestMCPSearch(t *testing.T) {
+	for _, flags := range [][]string{nil, {"--vector-index", "acme=3:cosine"}} {
+		t.Run(fmt.Sprint(len(flags) > 0), func(t *testing.T) {
+			cs, ctx := mcpSession(t, filepath.Join(t.TempDir(), "memory"), flags...)
+			vecs := map[string][]float32{"north": {0, 1, 0}, "east": {1, 0, 0}, "northeast": {0.7, 0.7, 0}, "up": {0, 0, 1}}
+			for name, v := range vecs {
+				mustCall(t, ctx, cs, "remember", scope(map[string]any{"key": name, "vector": v}), nil)
+			}
+			var r searchResult
+			mustCall(t, ctx, cs, "search", map[string]any{"tenant": "acme", "vector": []float32{0.1, 1, 0}, "k": 2}, &r)
+			if len(r.Hits) != 2 || r.Hits[0].Name != "north" || r.Hits[1].Name != "northeast" || r.Hits[0].Score < r.Hits[1].Score {
+				t.Fatalf("search: %+v", r)
+			}
+			if r.Hits[0].Type != "vector" || string(r.Hits[0].Value) != "[0.0,1.0,0.0]" {
+				t.Fatalf("search hit: %+v (value %s)", r.Hits[0], r.Hits[0].Value)
+			}
+			mustCall(t, ctx, cs, "search", scope(map[string]any{"vector": []float32{0.1, 1, 0}, "min_score": 0.9, "exact": true, "metric": "cosine"}), &r)
+			if len(r.Hits) != 1 || r.Hits[0].Name != "north" {
+				t.Fatalf("search with min_score: %+v", r)
+			}
+			msg := call(t, ctx, cs, "remember", scope(map[string]any{"key": "flat", "vector": []float32{1, 2}}), nil)
+			if (len(flags) > 0) != strings.Contains(msg, "invalid value") {
+				t.Fatalf("a 2-vector under a 3-dimension index: %q", msg)
+			}
+		})
+	}
+}
+
 // Bad arguments are tool errors with a clear message; the server goes on.
 func TestMCPBadArguments(t *testing.T) {
 	cs, ctx := mcpSession(t, filepath.Join(t.TempDir(), "memory"))
@@ -259,6 +291,11 @@ func TestMCPBadArguments(t *testing.T) {
 		{"forget", scope(nil), "key is required"},
 		{"forget", scope(map[string]any{"key": "k", "all": true}), "no key"},
 		{"list_namespaces", map[string]any{"app": "support"}, "without tenant"},
+		{"search", map[string]any{"tenant": "acme"}, `argument "vector" is required`},
+		{"search", map[string]any{"tenant": "acme", "vector": []float32{}}, "invalid argument"},
+		{"search", map[string]any{"tenant": "acme", "vector": []float32{1}, "k": -3}, "limit -3"},
+		{"search", map[string]any{"tenant": "acme", "vector": []float32{1}, "metric": "manhattan"}, `unknown metric "manhattan"`},
+		{"search", map[string]any{"tenant": "acme", "vector": []any{"a"}}, `argument "vector"`},
 		{"nonexistent_tool", map[string]any{}, ""},
 	}
 	for _, c := range cases {

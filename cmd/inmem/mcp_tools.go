@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -20,9 +21,13 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// memory is what the MCP tools work on: one open store.
+// memory is what the MCP tools work on: one open store, and the branches
+// forked from it (mcp_branch.go).
 type memory struct {
 	store *mvcc.Store
+
+	mu       sync.Mutex
+	branches map[string]*mvcc.Store
 }
 
 // The tools' arguments. Every tool is a thin call of the library; bad
@@ -34,6 +39,7 @@ type scopeArgs struct {
 	App    string `json:"app,omitempty" jsonschema:"the application"`
 	Agent  string `json:"agent,omitempty" jsonschema:"the agent"`
 	Run    string `json:"run,omitempty" jsonschema:"a run id (36-character UUID); omitted: the agent's long-term memory (kept under the zero run id) for a key, every run for a scope"`
+	Branch string `json:"branch,omitempty" jsonschema:"work on this branch (made by fork) instead of the store"`
 }
 
 // namespace is the exact namespace of a key.
@@ -150,6 +156,7 @@ type forgetResult struct {
 }
 
 type listArgs struct {
+	Branch string `json:"branch,omitempty" jsonschema:"list this branch's namespaces (made by fork) instead of the store's"`
 	Tenant string `json:"tenant,omitempty" jsonschema:"only this tenant's namespaces"`
 	App    string `json:"app,omitempty" jsonschema:"only this app's (with tenant)"`
 	Agent  string `json:"agent,omitempty" jsonschema:"only this agent's (with tenant and app)"`
@@ -178,13 +185,18 @@ func newMCPServer(m *memory) *mcp.Server {
 		Instructions: "inmem is a versioned memory store for agents. Memory is scoped by tenant, app, agent and run. " +
 			"remember stores a note or JSON value under a key (optionally with a TTL), recall reads a key or lists a scope, " +
 			"append_event adds to the run's event log, history shows a key's past versions, forget deletes, " +
-			"list_namespaces lists the scopes that hold memory.",
+			"list_namespaces lists the scopes that hold memory, search finds the stored embeddings closest to a query vector. " +
+			"fork makes a branch to try changes on (pass its name as branch to the other tools), diff shows what it changed, merge applies it.",
 	})
 	addTool(srv, "remember", "Store a note, a JSON value or an embedding under a key in a scope (tenant/app/agent/run), optionally forgotten after a TTL. Returns the key and the version of the write.", m.remember)
 	addTool(srv, "recall", "Read memory: one key (key given), or the entries under a scope in key order, a page at a time (cursor), or the newest entries (newest). Returns the entries with their versions and timestamps.", m.recall)
 	addTool(srv, "append_event", "Append a note or JSON value to the run's event log under the next sequence number (concurrent appenders never collide). Returns the event's key, sequence number and version.", m.appendEvent)
 	addTool(srv, "history", "The versions of a key the store still holds, newest first, with where it had no value (deleted or expired).", m.history)
 	addTool(srv, "forget", "Delete a key, or everything under a scope (all: true).", m.forget)
+	addTool(srv, "search", "Find the stored embeddings (type vector) closest to a query vector under a scope, best first, with their scores.", m.search)
+	addTool(srv, "fork", "Make a named branch of the memory: the tools given its name (branch) read and write it, never the store, until merge applies what it changed. Costs nothing whatever the store's size; lives as long as the server.", m.fork)
+	addTool(srv, "diff", "What a branch changed (branch), or what changed between two store versions (from, to), key by key, optionally within a scope.", m.diff)
+	addTool(srv, "merge", "Apply what a branch changed to the store in one commit. A key both changed differently is a conflict: the merge fails and changes nothing unless prefer says which side wins.", m.merge)
 	addTool(srv, "list_namespaces", "The namespaces (tenant, app, agent, run) that hold memory, in order, optionally within a tenant, app or agent.", m.listNamespaces)
 	return srv
 }
@@ -352,7 +364,11 @@ func (m *memory) remember(_ context.Context, a rememberArgs) (writeResult, error
 	if err != nil {
 		return writeResult{}, err
 	}
-	ver, err := m.store.Put(k, v, ttl)
+	st, err := m.target(a.Branch)
+	if err != nil {
+		return writeResult{}, err
+	}
+	ver, err := st.Put(k, v, ttl)
 	if err != nil {
 		return writeResult{}, err
 	}
@@ -372,7 +388,11 @@ func (m *memory) appendEvent(_ context.Context, a appendArgs) (writeResult, erro
 	if err != nil {
 		return writeResult{}, err
 	}
-	k, ver, err := m.store.Append(ns, v, ttl)
+	st, err := m.target(a.Branch)
+	if err != nil {
+		return writeResult{}, err
+	}
+	k, ver, err := st.Append(ns, v, ttl)
 	if err != nil {
 		return writeResult{}, err
 	}
@@ -406,6 +426,10 @@ func (m *memory) recall(_ context.Context, a recallArgs) (recallResult, error) {
 	if err != nil {
 		return recallResult{}, err
 	}
+	store, err := m.target(a.Branch)
+	if err != nil {
+		return recallResult{}, err
+	}
 	if a.Key != "" {
 		if a.Cursor != "" || a.Newest {
 			return recallResult{}, fmt.Errorf("%w: key reads one entry: no cursor or newest", core.ErrInvalidArgument)
@@ -418,7 +442,7 @@ func (m *memory) recall(_ context.Context, a recallArgs) (recallResult, error) {
 		if err != nil {
 			return recallResult{}, err
 		}
-		snap := m.store.Snapshot()
+		snap := store.Snapshot()
 		vv, err := snap.Get(k)
 		if errors.Is(err, core.ErrNotFound) {
 			return recallResult{Entries: []entryOut{}, Version: snap.Version()}, nil
@@ -440,7 +464,7 @@ func (m *memory) recall(_ context.Context, a recallArgs) (recallResult, error) {
 			return recallResult{}, fmt.Errorf("%w: unknown type %q (one of %s)", core.ErrInvalidArgument, a.Type, typeNames())
 		}
 	}
-	snap := m.store.Snapshot()
+	snap := store.Snapshot()
 	var opts []mvcc.ScanOption
 	if a.Cursor != "" {
 		if a.Newest {
@@ -450,7 +474,7 @@ func (m *memory) recall(_ context.Context, a recallArgs) (recallResult, error) {
 		if err != nil {
 			return recallResult{}, err
 		}
-		if snap, err = m.store.SnapshotAt(v); err != nil {
+		if snap, err = store.SnapshotAt(v); err != nil {
 			if errors.Is(err, core.ErrCompacted) {
 				return recallResult{}, fmt.Errorf("the cursor's version %d is no longer held: recall again without a cursor: %w", v, err)
 			}
@@ -531,8 +555,12 @@ func (m *memory) history(_ context.Context, a keyArgs) (historyResult, error) {
 	if err != nil {
 		return historyResult{}, err
 	}
+	st, err := m.target(a.Branch)
+	if err != nil {
+		return historyResult{}, err
+	}
 	res := historyResult{Key: k.String(), Versions: []historyOut{}}
-	for h, err := range keyHistory(m.store, k) {
+	for h, err := range keyHistory(st, k) {
 		if err != nil {
 			return historyResult{}, err
 		}
@@ -550,6 +578,10 @@ func (m *memory) history(_ context.Context, a keyArgs) (historyResult, error) {
 }
 
 func (m *memory) forget(_ context.Context, a forgetArgs) (forgetResult, error) {
+	st, err := m.target(a.Branch)
+	if err != nil {
+		return forgetResult{}, err
+	}
 	if a.All {
 		if a.Key != "" {
 			return forgetResult{}, fmt.Errorf("%w: all deletes a whole scope: no key", core.ErrInvalidArgument)
@@ -558,7 +590,7 @@ func (m *memory) forget(_ context.Context, a forgetArgs) (forgetResult, error) {
 		if err != nil {
 			return forgetResult{}, err
 		}
-		n, v, err := m.store.DeletePrefix(p)
+		n, v, err := st.DeletePrefix(p)
 		if err != nil {
 			return forgetResult{}, err
 		}
@@ -575,13 +607,13 @@ func (m *memory) forget(_ context.Context, a forgetArgs) (forgetResult, error) {
 	if err != nil {
 		return forgetResult{}, err
 	}
-	if _, err := m.store.Delete(k); err != nil {
+	if _, err := st.Delete(k); err != nil {
 		if errors.Is(err, core.ErrNotFound) {
 			return forgetResult{}, nil
 		}
 		return forgetResult{}, err
 	}
-	return forgetResult{Deleted: 1, Version: m.store.CurrentVersion()}, nil
+	return forgetResult{Deleted: 1, Version: st.CurrentVersion()}, nil
 }
 
 func (m *memory) listNamespaces(_ context.Context, a listArgs) (listResult, error) {
@@ -600,8 +632,12 @@ func (m *memory) listNamespaces(_ context.Context, a listArgs) (listResult, erro
 			return listResult{}, err
 		}
 	}
+	st, err := m.target(a.Branch)
+	if err != nil {
+		return listResult{}, err
+	}
 	res := listResult{Namespaces: []namespaceOut{}}
-	for ns := range namespaces(m.store.Snapshot(), p) {
+	for ns := range namespaces(st.Snapshot(), p) {
 		res.Namespaces = append(res.Namespaces, namespaceOut{Tenant: ns.Tenant, App: ns.App, Agent: ns.Agent, Run: ns.RunID.String()})
 		if len(res.Namespaces) == limit {
 			break

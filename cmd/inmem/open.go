@@ -6,13 +6,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/internal/wal"
 	"github.com/inmemdb/inmem/mvcc"
 )
 
@@ -137,9 +135,10 @@ func sample(names []string) string {
 }
 
 // readOptions are the options of every read-only open: the whole log's
-// history reachable (history, SnapshotAt), no background checkpoint.
+// history reachable (history, SnapshotAt, diff), no report of a torn tail to
+// the log (the commands report it themselves).
 func readOptions() []mvcc.Option {
-	return []mvcc.Option{mvcc.WithHistory(mvcc.MaxHistory), mvcc.WithCheckpointBytes(0), mvcc.WithSync(mvcc.SyncNone)}
+	return []mvcc.Option{mvcc.WithReadOnly(), mvcc.WithHistory(mvcc.MaxHistory), mvcc.WithLogger(nil)}
 }
 
 // readStore is a store opened for reading only. Close it.
@@ -147,99 +146,22 @@ type readStore struct {
 	*mvcc.Store
 	Dir     string
 	Listing *listing
-	cleanup func()
 }
 
-// Close closes the store and releases what the open took.
-func (r *readStore) Close() error {
-	err := r.Store.Close()
-	if r.cleanup != nil {
-		r.cleanup()
-	}
-	return err
-}
-
-// openRead opens the store in dir for reading only: it never writes to dir,
-// takes no lock on it, and works while another process holds it, reading
-// what is on stable storage when it opens.
-//
-// Until mvcc.WithReadOnly exists it opens a private copy of the directory's
-// files (in the system's temporary directory) with a normal Open: the same
-// guarantees, at the cost of the copy.
+// openRead opens the store in dir for reading only (mvcc.WithReadOnly): it
+// never writes to dir, takes no lock on it, and works while another process
+// holds it, reading what is on stable storage when it opens.
 func openRead(dir string) (*readStore, error) {
 	l, err := storeDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp("", "inmem-read-")
+	s, err := mvcc.Open(dir, readOptions()...)
 	if err != nil {
 		return nil, err
 	}
-	cleanup := func() { os.RemoveAll(tmp) }
-	if err := copyStoreFiles(dir, tmp, l); err != nil {
-		cleanup()
-		return nil, err
-	}
-	s, err := mvcc.Open(tmp, readOptions()...)
-	if err != nil {
-		cleanup()
-		return nil, fmt.Errorf("%s: %w", dir, unwrapTemp(err, tmp, dir))
-	}
-	return &readStore{Store: s, Dir: dir, Listing: l, cleanup: cleanup}, nil
+	return &readStore{Store: s, Dir: dir, Listing: l}, nil
 }
-
-// copyStoreFiles copies the segments, checkpoints and clean-close marker of l from dir to tmp.
-// A file that a checkpoint of the process holding dir deleted meanwhile is
-// passed over: recovery then tells whether the copy still holds a whole
-// store.
-func copyStoreFiles(dir, tmp string, l *listing) error {
-	var names []string
-	for _, f := range l.Checkpoints {
-		names = append(names, f.Name)
-	}
-	for _, f := range l.Segments {
-		names = append(names, f.Name)
-	}
-	if l.Closed {
-		names = append(names, "CLOSED")
-	}
-	for _, name := range names {
-		if err := copyFile(filepath.Join(dir, name), filepath.Join(tmp, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-	}
-	return nil
-}
-
-func copyFile(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-// unwrapTemp rewrites the temporary copy's path in an error as dir.
-func unwrapTemp(err error, tmp, dir string) error {
-	return &pathError{msg: strings.ReplaceAll(err.Error(), tmp, dir), err: err}
-}
-
-type pathError struct {
-	msg string
-	err error
-}
-
-func (e *pathError) Error() string { return e.msg }
-func (e *pathError) Unwrap() error { return e.err }
 
 // openWrite opens the store in dir for writing, as the application does:
 // it takes the directory's lock. create allows a missing or empty
@@ -264,7 +186,7 @@ func classify(err error) int {
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.Is(err, wal.ErrLocked):
+	case errors.Is(err, mvcc.ErrLocked):
 		return exitLocked
 	case errors.Is(err, core.ErrCorrupt):
 		return exitFailure
@@ -292,44 +214,11 @@ func describe(dir string, err error) error {
 }
 
 // restoreDir makes dir (absent or empty) a store directory holding the
-// backup r yields.
-//
-// Until mvcc.RestoreDir exists it checks the backup with mvcc.Restore while
-// copying it into dir, and names the copy as the checkpoint of the backup's
-// version: a backup is a stream in the checkpoint format (docs/format.md).
-func restoreDir(dir string, r io.Reader) (err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "restore-*.ckpt.tmp")
+// backup r yields (mvcc.RestoreDir).
+func restoreDir(dir string, r io.Reader) error {
+	s, err := mvcc.RestoreDir(dir, r, mvcc.WithLogger(nil))
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	s, err := mvcc.Restore(io.TeeReader(r, f), mvcc.WithHistory(0))
-	if err != nil {
-		return err
-	}
-	v := s.CurrentVersion()
-	s.Close()
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, fmt.Sprintf("%020d.ckpt", v))); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return s.Close()
 }

@@ -39,19 +39,8 @@ func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entr
 		return err
 	}
 
-	final := l.path(checkpointName(version))
-	tmp := final + tempExt
-	h := SnapshotHeader{Version: version, Time: t, Created: time.Now(), Creator: CheckpointCreator}
-	if err := l.writeFileSynced(tmp, h, entries); err != nil {
-		l.fs.Remove(tmp)
+	if err := l.writeCheckpointFile(version, t, entries); err != nil {
 		return err
-	}
-	if err := l.fs.Rename(tmp, final); err != nil {
-		l.fs.Remove(tmp)
-		return fmt.Errorf("wal: checkpoint: %w", err)
-	}
-	if err := l.dirFile.Sync(); err != nil {
-		return fmt.Errorf("wal: checkpoint: sync directory: %w", err)
 	}
 
 	// The checkpoint is durable: drop what it covers.
@@ -75,6 +64,68 @@ func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entr
 		return err
 	}
 	return l.remove(append(drop, ckpts...))
+}
+
+// writeCheckpointFile writes the checkpoint file of version: a temporary
+// file, synced, renamed into place, the directory synced.
+func (l *Log) writeCheckpointFile(version uint64, t time.Time, entries iter.Seq[Entry]) error {
+	final := l.path(checkpointName(version))
+	tmp := final + tempExt
+	h := SnapshotHeader{Version: version, Time: t, Created: time.Now(), Creator: CheckpointCreator}
+	if err := l.writeFileSynced(tmp, h, entries); err != nil {
+		l.fs.Remove(tmp)
+		return err
+	}
+	if err := l.fs.Rename(tmp, final); err != nil {
+		l.fs.Remove(tmp)
+		return fmt.Errorf("wal: checkpoint: %w", err)
+	}
+	if err := l.dirFile.Sync(); err != nil {
+		return fmt.Errorf("wal: checkpoint: sync directory: %w", err)
+	}
+
+	return nil
+}
+
+// InstallCheckpoint starts a recovered log that holds nothing (no record, no
+// checkpoint: a new directory) at version: it writes the state at version
+// (every entry of entries, at commit time t) as the directory's checkpoint,
+// as WriteCheckpoint would, and the log appends after version. It returns the
+// checkpoint's file name. Safe for concurrent use.
+func (l *Log) InstallCheckpoint(version uint64, t time.Time, entries iter.Seq[Entry]) (string, error) {
+	l.ckptMu.Lock()
+	defer l.ckptMu.Unlock()
+	l.mu.Lock()
+	err := l.usable()
+	if err == nil && (l.nextVer != 1 || l.ckptVer != 0 || len(l.segs) != 0 || len(l.buf) != segmentHdrLen) {
+		err = fmt.Errorf("%w: a checkpoint is installed only in an empty log", ErrInvalid)
+	}
+	l.mu.Unlock()
+	if err != nil {
+		return "", err
+	}
+	if err := l.writeCheckpointFile(version, t, entries); err != nil {
+		return "", err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.nextVer, l.written, l.ckptVer = version+1, version, version
+	return checkpointName(version), nil
+}
+
+// Empty reports whether the directory holds no file but, at most, the lock.
+// Safe for concurrent use.
+func (l *Log) Empty() (bool, error) {
+	names, err := l.fs.List(l.dir)
+	if err != nil {
+		return false, fmt.Errorf("wal: %w", err)
+	}
+	for _, name := range names {
+		if name != lockName {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // writeFileSynced writes a snapshot to a new file at path and syncs it.

@@ -235,7 +235,7 @@ func (l *Log) ready(rep RecoveryReport, kept []segment, last, base uint64) error
 		l.stop, l.done = make(chan struct{}), make(chan struct{})
 		go l.syncLoop()
 	}
-	l.log.Info("wal: recovered", "dir", l.dir, "checkpoint", rep.CheckpointVersion,
+	l.log.Debug("wal: recovered", "dir", l.dir, "checkpoint", rep.CheckpointVersion,
 		"segments", rep.Segments, "records", rep.Records, "last_version", rep.LastVersion,
 		"torn_bytes", rep.TornBytes, "closed_cleanly", rep.ClosedCleanly, "read_only", l.opts.ReadOnly)
 	return nil

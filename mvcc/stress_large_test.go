@@ -1,8 +1,9 @@
-package proptest
+package mvcc_test
 
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -168,7 +169,7 @@ func TestStressScanByRunLarge(t *testing.T) {
 		for j := range smallRunKeys {
 			want = append(want, core.Entry{Key: smallKey(i, j), Value: core.VersionedValue{Value: valueOf(i, j)}})
 		}
-		sortEntries(want)
+		slices.SortFunc(want, func(a, b core.Entry) int { return a.Key.Compare(b.Key) })
 		for j, e := range es {
 			if !e.Key.Equal(want[j].Key) || !e.Value.Value.Equal(want[j].Value.Value) {
 				t.Fatalf("ScanByRun(run %d)[%d] = %s = %v, want %s = %v", i, j, e.Key, e.Value.Value, want[j].Key, want[j].Value.Value)

@@ -1,14 +1,16 @@
-package proptest
+package mvcc_test
 
 import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 
 	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/mvcc"
+	"github.com/inmemdb/inmem/mvcc/mvcctest"
 )
 
 // TestStressWorkloads runs read-heavy (90% reads), write-heavy (90% writes)
@@ -49,11 +51,11 @@ func TestStressWorkloads(t *testing.T) {
 					want = append(want, e)
 				}
 			}
-			sortEntries(want)
+			slices.SortFunc(want, func(a, b core.Entry) int { return a.Key.Compare(b.Key) })
 			if d := diffEntries(collect(s.Snapshot().All()), want, true); d != "" {
 				t.Fatalf("the store does not hold what the goroutines wrote: %s", d)
 			}
-			if err := CheckIndices(s); err != nil {
+			if err := mvcctest.CheckIndices(s); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -1,4 +1,4 @@
-package proptest
+package mvcc_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/mvcc"
+	"github.com/inmemdb/inmem/mvcc/mvcctest"
 )
 
 // TestStressLargeValues: values of 1, 4 and 16 MB (bytes, a string, an
@@ -125,7 +126,7 @@ func TestStressVersionExhausted(t *testing.T) {
 	if got := s.Stats(); got.Keys != stats.Keys || got.Runs != stats.Runs || got.TTLKeys != stats.TTLKeys || got.Version != stats.Version {
 		t.Fatalf("refused writes changed Stats: %+v, was %+v", got, stats)
 	}
-	if err := CheckIndices(s); err != nil {
+	if err := mvcctest.CheckIndices(s); err != nil {
 		t.Fatal(err)
 	}
 	// Reads still work, and the versioned ones accept the highest version.
