@@ -1,7 +1,6 @@
 package mvcc
 
 import (
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -26,7 +25,7 @@ func TestSearchWhileWriting(t *testing.T) {
 	s, clk := fxStore(WithVectorIndex(VectorIndex{Within: core.TenantPrefix("t"), Dims: dims, Metric: core.Euclidean, M: 4, EfConstruction: 16}))
 	pool := vecdata.Spec{Seed: 21, Dims: dims, Clusters: 5, Spread: 0.3}.Vectors(200)
 	writes := 150
-	if raceEnabled {
+	if raceBuild {
 		writes = 60
 	}
 	var disagreements, searches atomic.Int64
@@ -130,8 +129,6 @@ func TestSearchWhileWriting(t *testing.T) {
 	vxCheckIndexes(t, s.root.Load().cur)
 	t.Logf("%d searches, %d versions, %d groups", searches.Load(), s.CurrentVersion(), s.Stats().Groups)
 }
-
-func isNotFound(err error) bool { return errors.Is(err, core.ErrNotFound) }
 
 // waitOrFail waits for wg, failing the test after d with what it waited for.
 func waitOrFail(t *testing.T, wg *sync.WaitGroup, d time.Duration, what string) {
