@@ -73,16 +73,18 @@ func search(st *state, now time.Time, p core.Prefix, query []float32, k int, opt
 		return nil, o.Err
 	}
 	enc := string(p.AppendEncode(nil))
-	var idx *vecIndex
-	if !o.Exact {
-		idx = st.indexFor(enc, len(query), o.Metric)
-	}
+	// The index that covers the scope decides the default metric, also for
+	// an Exact search; it serves the search unless Exact.
+	idx := st.indexFor(enc, len(query), o.Metric)
 	m := o.Metric
 	if m == 0 {
 		m = core.Cosine
 		if idx != nil {
 			m = idx.spec.cfg.Metric
 		}
+	}
+	if o.Exact {
+		idx = nil
 	}
 	q, err := core.NewVectorQuery(m, query)
 	if err != nil {
