@@ -131,28 +131,46 @@ func (g *Graph) scanIDs(s *scratch, prefix string, limit int) bool {
 	return true
 }
 
-// exact scores every node of s.ids and returns the best k the acceptor
-// accepts. Its heap orders equal scores by position in s.ids, which is key
-// order, so that of equal scores at the boundary the smaller keys are kept.
+// exact scores every node of s.ids (the keys under the filter's prefix, in
+// key order) live at the filter's moment and returns the best k. It works in
+// batches: the nodes, then their vectors, lie scattered in memory, and a
+// batch asks for all of a kind at once (see scoreCodes). Its heap orders
+// equal scores by position in s.ids, which is key order, so that of equal
+// scores at the boundary the smaller keys are kept.
 func (g *Graph) exact(s *scratch, q *core.VectorQuery, k int, a *acceptor, out []Hit) []Hit {
 	s.res = s.res[:0]
-	for i, id := range s.ids {
-		n := g.nodes.get(id)
-		if !a.ok(id, n) {
-			continue
+	const batch = 32
+	for lo := 0; lo < len(s.ids); lo += batch {
+		ids := s.ids[lo:min(lo+batch, len(s.ids))]
+		s.bNodes = s.bNodes[:0]
+		for _, id := range ids {
+			n := g.nodes.get(id)
+			prefetch(unsafe.Pointer(n))
+			s.bNodes = append(s.bNodes, n)
 		}
-		sc, ok := q.Score(n.val)
-		if !ok {
-			continue
+		s.bVals, s.bIDs = s.bVals[:0], s.bIDs[:0]
+		for i, n := range s.bNodes {
+			if n.dl.After(a.now) { // the keys under the prefix: no tombstone, no other scope
+				s.bVals = append(s.bVals, n.val)
+				s.bIDs = append(s.bIDs, uint32(lo+i))
+			}
 		}
-		if x := (item{sc, uint32(i)}); len(s.res) < k {
-			s.res = append(s.res, x)
-			upRanked(s.res, len(s.res)-1)
-		} else if worseRanked(s.res[0], x) {
-			s.res[0] = x
-			downRanked(s.res, 0)
+		s.score(q)
+		for j, pos := range s.bIDs {
+			if !s.bOK[j] {
+				continue
+			}
+			if x := (item{s.bScores[j], pos}); len(s.res) < k {
+				s.res = append(s.res, x)
+				upRanked(s.res, len(s.res)-1)
+			} else if worseRanked(s.res[0], x) {
+				s.res[0] = x
+				downRanked(s.res, 0)
+			}
 		}
 	}
+	clear(s.bVals)
+	clear(s.bNodes)
 	for i := range s.res {
 		s.res[i].id = s.ids[s.res[i].id]
 	}
