@@ -44,6 +44,15 @@ func TestAppendSequencesSurviveRestartsBackupsAndForks(t *testing.T) {
 		require.Equal(t, uint64(6), seqAppend(t, s, ns), "the log's removals replayed")
 		require.Equal(t, uint64(1), seqAppend(t, s, other))
 	})
+	t.Run("restart-beyond-the-window", func(t *testing.T) {
+		// With no history window every record replays into the base state.
+		dir := t.TempDir()
+		s := fxOpen(t, dir, WithHistory(0))
+		seqRemoveTail(t, s, ns, 5)
+		require.NoError(t, s.Close())
+		s = fxOpen(t, dir, WithHistory(0))
+		require.Equal(t, uint64(6), seqAppend(t, s, ns), "the log's removals replayed")
+	})
 	t.Run("restart-from-a-checkpoint", func(t *testing.T) {
 		dir := t.TempDir()
 		s := fxOpen(t, dir)

@@ -119,10 +119,6 @@ func TestSnapshotMarksRefused(t *testing.T) {
 		name string
 		edit func([]byte) []byte
 	}{
-		{"format version 1", func(b []byte) []byte {
-			binary.BigEndian.PutUint32(b[8:], 1)
-			return b
-		}},
 		{"damaged mark", func(b []byte) []byte { b[markAt+10] ^= 1; return b }},
 		{"damaged mark count", func(b []byte) []byte { b[markAt+8]++; return b }},
 		{"cut in the mark block", func(b []byte) []byte { return b[:markAt+5] }},
@@ -135,26 +131,45 @@ func TestSnapshotMarksRefused(t *testing.T) {
 			}
 		})
 	}
-	// Checksums right but an entry block after the marks: refused.
-	var w bytes.Buffer
-	sw := snapshotWriter{w: &w, crc: crc32.New(castagnoli)}
-	if err := sw.write(appendSnapshotHeader(nil, &h)); err != nil {
-		t.Fatal(err)
+	// Checksums right, but marks where no writer puts them: refused.
+	entryBlock := func(sw *snapshotWriter) error {
+		b := startBlock(nil)
+		b, _ = appendVersioned(b, entries[0].Key, &entries[0].Value)
+		return sw.write(finishBlock(b, 1))
 	}
-	if _, err := writeMarks(&sw, nil, h.Marks); err != nil {
-		t.Fatal(err)
+	markBlock := func(sw *snapshotWriter) error {
+		_, err := writeMarks(sw, nil, h.Marks)
+		return err
 	}
-	b := startBlock(nil)
-	b, _ = appendVersioned(b, entries[0].Key, &entries[0].Value)
-	if err := sw.write(finishBlock(b, 1)); err != nil {
-		t.Fatal(err)
-	}
-	tr := binary.BigEndian.AppendUint64([]byte{blockTrailer}, 1)
-	sw.crc.Write(tr)
-	if err := sw.write(binary.BigEndian.AppendUint32(tr, sw.crc.Sum32())); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ReadSnapshot(bytes.NewReader(w.Bytes()), nil); !errors.Is(err, core.ErrCorrupt) || !strings.Contains(err.Error(), "unexpected block") {
-		t.Fatalf("entries after marks read: %v", err)
+	noMarks := h
+	noMarks.Marks = nil
+	for _, c := range []struct {
+		name   string
+		header SnapshotHeader
+		blocks []func(*snapshotWriter) error
+	}{
+		{"entries after marks", h, []func(*snapshotWriter) error{markBlock, entryBlock}},
+		{"marks in format version 1", noMarks, []func(*snapshotWriter) error{entryBlock, markBlock}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var w bytes.Buffer
+			sw := snapshotWriter{w: &w, crc: crc32.New(castagnoli)}
+			if err := sw.write(appendSnapshotHeader(nil, &c.header)); err != nil {
+				t.Fatal(err)
+			}
+			for _, block := range c.blocks {
+				if err := block(&sw); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tr := binary.BigEndian.AppendUint64([]byte{blockTrailer}, 1)
+			sw.crc.Write(tr)
+			if err := sw.write(binary.BigEndian.AppendUint32(tr, sw.crc.Sum32())); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ReadSnapshot(bytes.NewReader(w.Bytes()), nil); !errors.Is(err, core.ErrCorrupt) || !strings.Contains(err.Error(), "unexpected block") {
+				t.Fatalf("read: %v", err)
+			}
+		})
 	}
 }
