@@ -297,25 +297,12 @@ func (d *draft) undo(rec *commitRec) {
 	}
 }
 
-// finish freezes the draft into the state at its version.
+// finish freezes the draft into the state at its version, with the commit
+// records of the versions it assigned. The group's records are moved out of
+// the draft: the first into the state's own storage, the pointers out of
+// the draft's buffer.
 func (d *draft) finish() *state {
-	return d.finishInto(new(state))
-}
-
-// finishInto freezes the draft into st. The group's records are moved out of
-// the draft: the first into st.first, the pointers out of its buffer.
-func (d *draft) finishInto(st *state) *state {
-	*st = state{
-		version:     d.version,
-		runs:        d.runs.Groups(),
-		types:       d.types.Groups(),
-		ttl:         d.ttl,
-		lastRemoval: d.lastRemoval,
-		bytes:       d.bytes,
-		seqs:        d.seqs,
-	}
-	d.data.Publish(&st.data)
-	d.publishIndexes(st)
+	st := d.freeze(d.version, d.lastRemoval)
 	switch len(d.group) {
 	case 0:
 	case 1:
@@ -327,6 +314,44 @@ func (d *draft) finishInto(st *state) *state {
 	}
 	clear(d.groupBuf[:])
 	d.group = nil
+	return st
+}
+
+// finishAt freezes the draft into the state of version v whose one commit
+// record is rec (none when rec is nil), instead of the draft's own version
+// and records, which the draft must not have: a version inside a group,
+// rewound from the group's state by undoing the later commits, or a state
+// rebuilt by recovery, whose record holds only its commit time. The state's
+// newest removal is rec's (v without a record).
+func (d *draft) finishAt(v uint64, rec *commitRec) *state {
+	lastRemoval := v
+	if rec != nil {
+		lastRemoval = rec.lastRemoval
+	}
+	st := d.freeze(v, lastRemoval)
+	if rec != nil {
+		st.one[0] = rec
+		st.group = st.one[:]
+	}
+	clear(d.groupBuf[:])
+	d.group = nil
+	return st
+}
+
+// freeze publishes the draft's data and indices into a new state of version
+// v.
+func (d *draft) freeze(v, lastRemoval uint64) *state {
+	st := &state{
+		version:     v,
+		runs:        d.runs.Groups(),
+		types:       d.types.Groups(),
+		ttl:         d.ttl,
+		lastRemoval: lastRemoval,
+		bytes:       d.bytes,
+		seqs:        d.seqs,
+	}
+	d.data.Publish(&st.data)
+	d.publishIndexes(st)
 	return st
 }
 

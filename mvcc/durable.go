@@ -168,8 +168,9 @@ func recoverState(lg *wal.Log, history int, vectors []*vectorSpec) (recoveredLog
 			window = append(window, cloneRecord(r))
 			return nil
 		}
-		apply(&window[head]) // it leaves the window: into the base state
-		window[head] = cloneRecord(r)
+		w := &window[head]
+		apply(w) // it leaves the window: into the base state
+		w.Version, w.Time, w.Changes = r.Version, r.Time, append(w.Changes[:0], r.Changes...)
 		head = (head + 1) % len(window)
 		return nil
 	}
@@ -198,7 +199,7 @@ func (s *Store) replayWindow(window []wal.Record) error {
 	for i := range window {
 		r := &window[i]
 		cur := s.root.Load()
-		d := &s.draft
+		d := s.leaderDraft()
 		d.reset(cur.cur, r.Time)
 		if r.Version != d.next() {
 			return fmt.Errorf("%w: log record of version %d after version %d", core.ErrCorrupt, r.Version, d.version)
@@ -237,16 +238,12 @@ func (s *Store) replayWindow(window []wal.Record) error {
 // current state proves. The state carries an empty commit record of its
 // version: its commit time, which SnapshotAt and Checkpoint read.
 func recovered(d *draft, version uint64, t time.Time) *state {
-	st := d.finish()
-	st.version = version
-	st.lastRemoval = version
-	if version > 0 {
-		st.first = newCommitRec(version, t)
-		st.first.lastRemoval, st.first.unknown = version, true
-		st.one[0] = &st.first
-		st.group = st.one[:]
+	if version == 0 {
+		return d.finishAt(0, nil)
 	}
-	return st
+	rec := newCommitRec(version, t)
+	rec.lastRemoval, rec.unknown = version, true
+	return d.finishAt(version, &rec)
 }
 
 // keyOrder checks that the entries of a checkpoint or a backup come in

@@ -108,16 +108,6 @@ func WithStartVersion(v uint64) Option {
 	}
 }
 
-// WithLockFreeWriters is kept so that code written for earlier versions
-// compiles; it has no effect.
-//
-// Deprecated: writers group-commit (see Store.Stats: Groups), which measured
-// faster than racing compare-and-swap loops at every writer count
-// (docs/benchmarks.md). Readers are lock-free either way.
-func WithLockFreeWriters() Option {
-	return func(*config) {}
-}
-
 // WithUpdateRetries sets how many times Update runs its function in all when
 // commits lose with ErrConflict (at least 1).
 func WithUpdateRetries(n int) Option {
