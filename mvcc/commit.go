@@ -143,7 +143,7 @@ func (s *Store) lead() {
 	case s.failed != nil:
 		fail(batch, s.failed)
 	default:
-		d := &s.draft
+		d := s.leaderDraft()
 		d.reset(cur.cur, s.Now())
 		for _, p := range batch {
 			fn := p.apply
@@ -185,6 +185,16 @@ func (s *Store) lead() {
 		s.spare = batch[:0]
 	}
 	s.queueMu.Unlock()
+}
+
+// leaderDraft returns the commit leader's draft, made on the first write: a
+// store that is only read (a fork, say) needs none. The commit lock is
+// held (or the store is not yet shared).
+func (s *Store) leaderDraft() *draft {
+	if s.draft == nil {
+		s.draft = new(draft)
+	}
+	return s.draft
 }
 
 // apply runs one operation on the draft: its version if it changed
