@@ -130,6 +130,11 @@ func recoverState(lg *wal.Log, history int, vectors []*vectorSpec) (recoveredLog
 			}
 			d.set(e.Key, storedOf(&e.Value))
 		}
+		seqs, err := seqMarksOf(h.Marks)
+		if err != nil {
+			return err
+		}
+		d.seqs = seqs
 		version, at = h.Version, h.Time
 		return nil
 	}
@@ -143,6 +148,7 @@ func recoverState(lg *wal.Log, history int, vectors []*vectorSpec) (recoveredLog
 				d.set(c.Key, storedOf(&c.Value))
 			} else {
 				d.del(c.Key)
+				d.seqRemoved(c.Key)
 			}
 		}
 		version, at = r.Version, r.Time
@@ -319,7 +325,7 @@ func (s *Store) Checkpoint() error {
 	if rec := st.commit(st.version); rec != nil {
 		t = rec.time()
 	}
-	if err := s.log.WriteCheckpoint(st.version, t, walEntries(st)); err != nil {
+	if err := s.log.WriteCheckpoint(st.version, t, walEntries(st), st.seqs.wal()...); err != nil {
 		if errors.Is(err, wal.ErrInvalid) && s.log.CheckpointVersion() >= st.version {
 			// A concurrent checkpoint of a newer state got there first: it
 			// holds everything this one would have.

@@ -27,12 +27,14 @@ var (
 	_ core.Toucher           = (*Model)(nil)
 	_ core.ExpiryTarget      = (*Model)(nil)
 	_ core.Expirer           = (*Model)(nil)
+	_ core.VectorSearcher    = (*Model)(nil)
 
-	_ core.Snapshot     = (*ModelSnapshot)(nil)
-	_ core.IndexScanner = (*ModelSnapshot)(nil)
-	_ core.Txn          = (*ModelTxn)(nil)
-	_ core.TxnAppender  = (*ModelTxn)(nil)
-	_ core.Watcher      = (*ModelWatcher)(nil)
+	_ core.Snapshot       = (*ModelSnapshot)(nil)
+	_ core.IndexScanner   = (*ModelSnapshot)(nil)
+	_ core.VectorSearcher = (*ModelSnapshot)(nil)
+	_ core.Txn            = (*ModelTxn)(nil)
+	_ core.TxnAppender    = (*ModelTxn)(nil)
+	_ core.Watcher        = (*ModelWatcher)(nil)
 )
 
 // View is Snapshot as a core.Snapshot. Safe for concurrent use.
