@@ -44,7 +44,6 @@ type decodeOuter struct {
 	Any       any                    `json:"any"`
 	Raw       Value                  `json:"raw"`
 	Num       json.Number            `json:"num"`
-	unexported int
 }
 
 func TestDecodeAStruct(t *testing.T) {
