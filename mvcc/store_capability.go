@@ -29,10 +29,12 @@ var (
 	_ core.Toucher           = (*Store)(nil)
 	_ core.ExpiryTarget      = (*Store)(nil)
 	_ core.Expirer           = (*Store)(nil)
+	_ core.NamespaceLister   = (*Store)(nil)
 
-	_ core.SnapshotView = (*Snapshot)(nil)
-	_ core.Snapshot     = (*Snapshot)(nil)
-	_ core.IndexScanner = (*Snapshot)(nil)
+	_ core.SnapshotView    = (*Snapshot)(nil)
+	_ core.Snapshot        = (*Snapshot)(nil)
+	_ core.IndexScanner    = (*Snapshot)(nil)
+	_ core.NamespaceLister = (*Snapshot)(nil)
 
 	_ core.Txn         = (*Txn)(nil)
 	_ core.TxnAppender = (*Txn)(nil)
