@@ -32,9 +32,9 @@ var (
 	_ core.Snapshot        = (*ModelSnapshot)(nil)
 	_ core.IndexScanner    = (*ModelSnapshot)(nil)
 	_ core.NamespaceLister = (*ModelSnapshot)(nil)
-	_ core.Txn          = (*ModelTxn)(nil)
-	_ core.TxnAppender  = (*ModelTxn)(nil)
-	_ core.Watcher      = (*ModelWatcher)(nil)
+	_ core.Txn             = (*ModelTxn)(nil)
+	_ core.TxnAppender     = (*ModelTxn)(nil)
+	_ core.Watcher         = (*ModelWatcher)(nil)
 )
 
 // View is Snapshot as a core.Snapshot. Safe for concurrent use.
