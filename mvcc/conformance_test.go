@@ -61,6 +61,22 @@ func TestRunStore(t *testing.T) {
 	}
 }
 
+// TestRunVectorIndex runs the suite (with mvcctest.Options) on stores with a
+// vector index over one of the suite's tenants: the store refuses what the
+// index cannot hold as the Model does, exact searches equal the Model's
+// brute force, and indexed ones return only live values of the view,
+// recalling the Model's best hits. Small graphs (M 2) make the index's
+// links, removals and reused slots turn over fast; in memory and durable.
+func TestRunVectorIndex(t *testing.T) {
+	within := core.TenantPrefix("t0")
+	idx := mvcc.WithVectorIndex(mvcc.VectorIndex{Within: within, Dims: 3, Metric: core.Euclidean, M: 2, EfConstruction: 4})
+	t.Run("memory", func(t *testing.T) {
+		c := core.NewManualClock(epoch)
+		opts := append(mvcctest.Options(c), proptest.WithVectorIndex(within, 3, core.Euclidean))
+		proptest.Run(t, func() core.Storage { return mvcc.New(mvcc.WithClock(c), idx) }, opts...)
+	})
+}
+
 // TestRunDurable runs the suite on stores made by Open, closed and opened
 // again at random steps.
 func TestRunDurable(t *testing.T) {

@@ -242,7 +242,7 @@ func (m *machine) backup() {
 		}
 	}()
 	at, _ := m.model.SnapshotAt(v)
-	restored := newModelSnapshot(at.st, v, m.model.Now())
+	restored := newModelSnapshot(m.model, at.st, v, m.model.Now())
 	if got := r.CurrentVersion(); got != v {
 		m.f.Fatalf("Backup: the store restored at version %d is at version %d", v, got)
 	}

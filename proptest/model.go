@@ -43,6 +43,9 @@ type Model struct {
 	reopened    uint64 // the version of the last Reopen: its commit record is gone
 	// wake, when not nil, is closed at the next commit: watchers wait on it.
 	wake chan struct{}
+	// indexes are the vector indexes whose rules the Model keeps
+	// (AddVectorIndex).
+	indexes []modelIndex
 }
 
 // modelState is the complete stored data of one version, expired values not

@@ -28,10 +28,12 @@ var (
 	_ core.ExpiryTarget      = (*Model)(nil)
 	_ core.Expirer           = (*Model)(nil)
 	_ core.NamespaceLister   = (*Model)(nil)
+	_ core.VectorSearcher    = (*Model)(nil)
 
 	_ core.Snapshot        = (*ModelSnapshot)(nil)
 	_ core.IndexScanner    = (*ModelSnapshot)(nil)
 	_ core.NamespaceLister = (*ModelSnapshot)(nil)
+	_ core.VectorSearcher  = (*ModelSnapshot)(nil)
 	_ core.Txn             = (*ModelTxn)(nil)
 	_ core.TxnAppender     = (*ModelTxn)(nil)
 	_ core.Watcher         = (*ModelWatcher)(nil)
