@@ -15,7 +15,8 @@ import (
 // -short).
 
 // TestRunMVCC runs the suite on the store as a stranger would: through
-// core's interfaces only, with and without a shared clock.
+// core's interfaces only, with and without a shared clock (TestRunStore
+// covers the other configurations, with mvcc's promises).
 func TestRunMVCC(t *testing.T) {
 	modes := []struct {
 		name  string
@@ -23,9 +24,7 @@ func TestRunMVCC(t *testing.T) {
 		clock bool
 	}{
 		{"default without clock", nil, false},
-		{"default", nil, true},
 		{"history 3", []mvcc.Option{mvcc.WithHistory(3)}, true},
-		{"history 0 without clock", []mvcc.Option{mvcc.WithHistory(0)}, false},
 	}
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
