@@ -56,6 +56,7 @@ type caps struct {
 	toucher  core.Toucher
 	expiry   core.ExpiryTarget
 	expirer  core.Expirer
+	lister   core.NamespaceLister
 	search   core.VectorSearcher
 	closer   io.Closer
 }
@@ -74,6 +75,7 @@ func capsOf(s core.Storage) caps {
 	c.toucher, _ = s.(core.Toucher)
 	c.expiry, _ = s.(core.ExpiryTarget)
 	c.expirer, _ = s.(core.Expirer)
+	c.lister, _ = s.(core.NamespaceLister)
 	c.search, _ = s.(core.VectorSearcher)
 	c.closer, _ = s.(io.Closer)
 	return c
@@ -172,6 +174,7 @@ func (m *machine) steps() []step {
 	add(m.c.appender != nil, step{"Append", 2, m.append})
 	add(m.c.deleter != nil, step{"DeletePrefix", 1, m.deletePrefix})
 	add(m.c.toucher != nil, step{"Touch", 1, m.touch})
+	add(m.c.lister != nil, step{"Namespaces", 1, m.namespaces})
 	add(m.c.viewer != nil && m.o.restore != nil, step{"Backup", 1, m.backup})
 	add(m.c.watch != nil,
 		step{"Watch", 1, m.watch},

@@ -108,3 +108,24 @@ func (s *ModelSnapshot) stored() []core.Entry {
 // Len returns the number of keys stored at the snapshot's version, expired
 // ones not yet removed included (as mvcc.Snapshot.Len).
 func (s *ModelSnapshot) Len() int { return len(s.st) }
+
+// Namespaces yields, in key order, each namespace holding a live key of the
+// snapshot that p matches, once; an invalid p yields nothing.
+func (s *ModelSnapshot) Namespaces(p core.Prefix) iter.Seq[core.Namespace] {
+	return func(yield func(core.Namespace) bool) {
+		if !p.Valid() {
+			return
+		}
+		var last *core.Namespace
+		for _, e := range s.live {
+			if !p.Match(e.Key) || (last != nil && *last == e.Key.Namespace) {
+				continue
+			}
+			ns := e.Key.Namespace
+			last = &ns
+			if !yield(ns) {
+				return
+			}
+		}
+	}
+}

@@ -125,8 +125,11 @@ func WithVectorIndex(within core.Prefix, dims int, metric core.Metric) Option {
 //   - core.ExpiryTarget (with WithClock): FindExpired and RemoveExpired with
 //     stale, invalid, duplicate and rewritten entries mixed in;
 //   - core.Expirer, core.Appender, core.PrefixDeleter, core.Toucher: Expire
-//     with a limit; Append, also on logs whose tail is expired, deleted or
-//     at the last sequence; DeletePrefix at every prefix level; Touch;
+//     with a limit; Append (a log's sequences only grow: never one handed
+//     out before), also on logs whose tail is expired, deleted or at the
+//     last sequence; DeletePrefix at every prefix level; Touch;
+//   - core.NamespaceLister: the namespaces under a prefix of every level,
+//     listed by the store or by a kept snapshot that lists them;
 //   - core.Watchable: watchers after a drawn version with no filter, a
 //     WatchPrefix at any level, a WatchRun or both, drained at random steps
 //     (each Next with a deadline) and compared with the model's commits
