@@ -56,6 +56,7 @@ type caps struct {
 	toucher  core.Toucher
 	expiry   core.ExpiryTarget
 	expirer  core.Expirer
+	branch   core.Brancher
 	closer   io.Closer
 }
 
@@ -73,6 +74,7 @@ func capsOf(s core.Storage) caps {
 	c.toucher, _ = s.(core.Toucher)
 	c.expiry, _ = s.(core.ExpiryTarget)
 	c.expirer, _ = s.(core.Expirer)
+	c.branch, _ = s.(core.Brancher)
 	c.closer, _ = s.(io.Closer)
 	return c
 }
@@ -90,7 +92,9 @@ type machine struct {
 	ts    bool              // compare timestamps: the store and the model share the clock
 	snaps []snapPair
 
-	watchers []*watch // open watchers, at most maxWatchers
+	watchers []*watch      // open watchers, at most maxWatchers
+	branches []*branchPair // open forks, at most maxBranches (machine_branch.go)
+	epoch    int           // how many stores the machine has driven: a Reopen makes a new one
 }
 
 // newMachine returns a machine over store, with a fresh Model on o's clock.
@@ -107,6 +111,7 @@ func newMachine(f failer, d drawer, o *options, store core.Storage) *machine {
 
 func (m *machine) setStore(s core.Storage) {
 	m.store, m.c = s, capsOf(s)
+	m.epoch++
 }
 
 // close closes the watchers and, if it can be closed, the store.
@@ -169,6 +174,7 @@ func (m *machine) steps() []step {
 		step{"WatchDrain", 2, m.watchDrain},
 		step{"WatchIdle", 1, m.watchIdle},
 		step{"WatchClose", 1, m.watchClose})
+	add(m.c.branch != nil && m.c.viewer != nil, step{"Branch", 1, m.branchStep})
 	add(m.o.reopen != nil, step{"Reopen", 1, m.reopenStore})
 	return ss
 }

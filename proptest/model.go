@@ -43,6 +43,8 @@ type Model struct {
 	reopened    uint64 // the version of the last Reopen: its commit record is gone
 	// wake, when not nil, is closed at the next commit: watchers wait on it.
 	wake chan struct{}
+	// fork is set on a Model that Branch made (model_branch.go).
+	fork *modelFork
 }
 
 // modelState is the complete stored data of one version, expired values not

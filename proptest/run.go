@@ -120,6 +120,14 @@ func WithCheck(check func(s core.Storage, stored []core.Entry) error) Option {
 //     (each Next with a deadline) and compared with the model's commits
 //     filtered the same way, or ErrCompacted where a version has gone;
 //     closed at random;
+//   - core.Brancher (with core.Viewer): forks of the store, of a kept
+//     snapshot and of forks (forks of forks; at most three at once), puts
+//     and deletes on them, DiffViews between any two views of the family
+//     (the store's, the kept snapshots, each fork's base and current view)
+//     with drawn options, and merges back into the parent with no option,
+//     PreferFork, PreferStore or a Resolve function, against the Model's
+//     forks (copies): the version or *MergeConflict's keys, the conflicts
+//     Resolve is asked about, and both sides after;
 //   - with WithRestore, backups; with WithReopen, reopening the store.
 //
 // After every step it checks: CurrentVersion equals the Model's (versions
