@@ -82,41 +82,65 @@ func (s *Store) runBatch(queue []*request) []*request {
 		}
 		token := rand.Uint64()
 		ops := s.writeOps(st, changing, token)
-		resp, err := s.cli.Txn(ctx).If(guard...).Then(ops...).Else(orElse...).Commit()
-		switch {
-		case err == nil && resp.Succeeded:
-			s.known.learn(st, changing, resp.Header.Revision, s.l)
-			s.noteVersion(last)
-			s.finishBatch(st, batch)
-			return rest
-		case err == nil:
-			// Another process committed first, or a guess was wrong.
-			s.known.reset()
-			fresh = true
-			if again != nil && again.apply(resp.Responses) == nil {
-				read = again.st
+		sent := false // a send of this transaction failed ambiguously: it may have landed
+		for {
+			resp, err := s.cli.Txn(ctx).If(guard...).Then(ops...).Else(orElse...).Commit()
+			switch {
+			case err == nil && resp.Succeeded:
+				s.known.learn(st, changing, resp.Header.Revision, s.l)
+				s.noteVersion(last)
+				s.finishBatch(st, batch)
+				return rest
+			case err == nil:
+				// Another process committed first, a guess was wrong, or an
+				// earlier send of this very transaction landed: it did
+				// exactly when the commit key of its last version carries
+				// its token.
+				if sent {
+					landed, lerr := s.landedWithin(ctx, last, token)
+					if lerr != nil {
+						return s.fail(batch, rest, lerr)
+					}
+					if landed {
+						s.noteVersion(last)
+						s.finishBatch(st, batch)
+						return rest
+					}
+				}
+				s.known.reset()
+				fresh = true
+				if again != nil && again.apply(resp.Responses) == nil {
+					read = again.st
+				}
+			case tooLarge(err) && len(changing) > 1 && !sent:
+				// etcd refused the batch's size: commit its first request alone.
+				rest = append(slices.Clone(batch[1:]), rest...)
+				batch = batch[:1]
+			case definite(err) || ctx.Err() != nil:
+				s.known.reset()
+				return s.fail(batch, rest, err)
+			default:
+				// Ambiguous: send the same transaction again. Its guard lets
+				// at most one send land; a guard failure then tells.
+				sent = true
+				s.known.reset()
+				if !sleep(ctx, 20*time.Millisecond) {
+					return s.fail(batch, rest, err)
+				}
+				continue
 			}
-			continue
-		case tooLarge(err) && len(changing) > 1:
-			// etcd refused the batch's size: commit its first request alone.
-			rest = append(slices.Clone(batch[1:]), rest...)
-			batch = batch[:1]
-			continue
-		case definite(err) || ctx.Err() != nil:
-			s.known.reset()
-			return s.fail(batch, rest, err)
+			break
 		}
-		// Ambiguous: the batch may have landed. It did exactly when the
-		// commit key of its last version carries this attempt's token.
-		s.known.reset()
-		fresh = true
-		if landed, lerr := s.landed(ctx, last, token); lerr == nil && landed {
-			s.noteVersion(last)
-			s.finishBatch(st, batch)
-			return rest
-		}
-		if !sleep(ctx, 20*time.Millisecond) {
-			return s.fail(batch, rest, err)
+	}
+}
+
+// landedWithin is landed, retried while etcd does not answer, until ctx
+// ends.
+func (s *Store) landedWithin(ctx context.Context, v, token uint64) (bool, error) {
+	for {
+		landed, err := s.landed(ctx, v, token)
+		if err == nil || !sleep(ctx, 20*time.Millisecond) {
+			return landed, err
 		}
 	}
 }

@@ -40,12 +40,13 @@
 // earlier commits read and wrote) and checks the rest with compares in the
 // same transaction, so a put is one etcd round trip; a wrong guess, or a
 // commit by another process, is answered by the transaction's else branch,
-// which reads the truth for a second attempt. After an ambiguous failure (a
-// leader change, an unreachable member) the store checks whether its
-// commit key landed, by a random token it carries, before trying again, so
-// a write is applied at most once; if etcd stays unreachable past the
-// operation's timeout the write reports ErrUnavailable and may or may not
-// have committed.
+// which reads the truth for a second attempt. After an ambiguous failure
+// (a leader change, an unreachable member) the store sends the same
+// transaction again: its guard lets at most one send land, and when the
+// guard then fails, the random token in the commit key tells whether an
+// earlier send landed, so a write is applied at most once; if etcd stays
+// unreachable past the operation's timeout the write reports
+// ErrUnavailable and may or may not have committed.
 //
 // Values are stored with core's binary codec (core.Value.AppendBinary), the
 // one the log and backups use: every kind round-trips.

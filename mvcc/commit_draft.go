@@ -21,6 +21,7 @@ type draft struct {
 	ttl         indices.TTL[struct{}]
 	lastRemoval uint64
 	bytes       int64
+	seqs        seqMarks // the event logs' high-water marks
 	baseRemoval uint64    // lastRemoval of the state the draft started from
 	version     uint64    // the newest version assigned in the draft
 	now         time.Time // the commit time of the draft's versions
@@ -52,6 +53,7 @@ func (d *draft) reset(st *state, now time.Time) {
 		now:         now,
 		b:           d.b[:0],
 	}
+	d.seqs = st.seqs
 	d.data.Reset(&st.data)
 	d.runs.Reset(st.runs)
 	d.types.Reset(st.types)
@@ -109,6 +111,7 @@ func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Durati
 func (d *draft) remove(enc string, op core.ChangeOp) {
 	if prev, had := d.del(enc); had {
 		d.record(change{enc: enc, op: op, prev: prev, hadPrev: true})
+		d.seqRemoved(enc)
 	}
 }
 
@@ -278,7 +281,8 @@ func (d *draft) abort() {
 	}
 }
 
-// undo reverts rec's changes, newest first.
+// undo reverts rec's changes, newest first, and the sequence marks they
+// raised.
 func (d *draft) undo(rec *commitRec) {
 	for i := len(rec.changes) - 1; i >= 0; i-- {
 		c := &rec.changes[i]
@@ -287,6 +291,9 @@ func (d *draft) undo(rec *commitRec) {
 		} else {
 			d.del(c.enc)
 		}
+	}
+	if rec.seqsSaved {
+		d.seqs = rec.seqsBefore
 	}
 }
 
@@ -341,6 +348,7 @@ func (d *draft) freeze(v, lastRemoval uint64) *state {
 		ttl:         d.ttl,
 		lastRemoval: lastRemoval,
 		bytes:       d.bytes,
+		seqs:        d.seqs,
 	}
 	d.data.Publish(&st.data)
 	d.publishIndexes(st)
