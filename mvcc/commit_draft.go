@@ -21,7 +21,7 @@ type draft struct {
 	ttl         indices.TTL[struct{}]
 	lastRemoval uint64
 	bytes       int64
-	seqs        seqMarks // the event logs' high-water marks
+	seqs        seqMarks  // the event logs' high-water marks
 	baseRemoval uint64    // lastRemoval of the state the draft started from
 	version     uint64    // the newest version assigned in the draft
 	now         time.Time // the commit time of the draft's versions
