@@ -46,6 +46,35 @@ func BenchmarkFork(b *testing.B) {
 	}
 }
 
+// BenchmarkForkByCopy is what a fork costs a store that copies: a new
+// store loaded with every entry of a snapshot in one transaction (1K and
+// 100K keys), beside BenchmarkFork.
+func BenchmarkForkByCopy(b *testing.B) {
+	for _, size := range benchSizes[:2] {
+		b.Run(size.name, func(b *testing.B) {
+			base, _ := benchBase(b, size.n, false)
+			sn := benchClone(base).Snapshot()
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := benchProcessCPU()
+			for range b.N {
+				c := New(WithHistory(0))
+				t := c.Begin()
+				for k, vv := range sn.All() {
+					if err := t.Put(k, vv.Value, vv.TTL); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := t.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				benchForkSink = c
+			}
+			benchCPU(b, cpu, b.N)
+		})
+	}
+}
+
 // benchChange writes k keys of the base store, spread over it (every
 // n/k-th key, in a scattered order), into s in one transaction.
 func benchChange(b *testing.B, s *Store, nss []core.Namespace, n, k int, value core.Value) {
