@@ -104,6 +104,37 @@ func BenchmarkForkGet(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchChange(b, fork, nss, n, n/100, core.StringValue("changed on the fork"))
+	// ratio: batches of 256 gets of random keys, on the store and on the
+	// fork alternately (each first every other round), each side timed apart; it reports the fork's time
+	// over the store's, which other work on the machine inflates alike. Each
+	// side reads other keys than the other (the two share 99% of their
+	// nodes: the same keys would find the path in the cache the other side
+	// just warmed).
+	b.Run("ratio", func(b *testing.B) {
+		var k core.Key
+		buf := make([]byte, 0, 32)
+		var onStore, onFork time.Duration
+		b.ResetTimer()
+		for i := range b.N {
+			for j := range 2 {
+				j ^= i & 1 // every other round, the fork reads first
+				s := []*Store{parent, fork}[j]
+				start := time.Now()
+				for g := range 256 {
+					benchKey(&k, buf, nss, "key-", benchPerm((2*i+j)*256+g, n))
+					if _, err := s.Get(k); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if j == 0 {
+					onStore += time.Since(start)
+				} else {
+					onFork += time.Since(start)
+				}
+			}
+		}
+		b.ReportMetric(float64(onFork)/float64(onStore), "fork/store")
+	})
 	for _, c := range []struct {
 		name string
 		s    *Store
