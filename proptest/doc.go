@@ -6,8 +6,8 @@
 //     its data in full and the commit of every version, with its own clock,
 //     and offers every capability of the contract (core's Viewer, ViewerAt,
 //     Scanner, TypeScanner, CompareAndSwapper, Transactor, Watchable,
-//     Appender, PrefixDeleter, Toucher, ExpiryTarget and Expirer), written
-//     for clarity, not speed;
+//     Appender, PrefixDeleter, Toucher, ExpiryTarget, Expirer and
+//     NamespaceLister), written for clarity, not speed;
 //   - Run, a property-based conformance suite (pgregory.net/rapid state
 //     machines) that drives random operation sequences over a small key space
 //     against any core.Storage and the Model and compares every answer; each

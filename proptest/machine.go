@@ -56,6 +56,8 @@ type caps struct {
 	toucher  core.Toucher
 	expiry   core.ExpiryTarget
 	expirer  core.Expirer
+	lister   core.NamespaceLister
+	search   core.VectorSearcher
 	branch   core.Brancher
 	closer   io.Closer
 }
@@ -74,6 +76,8 @@ func capsOf(s core.Storage) caps {
 	c.toucher, _ = s.(core.Toucher)
 	c.expiry, _ = s.(core.ExpiryTarget)
 	c.expirer, _ = s.(core.Expirer)
+	c.lister, _ = s.(core.NamespaceLister)
+	c.search, _ = s.(core.VectorSearcher)
 	c.branch, _ = s.(core.Brancher)
 	c.closer, _ = s.(io.Closer)
 	return c
@@ -92,7 +96,11 @@ type machine struct {
 	ts    bool              // compare timestamps: the store and the model share the clock
 	snaps []snapPair
 
-	watchers []*watch      // open watchers, at most maxWatchers
+	watchers []*watch // open watchers, at most maxWatchers
+
+	vecs          []core.Value // the vectors the vector steps put (vectorPool)
+	found, wanted int          // hits of approximate searches among the Model's top k, and the top ks' sizes
+
 	branches []*branchPair // open forks, at most maxBranches (machine_branch.go)
 	epoch    int           // how many stores the machine has driven: a Reopen makes a new one
 }
@@ -105,6 +113,10 @@ func newMachine(f failer, d drawer, o *options, store core.Storage) *machine {
 	} else {
 		m.model = NewModel(nil)
 	}
+	if o.vindex != nil {
+		m.model.AddVectorIndex(o.vindex.within, o.vindex.dims, o.vindex.metric)
+	}
+	m.vecs = vectorPool(m.o)
 	m.setStore(store)
 	return m
 }
@@ -168,6 +180,7 @@ func (m *machine) steps() []step {
 	add(m.c.appender != nil, step{"Append", 2, m.append})
 	add(m.c.deleter != nil, step{"DeletePrefix", 1, m.deletePrefix})
 	add(m.c.toucher != nil, step{"Touch", 1, m.touch})
+	add(m.c.lister != nil, step{"Namespaces", 1, m.namespaces})
 	add(m.c.viewer != nil && m.o.restore != nil, step{"Backup", 1, m.backup})
 	add(m.c.watch != nil,
 		step{"Watch", 1, m.watch},
@@ -176,6 +189,9 @@ func (m *machine) steps() []step {
 		step{"WatchClose", 1, m.watchClose})
 	add(m.c.branch != nil && m.c.viewer != nil, step{"Branch", 1, m.branchStep})
 	add(m.o.reopen != nil, step{"Reopen", 1, m.reopenStore})
+	add(m.c.search != nil,
+		step{"PutVector", 1, m.putVector},
+		step{"Search", 1, m.search})
 	return ss
 }
 

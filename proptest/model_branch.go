@@ -46,6 +46,7 @@ func (m *Model) Branch(from core.Snapshot) (core.Storage, error) {
 		commits:     o.commits[: v+1 : v+1],
 		lastRemoval: v,
 		reopened:    v,
+		indexes:     slices.Clone(o.indexes), // a fork keeps its store's vector index rules
 		fork:        &modelFork{parent: o, base: sn},
 	}
 	return f, nil

@@ -113,7 +113,7 @@ func (m *Model) SnapshotAt(v uint64) (*ModelSnapshot, error) {
 	if v > 0 {
 		at = m.commits[v].time
 	}
-	sn := newModelSnapshot(m.states[v], v, at)
+	sn := newModelSnapshot(m, m.states[v], v, at)
 	sn.origin = m
 	return sn, nil
 }

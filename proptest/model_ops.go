@@ -23,6 +23,11 @@ func (m *Model) Append(ns core.Namespace, value core.Value, ttl time.Duration) (
 	if err := checkTTL(ttl); err != nil {
 		return core.Key{}, 0, err
 	}
+	// The value is checked as any write's before the log's tail is read, and
+	// again against the key it takes.
+	if err := m.checkVector(core.EventKey(ns, 0), value); err != nil {
+		return core.Key{}, 0, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var key core.Key
@@ -32,6 +37,9 @@ func (m *Model) Append(ns core.Namespace, value core.Value, ttl time.Duration) (
 			return false, fmt.Errorf("%w: the event log of %s is at sequence %d", core.ErrTooLarge, ns, last)
 		}
 		key = core.EventKey(ns, last+1)
+		if err := m.checkVector(key, value); err != nil {
+			return false, err
+		}
 		next[keyOf(key)] = core.Entry{Key: key, Value: core.VersionedValue{Value: value, Version: version, Timestamp: now, TTL: ttl}}
 		return true, nil
 	})

@@ -80,6 +80,9 @@ func (t *ModelTxn) Put(key core.Key, value core.Value, ttl time.Duration) error 
 	if err := checkTTL(ttl); err != nil {
 		return err
 	}
+	if err := t.m.checkVector(key, value); err != nil {
+		return err
+	}
 	key = ownKey(key)
 	t.writes[keyOf(key)] = txnWrite{key: key, value: value, ttl: ttl}
 	return nil
@@ -222,6 +225,12 @@ func (t *ModelTxn) Append(ns core.Namespace, value core.Value, ttl time.Duration
 	if err := checkTTL(ttl); err != nil {
 		return core.Key{}, err
 	}
+	// The value is checked as any write's before the log's tail is read
+	// (as the store checks it, against the log's first key), and again
+	// against the key it takes.
+	if err := t.m.checkVector(core.EventKey(ns, 0), value); err != nil {
+		return core.Key{}, err
+	}
 	t.m.mu.Lock()
 	used := t.m.usedSeq(ns, t.begin)
 	t.m.mu.Unlock()
@@ -242,6 +251,9 @@ func (t *ModelTxn) Append(ns core.Namespace, value core.Value, ttl time.Duration
 		t.reads[keyOf(core.EventKey(ns, last))] = true
 	}
 	key := core.EventKey(ns, last+1)
+	if err := t.m.checkVector(key, value); err != nil {
+		return core.Key{}, err
+	}
 	t.reads[keyOf(key)] = true
 	t.writes[keyOf(key)] = txnWrite{key: key, value: value, ttl: ttl}
 	return ownKey(key), nil
