@@ -375,7 +375,7 @@ func (s *Store) Close() error {
 	if !s.isClosed.CompareAndSwap(false, true) {
 		return errClosed
 	}
-	close(s.closed)
+	close(s.closedCh())
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	s.background.Wait()

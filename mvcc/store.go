@@ -26,8 +26,8 @@ type Store struct {
 	commits  atomic.Uint64
 	groups   atomic.Uint64
 	watchers atomic.Int64                  // Next calls that may be waiting: publishes wake them
-	notify   atomic.Pointer[chan struct{}] // closed and replaced after a publish
-	closed   chan struct{}                 // closed by Close
+	notify   atomic.Pointer[chan struct{}] // closed and replaced after a publish; made when a Next first waits
+	closed   atomic.Pointer[chan struct{}] // closed by Close; made on first use (closedCh)
 	conflict atomic.Uint64
 
 	isClosed      atomic.Bool
@@ -76,15 +76,33 @@ func newStore(cfg config, st *state) *Store {
 }
 
 // start readies s, configured, to serve with st as its current state.
+//
+// The channels of Close and of the change feed are made when first needed:
+// a store that is never watched (a fork, most often) allocates neither.
 func (s *Store) start(st *state) {
-	s.closed = make(chan struct{})
-	ch := make(chan struct{})
-	s.notify.Store(&ch)
 	r := &root{cur: st}
 	if s.cfg.history > 0 {
 		r.past = r.past.Push(st.version, st, s.cfg.history+1)
 	}
 	s.root.Store(r)
+}
+
+// closedCh returns the channel Close closes, making it on first use.
+func (s *Store) closedCh() chan struct{} {
+	return lazyChan(&s.closed)
+}
+
+// lazyChan returns the channel p points at, installing a new one if there
+// is none yet (the first of concurrent callers wins; all get its channel).
+func lazyChan(p *atomic.Pointer[chan struct{}]) chan struct{} {
+	if c := p.Load(); c != nil {
+		return *c
+	}
+	ch := make(chan struct{})
+	if p.CompareAndSwap(nil, &ch) {
+		return ch
+	}
+	return *p.Load()
 }
 
 // Now returns the store's clock reading, stripped of any monotonic reading:

@@ -143,6 +143,14 @@ func WithVectorIndex(within core.Prefix, dims int, metric core.Metric) Option {
 //     index) every hit must be a live value of the view under the prefix,
 //     scored as the Model scores it, best first, and the hits must recall at
 //     least 90% of the Model's top k over the sequence;
+//   - core.Brancher (with core.Viewer): forks of the store, of a kept
+//     snapshot and of forks (forks of forks; at most three at once), puts
+//     and deletes on them, DiffViews between any two views of the family
+//     (the store's, the kept snapshots, each fork's base and current view)
+//     with drawn options, and merges back into the parent with no option,
+//     PreferFork, PreferStore or a Resolve function, against the Model's
+//     forks (copies): the version or *MergeConflict's keys, the conflicts
+//     Resolve is asked about, and both sides after;
 //   - with WithRestore, backups; with WithReopen, reopening the store.
 //
 // After every step it checks: CurrentVersion equals the Model's (versions
