@@ -21,6 +21,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,8 @@ func main() {
 	reps := flag.Int("reps", 0, "repetitions per cell (0: the mode's)")
 	minTime := flag.Duration("mintime", 0, "minimum duration of one repetition (0: the mode's)")
 	quiet := flag.Bool("q", false, "no progress on standard error")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (narrow it with -only and -systems)")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	flag.Parse()
 
 	cfg := harness.Full()
@@ -67,7 +70,15 @@ func main() {
 		cfg.Progress = os.Stderr
 	}
 
+	stop, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "inmembench:", err)
+		os.Exit(2)
+	}
 	res, err := harness.Run(cfg)
+	if perr := stop(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "inmembench:", err)
 		os.Exit(1)
@@ -90,6 +101,45 @@ func main() {
 	fmt.Fprintln(w, "Notes:")
 	fmt.Fprintln(w)
 	res.WriteNotes(w)
+}
+
+// startProfiles starts the CPU profile and sets the allocation profile's
+// rate as asked (an empty name: none); the function it returns stops them
+// and writes the files.
+func startProfiles(cpu, mem string) (stop func() error, err error) {
+	var cpuFile *os.File
+	if cpu != "" {
+		if cpuFile, err = os.Create(cpu); err != nil {
+			return nil, err
+		}
+		if err = pprof.StartCPUProfile(cpuFile); err != nil {
+			cpuFile.Close()
+			return nil, err
+		}
+	}
+	if mem != "" {
+		runtime.MemProfileRate = 4096
+	}
+	return func() error {
+		if cpuFile != nil {
+			pprof.StopCPUProfile()
+			if err := cpuFile.Close(); err != nil {
+				return err
+			}
+		}
+		if mem == "" {
+			return nil
+		}
+		f, err := os.Create(mem)
+		if err != nil {
+			return err
+		}
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}, nil
 }
 
 func compile(s string) (*regexp.Regexp, error) {
