@@ -5,7 +5,9 @@ import "time"
 // Storage is the contract of a versioned key-value store of agent memory. The
 // semantics every implementation keeps (gapless versions in commit order,
 // exact history or ErrCompacted, expiry, indices that agree with the data)
-// are in the project's design notes and checked by package proptest.
+// are in the project's design notes and checked by package proptest. The
+// capabilities a store may offer beside it are interfaces of their own
+// (Viewer, Transactor, Watchable, ...: see the package documentation).
 // Implementations must be safe for concurrent use.
 type Storage interface {
 	// Get returns the current value of key, or ErrNotFound when it is absent
@@ -30,7 +32,8 @@ type Storage interface {
 	CurrentVersion() uint64
 }
 
-// SnapshotView is a consistent, immutable view of a store at one version.
+// SnapshotView is a consistent, immutable view of a store at one version:
+// the smallest one. Snapshot extends it with scans and the view's time.
 // Implementations must be safe for concurrent use.
 type SnapshotView interface {
 	// Get returns the value of key in the view, or ErrNotFound.

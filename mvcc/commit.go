@@ -215,36 +215,6 @@ func (s *Store) publish(cur *root, d *draft) {
 	s.groups.Add(1)
 }
 
-// push adds rec's version, published by st, to the window, and lets the
-// oldest versions go while the window holds more than limit versions or,
-// with a byte budget (> 0), more than budget bytes (down to one version).
-func (r *root) push(st *state, rec *commitRec, limit int, budget int64) {
-	r.pastBytes += rec.bytes
-	n := r.past.Len() + 1
-	lo, _ := r.past.Oldest()
-	if r.past.Len() == 0 {
-		lo = rec.version
-	}
-	for n > 1 && (n > limit || (budget > 0 && r.pastBytes > budget)) {
-		// lo leaves: the values replaced by lo+1 are no longer needed.
-		lo++
-		n--
-		next := rec
-		if lo != rec.version {
-			if ps, ok := r.past.Get(lo); ok {
-				next = ps.commit(lo)
-			}
-		}
-		if next != nil {
-			r.pastBytes -= next.bytes
-		}
-	}
-	if n == 1 {
-		r.pastBytes = 0
-	}
-	r.past = r.past.Push(rec.version, st, n)
-}
-
 // fail ends every operation of batch with err.
 func fail(batch []*pending, err error) {
 	for _, p := range batch {

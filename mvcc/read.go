@@ -1,6 +1,8 @@
 package mvcc
 
 import (
+	"fmt"
+
 	"github.com/inmemdb/inmem/core"
 )
 
@@ -72,4 +74,9 @@ func (s *Store) checkRead(key core.Key) error {
 		return errClosed
 	}
 	return checkKey(key)
+}
+
+// notFound is ErrNotFound for key, named in the message.
+func notFound(key core.Key) error {
+	return fmt.Errorf("%w: %s", core.ErrNotFound, key)
 }

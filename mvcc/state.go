@@ -12,7 +12,7 @@ import (
 // The data maps each encoded key (core.Key.Encode) to its value, held inline
 // in the tree's leaves in the lean form of stored. The key itself is not
 // stored decoded: what a read hands out is decoded from the encoding (see
-// keys.go).
+// state_keys.go).
 type state struct {
 	version     uint64
 	data        btree.Map[stored]

@@ -10,29 +10,32 @@ import (
 )
 
 // WatchOption selects the changes a Watcher delivers. With several options a
-// change matches when any of them matches; with none, every change does.
-type WatchOption func(*watchOptions)
+// change matches when any of them matches; with none, every change does. It
+// is core.WatchOption, so a watch reads the same on every store.
+type WatchOption = core.WatchOption
 
+// WatchPrefix selects the changes of keys p matches (core.WatchPrefix).
+func WatchPrefix(p core.Prefix) WatchOption { return core.WatchPrefix(p) }
+
+// WatchRun selects the changes of keys of run, in any namespace
+// (core.WatchRun).
+func WatchRun(run core.RunID) WatchOption { return core.WatchRun(run) }
+
+// watchOptions are a watcher's options as it matches encoded keys.
 type watchOptions struct {
 	prefixes []string     // encoded prefixes
 	runs     []core.RunID //
 	err      error        // an invalid option: Next returns it
 }
 
-// WatchPrefix selects the changes of keys p matches.
-func WatchPrefix(p core.Prefix) WatchOption {
-	return func(o *watchOptions) {
-		if err := p.Err(); err != nil {
-			o.err = err
-			return
-		}
+// buildWatchOptions encodes the options' prefixes once.
+func buildWatchOptions(opts []WatchOption) watchOptions {
+	c := core.NewWatchOptions(opts...)
+	o := watchOptions{runs: c.Runs, err: c.Err}
+	for _, p := range c.Prefixes {
 		o.prefixes = append(o.prefixes, string(p.AppendEncode(nil)))
 	}
-}
-
-// WatchRun selects the changes of keys of run (in any namespace).
-func WatchRun(run core.RunID) WatchOption {
-	return func(o *watchOptions) { o.runs = append(o.runs, run) }
+	return o
 }
 
 // match reports whether a change of the encoded key matches the options.
@@ -87,12 +90,7 @@ func (s *Store) Watch(after uint64, opts ...WatchOption) *Watcher {
 	if after == core.Latest {
 		after = s.CurrentVersion()
 	}
-	w := &Watcher{s: s, next: after + 1, done: make(chan struct{}), turn: make(chan struct{}, 1)}
-	for _, o := range opts {
-		if o != nil {
-			o(&w.opts)
-		}
-	}
+	w := &Watcher{s: s, opts: buildWatchOptions(opts), next: after + 1, done: make(chan struct{}), turn: make(chan struct{}, 1)}
 	if len(w.opts.prefixes) > 0 || len(w.opts.runs) > 0 {
 		w.filter = w.opts.match
 	}

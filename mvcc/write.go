@@ -127,3 +127,25 @@ func (s *Store) remove(key core.Key, check func(d *draft, enc string) error) err
 	})
 	return err
 }
+
+// checkKey refuses a key with an unknown type tag.
+func checkKey(k core.Key) error { return k.Validate() }
+
+// checkTTL refuses a negative TTL.
+func checkTTL(ttl time.Duration) error { return core.ValidateTTL(ttl) }
+
+// checkSize refuses a key or value over the configured limits.
+func (s *Store) checkSize(enc string, value core.Value) error {
+	if s.cfg.maxKey > 0 && len(enc) > s.cfg.maxKey {
+		return fmt.Errorf("%w: key of %d encoded bytes, limit %d", core.ErrTooLarge, len(enc), s.cfg.maxKey)
+	}
+	if s.cfg.maxValue > 0 {
+		if n := valueSize(value); n > s.cfg.maxValue {
+			return fmt.Errorf("%w: value of %d bytes, limit %d", core.ErrTooLarge, n, s.cfg.maxValue)
+		}
+	}
+	return nil
+}
+
+// valueSize is what the value limit (WithMaxValueSize) measures.
+func valueSize(v core.Value) int { return v.Size() }

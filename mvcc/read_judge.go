@@ -31,3 +31,16 @@ func (j *judge) expired(r *stored) bool {
 	}
 	return !visible(r, j.now)
 }
+
+// visible is the one rule that decides whether a stored value is seen by a
+// read judged at now: a value is visible until its expiry (Timestamp+TTL),
+// exclusive. It agrees with core.VersionedValue.Expired, to the nanosecond,
+// without building a time.Time.
+func visible(r *stored, now time.Time) bool {
+	sec, nsec, ok := r.deadline()
+	if !ok {
+		return true
+	}
+	nowSec, nowNsec := now.Unix()+unixToInternal, int32(now.Nanosecond())
+	return sec > nowSec || (sec == nowSec && nsec > nowNsec)
+}

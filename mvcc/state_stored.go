@@ -85,3 +85,9 @@ func (r *stored) expiresAt() (time.Time, bool) {
 	}
 	return time.Unix(sec-unixToInternal, int64(nsec)).UTC(), true
 }
+
+// entryBytes estimates the memory one stored entry holds: its encoded key,
+// its stored value and the Value's own bytes.
+func entryBytes(enc string, r *stored) int64 {
+	return int64(len(enc) + storedSize + r.val.Size())
+}
