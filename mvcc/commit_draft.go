@@ -80,9 +80,7 @@ func (d *draft) put(enc string, value core.Value, ttl time.Duration) {
 }
 
 // putView is put for an enc that is a view of the caller's scratch buffer:
-// the commit record keeps the stored key itself when the tree offers it in
-// frozen memory (an overwrite in a leaf the group has not changed the keys
-// of), else a copy.
+// the commit record keeps a copy.
 func (d *draft) putView(enc string, value core.Value, ttl time.Duration) {
 	d.putKey(enc, false, value, ttl)
 }
@@ -90,12 +88,8 @@ func (d *draft) putView(enc string, value core.Value, ttl time.Duration) {
 // putKey is put when owned, putView otherwise.
 func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Duration) {
 	r := newStored(value, d.next(), d.now, ttl)
-	prev, had, frozen := d.store(enc, r)
-	switch {
-	case owned:
-	case frozen != "":
-		enc = frozen
-	default:
+	prev, had := d.set(enc, r)
+	if !owned {
 		enc = strings.Clone(enc)
 	}
 	d.record(change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, prev: prev, hadPrev: had})
@@ -138,15 +132,8 @@ func (d *draft) expectChanges(n int) { d.expect = n }
 
 // set stores r under enc and keeps the indices exact; it returns what was
 // stored before.
-func (d *draft) set(enc string, r stored) (stored, bool) {
-	prev, had, _ := d.store(enc, r)
-	return prev, had
-}
-
-// store is set that also returns the tree's frozen view of the stored key,
-// if it has one (btree's SetNear).
-func (d *draft) store(enc string, r stored) (prev stored, had bool, frozen string) {
-	prev, had, near, frozen := d.data.SetNear(enc, r)
+func (d *draft) set(enc string, r stored) (prev stored, had bool) {
+	prev, had, near := d.data.SetNear(enc, r)
 	d.bytes += entryBytes(enc, &r)
 	if had {
 		d.bytes -= entryBytes(enc, &prev)
@@ -159,7 +146,7 @@ func (d *draft) store(enc string, r stored) (prev stored, had bool, frozen strin
 	if at, ok := r.expiresAt(); ok {
 		d.ttl = d.ttl.Add(at, enc, struct{}{})
 	}
-	return prev, had, frozen
+	return prev, had
 }
 
 // del removes enc and keeps the indices exact; it returns what was stored.
@@ -222,7 +209,7 @@ func (d *draft) dropGroups(enc string) {
 // hasPrefix reports whether any key in the draft starts with prefix.
 func (d *draft) hasPrefix(prefix string) bool {
 	c := d.data.Cursor()
-	return c.SeekGE(prefix) && strings.HasPrefix(c.Key(), prefix)
+	return c.SeekGE(prefix) && c.HasPrefix(prefix)
 }
 
 // rangeRecords calls fn for each entry of the draft whose encoded key starts

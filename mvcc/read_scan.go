@@ -2,7 +2,6 @@ package mvcc
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/indices"
@@ -13,35 +12,62 @@ import (
 // the caller owns.
 type collector struct {
 	judge  judge
-	encs   []string  // views into the published state's leaves: immutable
-	vals   []*stored // pointers into the same leaves, likewise immutable
+	keys   []byte    // the encoded keys of the entries, back to back
+	ends   []int     // where each entry's key ends in keys
+	vals   []*stored // pointers into the published state's leaves: immutable
 	newest uint64    // the highest version among the entries seen, expired ones included
 	stored int       // entries seen, expired ones included
 }
 
+// add collects the entry under enc, which it copies: enc may be a view of
+// the caller's buffer.
 func (c *collector) add(enc string, r *stored) bool {
 	c.newest = max(c.newest, r.version)
 	c.stored++
 	if !c.judge.expired(r) {
-		c.encs = append(c.encs, enc)
+		c.keys = append(c.keys, enc...)
+		c.ends = append(c.ends, len(c.keys))
 		c.vals = append(c.vals, r)
 	}
 	return true
 }
 
+// addAt is add for the entry cur is on, its key copied from the cursor.
+func (c *collector) addAt(cur *btree.Cursor[stored]) {
+	r := cur.Value()
+	c.newest = max(c.newest, r.version)
+	c.stored++
+	if !c.judge.expired(r) {
+		c.keys = cur.AppendKey(c.keys)
+		c.ends = append(c.ends, len(c.keys))
+		c.vals = append(c.vals, r)
+	}
+}
+
+// enc returns the encoded key of entry i, a view into the collector's
+// arena: valid once the collection is complete.
+func (c *collector) enc(i int) string {
+	lo := 0
+	if i > 0 {
+		lo = c.ends[i-1]
+	}
+	return view(c.keys[lo:c.ends[i]])
+}
+
 func (c *collector) entries() []core.Entry {
-	if len(c.encs) == 0 {
+	if len(c.vals) == 0 {
 		return nil
 	}
-	out := make([]core.Entry, len(c.encs))
+	out := make([]core.Entry, len(c.vals))
 	n := 0
-	for _, enc := range c.encs {
+	for i := range c.vals {
+		enc := c.enc(i)
 		n += len(enc) - nsLen(enc) - 1
 	}
 	arena := make([]byte, 0, n)
 	var kd keyDecoder
-	for i, enc := range c.encs {
-		out[i] = core.Entry{Key: kd.keyIn(enc, &arena), Value: c.vals[i].public()}
+	for i := range c.vals {
+		out[i] = core.Entry{Key: kd.keyIn(c.enc(i), &arena), Value: c.vals[i].public()}
 	}
 	return out
 }
@@ -55,28 +81,25 @@ func (st *state) scanPrefix(prefix string, c *collector) {
 	ok := cur.SeekGE(prefix)
 	rest := *cur
 	c.reserve(countPrefix(&rest, prefix))
-	for ; ok; ok = cur.Next() {
-		k := cur.Key()
-		if !strings.HasPrefix(k, prefix) {
-			return
-		}
-		c.add(k, cur.Value())
+	for ; ok && cur.HasPrefix(prefix); ok = cur.Next() {
+		c.addAt(cur)
 	}
 }
 
 // countPrefix returns how many keys from cur's position on start with
-// prefix, moving cur past them.
-func countPrefix(cur *btree.Cursor[stored], prefix string) int {
-	n := 0
-	for ok := cur.Valid(); ok && strings.HasPrefix(cur.Key(), prefix); ok = cur.Next() {
+// prefix and how many bytes they hold, moving cur past them.
+func countPrefix(cur *btree.Cursor[stored], prefix string) (n, size int) {
+	for ok := cur.Valid(); ok && cur.HasPrefix(prefix); ok = cur.Next() {
 		n++
+		size += cur.KeyLen()
 	}
-	return n
+	return n, size
 }
 
-// reserve makes room for n more entries.
-func (c *collector) reserve(n int) {
-	c.encs = slices.Grow(c.encs, n)
+// reserve makes room for n more entries holding size bytes of keys.
+func (c *collector) reserve(n, size int) {
+	c.keys = slices.Grow(c.keys, size)
+	c.ends = slices.Grow(c.ends, n)
 	c.vals = slices.Grow(c.vals, n)
 }
 

@@ -1,8 +1,6 @@
 package mvcc
 
 import (
-	"strings"
-
 	"github.com/inmemdb/inmem/indices"
 	"github.com/inmemdb/inmem/internal/btree"
 )
@@ -64,16 +62,20 @@ func (st *state) commit(v uint64) *commitRec {
 }
 
 // rangeRecords calls fn for each stored entry whose encoded key starts with
-// prefix, in key order, until fn returns false.
+// prefix, in key order, until fn returns false. The enc passed to fn is a
+// view of a buffer the next call reuses: fn copies what it keeps.
 func (st *state) rangeRecords(prefix string, fn func(enc string, r *stored) bool) {
 	rangePrefix(st.data.Cursor(), prefix, fn)
 }
 
-// rangePrefix walks c over the keys starting with prefix.
+// rangePrefix walks c over the keys starting with prefix, passing each to
+// fn as a view of one reused buffer.
 func rangePrefix(c *btree.Cursor[stored], prefix string, fn func(enc string, r *stored) bool) {
-	for ok := c.SeekGE(prefix); ok; ok = c.Next() {
-		k := c.Key()
-		if !strings.HasPrefix(k, prefix) || !fn(k, c.Value()) {
+	var buf [128]byte
+	b := buf[:0]
+	for ok := c.SeekGE(prefix); ok && c.HasPrefix(prefix); ok = c.Next() {
+		b = c.AppendKey(b[:0])
+		if !fn(view(b), c.Value()) {
 			return
 		}
 	}

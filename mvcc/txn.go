@@ -183,11 +183,11 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 	out := make([]core.Entry, 0, len(recs)+len(own))
 	i := 0
 	for _, w := range own {
-		for i < len(recs) && c.encs[i] < w.enc {
+		for i < len(recs) && c.enc(i) < w.enc {
 			out = append(out, recs[i])
 			i++
 		}
-		if i < len(recs) && c.encs[i] == w.enc {
+		if i < len(recs) && c.enc(i) == w.enc {
 			i++ // shadowed by the transaction's own write
 		}
 		if !w.del {

@@ -55,11 +55,12 @@ func (t *Txn) lastSeq(prefix string) uint64 {
 	if t.st.data.Len() > 0 {
 		c := t.st.data.Cursor()
 		ok := c.SeekLT(prefixEnd(prefix)) // prefix ends with the event tag: never all 0xFF
+		var buf [128]byte
 		for ; ok; ok = c.Prev() {
-			k := c.Key()
-			if !strings.HasPrefix(k, prefix) {
+			if !c.HasPrefix(prefix) {
 				break
 			}
+			k := view(c.AppendKey(buf[:0]))
 			if w, own := t.writes[k]; len(k) == len(prefix)+8 && !(own && w.del) {
 				last = seqOf(k[len(prefix):])
 				break
