@@ -28,6 +28,7 @@ type draft struct {
 	rec         *commitRec // the commit being built, nil between operations
 	expect      int        // how many changes the operation being applied expects (expectChanges)
 	b           []byte     // scratch for index members
+	keys        []byte     // the group's keys passed as views of writers' buffers (putView)
 	groupBuf    [4]*commitRec
 	first       commitRec // the group's first record, until finish moves it into the state
 }
@@ -49,6 +50,10 @@ func (d *draft) reset(st *state, now time.Time) {
 		version:     st.version,
 		now:         now,
 		b:           d.b[:0],
+		keys:        d.keys[:0],
+	}
+	if cap(d.keys) > maxDraftKeys {
+		d.keys = nil // a large group passed: do not keep its arena
 	}
 	d.data.Reset(&st.data)
 	d.runs.Reset(st.runs)
@@ -80,19 +85,26 @@ func (d *draft) put(enc string, value core.Value, ttl time.Duration) {
 }
 
 // putView is put for an enc that is a view of the caller's scratch buffer:
-// the commit record keeps a copy.
+// the commit record keeps a copy in the draft's key arena until the draft
+// finishes, which moves the group's copies into the state (see keepKeys).
 func (d *draft) putView(enc string, value core.Value, ttl time.Duration) {
 	d.putKey(enc, false, value, ttl)
 }
+
+// maxDraftKeys is the largest key arena a draft keeps from one group to the
+// next.
+const maxDraftKeys = 64 << 10
 
 // putKey is put when owned, putView otherwise.
 func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Duration) {
 	r := newStored(value, d.next(), d.now, ttl)
 	prev, had := d.set(enc, r)
 	if !owned {
-		enc = strings.Clone(enc)
+		start := len(d.keys)
+		d.keys = append(d.keys, enc...)
+		enc = view(d.keys[start:])
 	}
-	d.record(change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, prev: prev, hadPrev: had})
+	d.record(change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, prev: prev, hadPrev: had, scratch: !owned})
 }
 
 // remove deletes enc (which must be stored) at the next version, recording
@@ -285,6 +297,7 @@ func (d *draft) finishInto(st *state) *state {
 		bytes:       d.bytes,
 	}
 	d.data.Publish(&st.data)
+	d.keepKeys(st)
 	switch len(d.group) {
 	case 0:
 	case 1:
@@ -308,4 +321,36 @@ func (st *state) takeFirst(d *draft) *commitRec {
 	}
 	d.first = commitRec{}
 	return &st.first
+}
+
+// keepKeys moves the keys of the group's changes that are views of the
+// draft's key arena into memory the state owns: the state's own room for a
+// group whose keys fit there, else one allocation for the whole group.
+func (d *draft) keepKeys(st *state) {
+	n := 0
+	for _, rec := range d.group {
+		for i := range rec.changes {
+			if c := &rec.changes[i]; c.scratch {
+				n += len(c.enc)
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	var buf []byte
+	if n <= len(st.keys) {
+		buf = st.keys[:0]
+	} else {
+		buf = make([]byte, 0, n)
+	}
+	for _, rec := range d.group {
+		for i := range rec.changes {
+			if c := &rec.changes[i]; c.scratch {
+				start := len(buf)
+				buf = append(buf, c.enc...)
+				c.enc, c.scratch = view(buf[start:]), false
+			}
+		}
+	}
 }

@@ -107,7 +107,7 @@ func (c *collector) reserve(n, size int) {
 // of the run in the run index.
 func (st *state) scanRun(run core.RunID, c *collector) {
 	for ns := range st.runs.Namespaces(indices.RunGroup(run)) {
-		st.rangeRecords(ns, c.add)
+		st.scanPrefix(ns, c)
 	}
 }
 
@@ -118,7 +118,7 @@ func (st *state) scanType(t core.TypeTag, c *collector) {
 	defer sc.release()
 	for ns := range st.types.Namespaces(indices.TypeGroup(t)) {
 		sc.b = append(append(sc.b[:0], ns...), byte(t))
-		st.rangeRecords(view(sc.b), c.add)
+		st.scanPrefix(view(sc.b), c)
 	}
 }
 

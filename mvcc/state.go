@@ -27,7 +27,15 @@ type state struct {
 	// first is the storage of group[0]: the record of a single put lives in
 	// its state, not in an allocation of its own.
 	first commitRec
+	// keys holds the encoded keys of the group's changes that the writers
+	// passed as views of their own buffers (single puts), when they fit:
+	// the key of a single put lives in its state too.
+	keys [stateKeys]byte
 }
+
+// stateKeys is the room for keys in a state: what fills its allocation up
+// to the next size class (384 bytes).
+const stateKeys = 72
 
 // root is what the store's atomic pointer points at: the current state and
 // the window of past versions. States never point back at roots, so a

@@ -1,6 +1,7 @@
 package mvcc
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,10 @@ type Store struct {
 	leading  bool       // a leader is at work (or handing over)
 	queue    []*pending // writes waiting for a leader
 	spare    []*pending // a drained queue, reused
+	spinners atomic.Int32 // writers spinning for their signal (see spin)
+	// maxSpinners is how many writers may spin at once: one less than
+	// GOMAXPROCS when the store was made.
+	maxSpinners int32
 	cfg      config
 	commits  atomic.Uint64
 	groups   atomic.Uint64
@@ -64,7 +69,7 @@ func newConfig(opts []Option) config {
 
 // newStore returns a store whose current state is st.
 func newStore(cfg config, st *state) *Store {
-	s := &Store{cfg: cfg, closed: make(chan struct{})}
+	s := &Store{cfg: cfg, closed: make(chan struct{}), maxSpinners: int32(runtime.GOMAXPROCS(0) - 1)}
 	ch := make(chan struct{})
 	s.notify.Store(&ch)
 	r := &root{cur: st}

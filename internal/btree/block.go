@@ -114,16 +114,20 @@ func (b block) upper(n int, key string) int {
 }
 
 // grow returns b with room for need more bytes: b itself when it has the room, else a copy
-// with the room and as much again, so that a batch adding strings one by one to a block it
-// owns copies the block every other time rather than every time, without doubling it.
+// with the room and some more (as much again, at least blockSlack), so that a batch adding
+// strings one by one to a block it owns copies the block now and then rather than every
+// time, without doubling it.
 func (b block) grow(need int) block {
 	if cap(b)-len(b) >= need {
 		return b
 	}
-	c := make(block, len(b), len(b)+2*need)
+	c := make(block, len(b), len(b)+need+max(need, blockSlack))
 	copy(c, b)
 	return c
 }
+
+// blockSlack is the least spare room a block grown by an insert gets.
+const blockSlack = 32
 
 // insert puts the string whose rest after the block's prefix is suffix (copied) at position i
 // of the n strings.
@@ -274,31 +278,44 @@ func commonPrefixPieces(a, b piece) int {
 	return n + m + commonPrefix(a.s[m:], b.s)
 }
 
-// blockOfPieces returns a block holding the strings ps (ascending), with their longest common
-// prefix as its prefix and room for extra more bytes.
-func blockOfPieces(ps []piece, extra int) block {
-	plen := 0
-	if len(ps) > 0 {
-		plen = commonPrefixPieces(ps[0], ps[len(ps)-1])
+// layout returns the longest common prefix of the strings ps (ascending) and the bytes a
+// block of them takes after its header.
+func layout(ps []piece) (plen, size int) {
+	if len(ps) == 0 {
+		return 0, 0
 	}
-	size := 0
+	plen = commonPrefixPieces(ps[0], ps[len(ps)-1])
+	size = plen
 	for _, x := range ps {
 		size += x.len() - plen
 	}
-	var pfx piece
+	return plen, size
+}
+
+// build writes a block of the strings ps (ascending) with the prefix of length plen that they
+// share into dst, which must have the room (layout), and returns it.
+func build(dst block, ps []piece, plen int) block {
+	b := dst[:blockHeader]
 	if len(ps) > 0 {
-		pfx = ps[0].head(plen)
+		pfx := ps[0].head(plen)
+		b = append(b, pfx.p...)
+		b = append(b, pfx.s...)
 	}
-	b := make(block, blockHeader, blockHeader+plen+size+extra)
-	b = append(b, pfx.p...)
-	b = append(b, pfx.s...)
 	o := b.offs()
+	clear(o[:])
 	o[0] = uint32(len(b))
 	for i, x := range ps {
 		b = x.appendFrom(b, plen)
 		o[i+1] = uint32(len(b))
 	}
 	return b
+}
+
+// blockOfPieces returns a block holding the strings ps (ascending), with their longest common
+// prefix as its prefix and room for extra more bytes.
+func blockOfPieces(ps []piece, extra int) block {
+	plen, size := layout(ps)
+	return build(make(block, blockHeader, blockHeader+size+extra), ps, plen)
 }
 
 // blockOf returns a block holding ss (ascending), with their longest common prefix as its

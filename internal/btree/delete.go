@@ -87,8 +87,8 @@ func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 			var r run[V]
 			r.add(s, 0, s.n)
 			r.add(l, 0, l.n)
-			l.fill(&r, s.n-1, r.n)
-			s.fill(&r, 0, s.n-1)
+			e.fill(l, &r, s.n-1, r.n)
+			e.fill(s, &r, 0, s.n-1)
 			p.setSep(i-1, sepBetween(s.key(s.n-1), l.key(0)))
 			return
 		}
@@ -101,8 +101,9 @@ func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 			var r run[V]
 			r.add(l, 0, l.n)
 			r.add(s, 0, s.n)
-			s.fill(&r, l.n+1, r.n)
-			l.fill(&r, 0, l.n+1)
+			k := l.n + 1
+			e.fill(l, &r, 0, k) // first: it takes s's first entry
+			e.fill(s, &r, k, r.n)
 			if plantBug != bugStaleSeparator {
 				p.setSep(i, sepBetween(l.key(l.n-1), s.key(0)))
 			}
@@ -115,7 +116,7 @@ func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 		var r run[V]
 		r.add(s, 0, s.n)
 		r.add(l, 0, l.n)
-		s.fill(&r, 0, r.n)
+		e.fill(s, &r, 0, r.n)
 		p.removeKid(i - 1)
 		return
 	}
@@ -124,7 +125,7 @@ func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 	var r run[V]
 	r.add(l, 0, l.n)
 	r.add(s, 0, s.n)
-	l.fill(&r, 0, r.n)
+	e.fill(l, &r, 0, r.n)
 	p.removeKid(i)
 }
 

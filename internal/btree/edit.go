@@ -7,8 +7,9 @@ import "unsafe"
 // changes to it happen in place. The zero Edit is an empty edit ready to use. Not safe for
 // concurrent use: one goroutine at a time, and no reader while it changes.
 type Edit[V any] struct {
-	t  tree[V]
-	id uint64
+	t       tree[V]
+	id      uint64
+	scratch block // where fill builds a leaf's block before it overwrites the old one
 }
 
 // step is one inner level of a root-to-leaf path: the node and the child index taken.
@@ -142,8 +143,8 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 		left++
 	}
 	right := &leaf[V]{owner: e.id}
-	right.fill(&r, left, r.n)
-	l.fill(&r, 0, left)
+	e.fill(right, &r, left, r.n)
+	e.fill(l, &r, 0, left)
 	e.grow(&path, sepBetween(l.key(l.n-1), right.key(0)), unsafe.Pointer(right))
 	return old, false, near
 }
@@ -165,8 +166,8 @@ func (e *Edit[V]) spillLeft(s step[V], l *leaf[V], r *run[V]) bool {
 	copy(all.keys[all.n:], r.keys[:r.n])
 	copy(all.vals[all.n:], r.vals[:r.n])
 	all.n += r.n
-	left.fill(&all, 0, leafMax)
-	l.fill(&all, leafMax, all.n)
+	e.fill(left, &all, 0, leafMax)
+	e.fill(l, &all, leafMax, all.n)
 	s.n.setSep(s.i-1, sepBetween(left.key(left.n-1), l.key(0)))
 	return true
 }

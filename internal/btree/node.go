@@ -128,10 +128,24 @@ func (r *run[V]) addOne(key string, v V) {
 	r.n++
 }
 
-// fill makes entries [from, to) of r the entries of l, in a new block of l's own. l must be
-// owned; its old block is dropped, not changed, so r's pieces stay valid.
-func (l *leaf[V]) fill(r *run[V], from, to int) {
-	l.keys, l.shared = blockOfPieces(r.keys[from:to], 0), false
+// fill makes entries [from, to) of r the entries of l, which must be owned. When l has a
+// block of its own with the room, the new block is written into e's scratch buffer and then
+// over the old one, in place: any piece of r that points into l's block is dead once fill
+// returns, so a caller filling two leaves fills last the one whose block the other's entries
+// come from. Otherwise l gets a new block, with some room for the inserts a batch may add.
+func (e *Edit[V]) fill(l *leaf[V], r *run[V], from, to int) {
+	ps := r.keys[from:to]
+	plen, size := layout(ps)
+	if need := blockHeader + size; !l.shared && cap(l.keys) >= need {
+		if cap(e.scratch) < need {
+			e.scratch = make(block, 0, need+blockSlack)
+		}
+		e.scratch = build(e.scratch, ps, plen)
+		l.keys = append(l.keys[:0], e.scratch...)
+	} else {
+		l.keys = build(make(block, blockHeader, need+blockSlack), ps, plen)
+		l.shared = false
+	}
 	n := to - from
 	copy(l.vals[:n], r.vals[from:to])
 	clear(l.vals[n:max(n, l.n)])
