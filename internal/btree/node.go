@@ -143,7 +143,7 @@ func (e *Edit[V]) fill(l *leaf[V], r *run[V], from, to int) {
 		e.scratch = build(e.scratch, ps, plen)
 		l.keys = append(l.keys[:0], e.scratch...)
 	} else {
-		l.keys = build(make(block, blockHeader, need+blockSlack), ps, plen)
+		l.keys = build(make(block, blockHeader, need), ps, plen)
 		l.shared = false
 	}
 	n := to - from

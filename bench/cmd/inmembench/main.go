@@ -10,6 +10,7 @@
 //	go run ./cmd/inmembench            # full: 1K, 100K, 1M keys
 //	go run ./cmd/inmembench -quick     # 1K and 100K keys, short runs (< 2 minutes)
 //	go run ./cmd/inmembench -only 'get|snapshot' -systems 'inmem|memdb|floor'
+//	go run ./cmd/inmembench -quick -svg chart.svg   # also an SVG chart of the ratios
 //
 // Progress goes to standard error, the results to standard output.
 package main
@@ -39,6 +40,7 @@ func main() {
 	quiet := flag.Bool("q", false, "no progress on standard error")
 	cpu := flag.Bool("cpu", false, "report the process's CPU time per op (all threads, the collector's included) instead of the wall time: steadier on a shared machine; the two-goroutine rows report their total")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (narrow it with -only and -systems)")
+	svg := flag.String("svg", "", "also write an SVG chart of each workload's ratios against the peers (inmem = 1) at the largest size to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the whole run to this file")
 	flag.Parse()
 
@@ -85,6 +87,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "inmembench:", err)
 		os.Exit(1)
 	}
+	if *svg != "" {
+		if err := writeSVG(res, *svg); err != nil {
+			fmt.Fprintln(os.Stderr, "inmembench:", err)
+			os.Exit(1)
+		}
+	}
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
 	clock := "wall"
@@ -100,13 +108,26 @@ func main() {
 	fmt.Fprintln(w)
 	res.WriteTable(w)
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Targets (issue \"engine\"):")
+	fmt.Fprintln(w, "Targets (issue 23, the engine's second round):")
 	fmt.Fprintln(w)
 	res.WriteTargets(w)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Notes:")
 	fmt.Fprintln(w)
 	res.WriteNotes(w)
+}
+
+// writeSVG writes the chart of res at its largest size to the file name.
+func writeSVG(res *harness.Results, name string) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := res.WriteSVG(f, res.ChartSize()); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // startProfiles starts the CPU profile and sets the allocation profile's
