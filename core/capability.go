@@ -197,3 +197,16 @@ type ExpiryTarget interface {
 type Expirer interface {
 	Expire(limit int) (Removal, error)
 }
+
+// VectorSearcher is a store (or a Snapshot) with vector search. Search
+// returns the k KindVector values under p closest to query, best first
+// (ties in key order), exactly as of the view (a store searches a view taken
+// now): expired values never. Vectors of another length than query are
+// skipped. Without an index covering p the search compares every vector of
+// the scope (exact); with one it may be approximate, but every hit is a live
+// value of the view. Errors: k <= 0, an empty query, a NaN or infinite
+// element, or an invalid option: ErrInvalidArgument; an invalid p:
+// ErrInvalidKey.
+type VectorSearcher interface {
+	Search(p Prefix, query []float32, k int, opts ...SearchOption) ([]Hit, error)
+}

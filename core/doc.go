@@ -30,7 +30,9 @@
 //   - Watchable (WatchCommits): a change feed (Watcher), filtered by
 //     WatchOptions (WatchPrefix, WatchRun);
 //   - Appender, PrefixDeleter, Toucher: event logs, bulk deletes, TTL renewal;
-//   - ExpiryTarget and Expirer: what a background cleaner drives.
+//   - ExpiryTarget and Expirer: what a background cleaner drives;
+//   - VectorSearcher: Search by meaning, shaped by SearchOptions (Similarity,
+//     Exact, MinScore, SearchBreadth), scored by a Metric.
 //
 // Package proptest proves any store against one model, turning each of its
 // steps on when the store offers the capability, and stores assert at
@@ -47,8 +49,8 @@
 // Update, WatchCommits for Watch), and the store implements the twin in one
 // line on top of its own method. Methods whose signatures use only core's
 // types (Append, DeletePrefix, Scan with ScanOption, ...) keep their own name.
-// Options that shape a call (ScanOption, WatchOption) are core types that
-// stores alias, so the calls read the same on every store. A failure a lazy
+// Options that shape a call (ScanOption, WatchOption, SearchOption) are core
+// types that stores alias, so the calls read the same on every store. A failure a lazy
 // iterator cannot return ends the iteration and is reported by the view's
 // Err, as bufio.Scanner and sql.Rows do.
 //

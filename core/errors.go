@@ -33,4 +33,6 @@ var (
 	// ErrInvalidValue: a value that cannot be represented or stored (for example
 	// nested deeper than MaxValueDepth).
 	ErrInvalidValue = errors.New("inmem: invalid value")
+	// ErrReadOnly: a write to a store opened read-only.
+	ErrReadOnly = errors.New("inmem: store is read-only")
 )

@@ -11,8 +11,11 @@ import (
 // encoding starts with the bytes AppendEncode appends, so a store serves a
 // Prefix with a seek and a bounded scan, never a filter over everything.
 //
-// The zero Prefix is AllKeys(). A Prefix is an immutable value; it is safe for
-// concurrent use.
+// The zero Prefix matches every key, as AllKeys does, wherever a Prefix
+// selects keys to read or watch; it is not AllKeys (IsZero tells them
+// apart), so that an operation that destroys what it selects
+// (mvcc.Store.DeletePrefix) can refuse a Prefix nobody set. A Prefix is an
+// immutable value; it is safe for concurrent use.
 type Prefix struct {
 	level prefixLevel
 	key   Key // the fields the level names; the rest are zero
@@ -22,7 +25,8 @@ type Prefix struct {
 type prefixLevel uint8
 
 const (
-	levelAll       prefixLevel = iota // nothing: every key
+	levelZero      prefixLevel = iota // the zero Prefix: every key, as levelAll
+	levelAll                          // nothing: every key
 	levelTenant                       // tenant
 	levelApp                          // tenant, app
 	levelAgent                        // tenant, app, agent
@@ -30,9 +34,15 @@ const (
 	levelKey                          // namespace, type and a user key prefix
 )
 
-// AllKeys returns the Prefix that matches every key. It equals the zero
-// Prefix.
-func AllKeys() Prefix { return Prefix{} }
+// AllKeys returns the Prefix that matches every key. It matches what the
+// zero Prefix matches, but it is not the zero Prefix: it says "every key" on
+// purpose.
+func AllKeys() Prefix { return Prefix{level: levelAll} }
+
+// IsZero reports whether p is the zero Prefix, which no constructor returns:
+// a Prefix left unset. It matches every key; a store refuses it where
+// matching every key by mistake would destroy data (mvcc's DeletePrefix).
+func (p Prefix) IsZero() bool { return p.level == levelZero }
 
 // TenantPrefix returns the Prefix of every key of tenant: all its apps,
 // agents and runs.
@@ -92,7 +102,7 @@ func (p Prefix) Err() error {
 func (p Prefix) Match(k Key) bool {
 	n, q := &k.Namespace, &p.key.Namespace
 	switch p.level {
-	case levelAll:
+	case levelZero, levelAll:
 		return true
 	case levelTenant:
 		return n.Tenant == q.Tenant
@@ -118,7 +128,7 @@ func (p Prefix) Match(k Key) bool {
 func (p Prefix) AppendEncode(b []byte) []byte {
 	n := &p.key.Namespace
 	switch p.level {
-	case levelAll:
+	case levelZero, levelAll:
 		return b
 	case levelTenant:
 		return appendEscaped(b, n.Tenant)
@@ -140,7 +150,7 @@ func (p Prefix) String() string {
 	n := &p.key.Namespace
 	var b strings.Builder
 	switch p.level {
-	case levelAll:
+	case levelZero, levelAll:
 	case levelTenant:
 		b.WriteString(n.Tenant)
 		b.WriteByte('/')

@@ -272,3 +272,21 @@ func BenchmarkPrefixMatch(b *testing.B) {
 		})
 	}
 }
+
+func TestZeroPrefixIsNotAllKeys(t *testing.T) {
+	var zero Prefix
+	require.True(t, zero.IsZero())
+	require.False(t, AllKeys().IsZero())
+	require.NotEqual(t, zero, AllKeys())
+	k := KVKey(Namespace{Tenant: "t", App: "a", Agent: "g", RunID: RunID{1}}, "k")
+	require.True(t, zero.Match(k))
+	require.True(t, AllKeys().Match(k))
+	require.Empty(t, zero.AppendEncode(nil))
+	require.Empty(t, AllKeys().AppendEncode(nil))
+	require.Equal(t, "*", zero.String())
+	require.Equal(t, "*", AllKeys().String())
+	require.NoError(t, zero.Err())
+	for _, p := range []Prefix{TenantPrefix(""), AppPrefix("", ""), AgentPrefix("", "", ""), NamespacePrefix(Namespace{}), KeyPrefix(Key{})} {
+		require.False(t, p.IsZero(), "%v", p)
+	}
+}

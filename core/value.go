@@ -196,12 +196,54 @@ func (v Value) array() []Value {
 // Equal reports whether v and o are deeply equal. It is kind-strict:
 // Int64Value(1) does not equal Float64Value(1). Floats, and the elements of
 // vectors, are equal when their bits are, so a NaN equals the same NaN and 0
-// does not equal -0.
-func (v Value) Equal(o Value) bool {
+// does not equal -0. Any depth that can be built is safe: past recurseDepth
+// levels it walks with a stack of its own. Safe for concurrent use.
+func (v Value) Equal(o Value) bool { return equal(v, o, 0) }
+
+// equal is Equal for v and o inside depth arrays and maps.
+func equal(v, o Value, depth int) bool {
 	k := v.Kind()
 	if k != o.Kind() {
 		return false
 	}
+	switch k {
+	case KindArray:
+		a, b := v.array(), o.array()
+		if len(a) != len(b) {
+			return false
+		}
+		if depth >= recurseDepth {
+			return equalDeep(v, o)
+		}
+		for i := range a {
+			if !equal(a[i], b[i], depth+1) {
+				return false
+			}
+		}
+		return true
+	case KindMap:
+		a, b := v.any.(map[string]Value), o.any.(map[string]Value)
+		if len(a) != len(b) {
+			return false
+		}
+		if depth >= recurseDepth {
+			return equalDeep(v, o)
+		}
+		for key, x := range a {
+			y, ok := b[key]
+			if !ok || !equal(x, y, depth+1) {
+				return false
+			}
+		}
+		return true
+	default:
+		return equalScalar(v, o, k)
+	}
+}
+
+// equalScalar is Equal for v and o of kind k, which is not an array or a
+// map.
+func equalScalar(v, o Value, k Kind) bool {
 	switch k {
 	case KindNull:
 		return true
@@ -211,7 +253,7 @@ func (v Value) Equal(o Value) bool {
 		return v.str() == o.str()
 	case KindBytes:
 		return string(v.bytes()) == string(o.bytes())
-	case KindVector:
+	default: // KindVector
 		a, b := v.vector(), o.vector()
 		if len(a) != len(b) {
 			return false
@@ -222,28 +264,90 @@ func (v Value) Equal(o Value) bool {
 			}
 		}
 		return true
-	case KindArray:
-		a, b := v.array(), o.array()
-		if len(a) != len(b) {
+	}
+}
+
+// equalDeep is equal without recursion, for what lies past recurseDepth:
+// a stack of pairs still to compare, arrays as the rest of both element
+// lists, maps compared key by key as they are taken from the stack.
+func equalDeep(v, o Value) bool {
+	type pair struct {
+		a, b   []Value          // the rest of two arrays of one length
+		ma, mb map[string]Value // or two maps of one length
+	}
+	var stack []pair
+	for {
+		// v and o are a pair to compare.
+		k := v.Kind()
+		if k != o.Kind() {
 			return false
 		}
-		for i := range a {
-			if !a[i].Equal(b[i]) {
+		switch k {
+		case KindArray:
+			a, b := v.array(), o.array()
+			if len(a) != len(b) {
+				return false
+			}
+			if len(a) > 0 {
+				stack = append(stack, pair{a: a, b: b})
+			}
+		case KindMap:
+			a, b := v.any.(map[string]Value), o.any.(map[string]Value)
+			if len(a) != len(b) {
+				return false
+			}
+			if len(a) > 0 {
+				stack = append(stack, pair{ma: a, mb: b})
+			}
+		default:
+			if !equalScalar(v, o, k) {
 				return false
 			}
 		}
-		return true
-	default: // KindMap
-		a, b := v.any.(map[string]Value), o.any.(map[string]Value)
-		if len(a) != len(b) {
-			return false
-		}
-		for key, x := range a {
-			y, ok := b[key]
-			if !ok || !x.Equal(y) {
-				return false
+		// The next pair: from the innermost arrays, or, for maps, every
+		// pair of values, compared or queued now.
+		for {
+			if len(stack) == 0 {
+				return true
+			}
+			p := &stack[len(stack)-1]
+			if p.ma == nil {
+				v, o = p.a[0], p.b[0]
+				if p.a, p.b = p.a[1:], p.b[1:]; len(p.a) == 0 {
+					stack = stack[:len(stack)-1]
+				}
+				break
+			}
+			ma, mb := p.ma, p.mb
+			stack = stack[:len(stack)-1]
+			for key, x := range ma {
+				y, ok := mb[key]
+				if !ok {
+					return false
+				}
+				switch kx := x.Kind(); {
+				case kx != y.Kind():
+					return false
+				case kx == KindArray:
+					a, b := x.array(), y.array()
+					if len(a) != len(b) {
+						return false
+					}
+					if len(a) > 0 {
+						stack = append(stack, pair{a: a, b: b})
+					}
+				case kx == KindMap:
+					a, b := x.any.(map[string]Value), y.any.(map[string]Value)
+					if len(a) != len(b) {
+						return false
+					}
+					if len(a) > 0 {
+						stack = append(stack, pair{ma: a, mb: b})
+					}
+				case !equalScalar(x, y, kx):
+					return false
+				}
 			}
 		}
-		return true
 	}
 }

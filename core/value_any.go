@@ -248,8 +248,51 @@ func decodeJSON(data []byte, depth int) (Value, error) {
 // Any returns v as an ordinary Go value, the inverse of ValueOf: nil, bool,
 // int64, float64, string, []byte, []any, map[string]any, or []float32 for a
 // vector. Slices and maps are fresh copies the caller owns. ValueOf(v.Any())
-// equals v. Any is safe for concurrent use.
+// equals v (for a v ValueOf can take: nested at most MaxValueDepth deep). It
+// does not recurse, so any depth that can be built is safe. Any is safe for
+// concurrent use.
 func (v Value) Any() any {
+	type job struct {
+		src Value          // an array or a map
+		arr []any          // its copy, to fill: for an array
+		m   map[string]any // for a map
+	}
+	var stack []job
+	// conv returns e's copy; an array's or map's is filled later, from the
+	// stack.
+	conv := func(e Value) any {
+		switch e.Kind() {
+		case KindArray:
+			a := make([]any, e.num)
+			stack = append(stack, job{src: e, arr: a})
+			return a
+		case KindMap:
+			m := make(map[string]any, e.Len())
+			stack = append(stack, job{src: e, m: m})
+			return m
+		default:
+			return e.anyScalar()
+		}
+	}
+	out := conv(v)
+	for len(stack) > 0 {
+		j := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if j.m == nil {
+			for i, e := range j.src.array() {
+				j.arr[i] = conv(e)
+			}
+			continue
+		}
+		for k, e := range j.src.any.(map[string]Value) {
+			j.m[k] = conv(e)
+		}
+	}
+	return out
+}
+
+// anyScalar is Any for a v that is not an array or a map.
+func (v Value) anyScalar() any {
 	switch v.Kind() {
 	case KindNull:
 		return nil
@@ -263,21 +306,7 @@ func (v Value) Any() any {
 		return v.str()
 	case KindBytes:
 		return v.Bytes()
-	case KindVector:
+	default: // KindVector
 		return v.Vector()
-	case KindArray:
-		src := v.array()
-		a := make([]any, len(src))
-		for i, e := range src {
-			a[i] = e.Any()
-		}
-		return a
-	default: // KindMap
-		src := v.any.(map[string]Value)
-		m := make(map[string]any, len(src))
-		for k, e := range src {
-			m[k] = e.Any()
-		}
-		return m
 	}
 }

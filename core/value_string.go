@@ -21,7 +21,68 @@ func (v Value) String() string {
 	return b.String()
 }
 
+// render writes v's rendering to b. It does not recurse, so any depth that
+// can be built is safe: arrays and maps being written wait on a stack.
 func (v Value) render(b *strings.Builder) {
+	type frame struct {
+		arr   []Value          // an array's elements
+		keys  []string         // or a map's keys, sorted
+		m     map[string]Value //
+		isMap bool
+		i     int // the next element or key
+	}
+	var stack []frame
+	for {
+		switch v.Kind() {
+		case KindArray:
+			b.WriteByte('[')
+			stack = append(stack, frame{arr: v.array()})
+		case KindMap:
+			m := v.any.(map[string]Value)
+			keys := make([]string, 0, len(m))
+			for k := range m {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			b.WriteByte('{')
+			stack = append(stack, frame{keys: keys, m: m, isMap: true})
+		default:
+			v.renderScalar(b)
+		}
+		// The next value to write, closing what is finished.
+		for {
+			if len(stack) == 0 {
+				return
+			}
+			f := &stack[len(stack)-1]
+			n, closer := len(f.arr), byte(']')
+			if f.isMap {
+				n, closer = len(f.keys), '}'
+			}
+			if f.i == n {
+				b.WriteByte(closer)
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			if f.i > 0 {
+				b.WriteByte(' ')
+			}
+			if f.isMap {
+				k := f.keys[f.i]
+				b.WriteString(strconv.Quote(k))
+				b.WriteByte(':')
+				v = f.m[k]
+			} else {
+				v = f.arr[f.i]
+			}
+			f.i++
+			break
+		}
+	}
+}
+
+// renderScalar writes v, which is not an array or a map, to b.
+func (v Value) renderScalar(b *strings.Builder) {
 	switch v.Kind() {
 	case KindNull:
 		b.WriteString("null")
@@ -45,31 +106,5 @@ func (v Value) render(b *strings.Builder) {
 			b.WriteString(strconv.FormatFloat(float64(f), 'g', -1, 32))
 		}
 		b.WriteByte(']')
-	case KindArray:
-		b.WriteByte('[')
-		for i, e := range v.array() {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			e.render(b)
-		}
-		b.WriteByte(']')
-	case KindMap:
-		m := v.any.(map[string]Value)
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(strconv.Quote(k))
-			b.WriteByte(':')
-			m[k].render(b)
-		}
-		b.WriteByte('}')
 	}
 }

@@ -87,11 +87,7 @@ type etcdBench struct {
 
 func (e *etcdBench) snapshotGet(k core.Key) (core.VersionedValue, error) {
 	if e.sn == nil {
-		sn, err := e.Snapshot()
-		if err != nil {
-			return core.VersionedValue{}, err
-		}
-		e.sn = sn
+		e.sn = e.Snapshot()
 	}
 	return e.sn.Get(k)
 }

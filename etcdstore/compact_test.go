@@ -40,8 +40,8 @@ func TestCompaction(t *testing.T) {
 	for i := range 30 {
 		both(i%4 != 3, keys[i%3], i)
 	}
-	snapBefore, err := s.Snapshot()
-	require.NoError(t, err)
+	snapBefore := s.Snapshot()
+	require.NoError(t, snapBefore.Err())
 	cur := s.CurrentVersion()
 	require.Equal(t, model.CurrentVersion(), cur)
 
@@ -97,7 +97,7 @@ func TestCompaction(t *testing.T) {
 	if err != nil {
 		require.ErrorIs(t, err, core.ErrNotFound)
 	}
-	old := &Snapshot{s: s, version: 1, rev: 1, now: clock.Now()}
+	old := &Snapshot{s: s, vw: view{version: 1, rev: 1, now: clock.Now()}}
 	_, err = old.Get(keys[0])
 	require.ErrorIs(t, err, core.ErrCompacted)
 }

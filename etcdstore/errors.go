@@ -15,8 +15,14 @@ import (
 // not answer in time (WithTimeout), has no leader, or cannot be reached. The
 // etcd error is wrapped too. A write that fails so may or may not have
 // committed when the failure came after the store's own retries (see the
-// package documentation).
+// package documentation). No core sentinel means "the backend is
+// unreachable", so this one is the store's own.
 var ErrUnavailable = errors.New("etcdstore: etcd unavailable")
+
+// ErrCorrupt is wrapped by the error a read returns when etcd holds bytes
+// under the store's prefix that the store cannot have written. It wraps
+// core.ErrCorrupt, so errors.Is(err, core.ErrCorrupt) holds as well.
+var ErrCorrupt = fmt.Errorf("etcdstore: data under the store's prefix: %w", core.ErrCorrupt)
 
 // mapErr turns an etcd client error into the store's: compaction into
 // core.ErrCompacted, size limits into core.ErrTooLarge, a closed client into
@@ -27,7 +33,8 @@ func mapErr(what string, err error) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, core.ErrCompacted), errors.Is(err, core.ErrTooLarge),
-		errors.Is(err, ErrUnavailable), errors.Is(err, core.ErrClosed), errors.Is(err, ErrCorrupt):
+		errors.Is(err, ErrUnavailable), errors.Is(err, core.ErrClosed), errors.Is(err, core.ErrCorrupt),
+		errors.Is(err, core.ErrInvalidArgument):
 		return err // already ours
 	case errors.Is(err, rpctypes.ErrCompacted):
 		return fmt.Errorf("etcdstore: %s: %w (etcd compacted that revision): %w", what, core.ErrCompacted, err)
@@ -52,9 +59,21 @@ func definite(err error) bool {
 		errors.Is(err, rpctypes.ErrDuplicateKey) || status.Code(err) == codes.ResourceExhausted
 }
 
+// tooLarge reports whether err is etcd refusing a request for its size or
+// its number of operations: a batch of several writes that gets it is split.
+func tooLarge(err error) bool {
+	return errors.Is(err, rpctypes.ErrRequestTooLarge) || errors.Is(err, rpctypes.ErrTooManyOps) ||
+		status.Code(err) == codes.ResourceExhausted
+}
+
 // transient reports whether err is etcd being briefly unavailable (no
 // leader, a leader change, an unreachable member): worth retrying.
 func transient(err error) bool {
 	return !definite(err) && status.Code(err) != codes.Canceled && !errors.Is(err, context.Canceled) &&
-		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, ErrCorrupt)
+		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, core.ErrCorrupt)
+}
+
+// corrupt wraps ErrCorrupt with the etcd key and what was wrong.
+func corrupt(key string, err error) error {
+	return fmt.Errorf("%w: %q: %v", ErrCorrupt, key, err)
 }

@@ -147,7 +147,7 @@ func freePorts(n int) ([]int, error) {
 
 // newPrefix returns a key prefix no other test uses.
 func newPrefix(t testing.TB) string {
-	return fmt.Sprintf("/test/%s/%d", t.Name(), prefixes.Add(1))
+	return fmt.Sprintf("/test/%s/%d", strings.ReplaceAll(t.Name(), "/", "_"), prefixes.Add(1))
 }
 
 // newStore returns an empty store under a fresh prefix of the shared etcd.

@@ -1,10 +1,8 @@
 package etcdstore
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
@@ -36,6 +34,12 @@ func (s *Store) answer(key core.Key, kvs []*mvccpb.KeyValue, now time.Time) (cor
 	if err != nil {
 		return core.VersionedValue{}, err
 	}
+	return judge(key, vv, ok, now)
+}
+
+// judge returns vv when it is there (ok) and live at now, else
+// core.ErrNotFound.
+func judge(key core.Key, vv core.VersionedValue, ok bool, now time.Time) (core.VersionedValue, error) {
 	if !ok || vv.Expired(now) {
 		return core.VersionedValue{}, fmt.Errorf("%w: %s", core.ErrNotFound, key)
 	}
@@ -55,12 +59,28 @@ func (s *Store) record(kvs []*mvccpb.KeyValue) (core.VersionedValue, bool, error
 	return vv, true, nil
 }
 
+// entry decodes a data key and its record.
+func (s *Store) entry(kv *mvccpb.KeyValue) (core.Entry, error) {
+	if len(kv.Key) < len(s.l.data) {
+		return core.Entry{}, corrupt(string(kv.Key), errors.New("not a data key"))
+	}
+	k, err := core.DecodeKey(kv.Key[len(s.l.data):])
+	if err != nil {
+		return core.Entry{}, corrupt(string(kv.Key), err)
+	}
+	vv, err := decodeRecord(kv.Value)
+	if err != nil {
+		return core.Entry{}, corrupt(string(kv.Key), err)
+	}
+	return core.Entry{Key: k, Value: vv}, nil
+}
+
 // GetVersioned returns what Get returned right after version maxVersion
-// committed, expiry judged against now: the key's value read at the etcd
-// revision of that commit. When the key has not changed since, the current
-// value answers; when it has and etcd has compacted that revision,
-// core.ErrCompacted. maxVersion above the current version (core.Latest
-// included) reads the current version. Safe for concurrent use.
+// committed, expiry judged against now. When the key has not changed since,
+// the current value answers (one etcd read); otherwise it is read at the
+// etcd revision of that version, or core.ErrCompacted once etcd compacted
+// it. maxVersion above the current version (core.Latest included) reads the
+// current version. Safe for concurrent use.
 func (s *Store) GetVersioned(key core.Key, maxVersion uint64) (core.VersionedValue, error) {
 	if maxVersion == core.Latest {
 		return s.Get(key)
@@ -74,7 +94,7 @@ func (s *Store) GetVersioned(key core.Key, maxVersion uint64) (core.VersionedVal
 	}
 	defer cancel()
 	dk := s.l.dataKey(key)
-	resp, err := s.readTxn(ctx, clientv3.OpGet(s.l.version), clientv3.OpGet(s.l.commitKey(maxVersion)), clientv3.OpGet(dk))
+	resp, err := s.readTxn(ctx, clientv3.OpGet(s.l.version), clientv3.OpGet(s.l.commitKey(maxVersion)), clientv3.OpGet(dk), clientv3.OpGet(s.l.pruned))
 	if err != nil {
 		return core.VersionedValue{}, mapErr("GetVersioned", err)
 	}
@@ -92,203 +112,60 @@ func (s *Store) GetVersioned(key core.Key, maxVersion uint64) (core.VersionedVal
 		return core.VersionedValue{}, err
 	}
 	if maxVersion >= cur || (ok && vv.Version <= maxVersion) { // unchanged since maxVersion
-		return s.answer(key, kvs, now)
+		return judge(key, vv, ok, now)
 	}
-	rev, err := s.commitRev(resp.Responses[1].GetResponseRange().GetKvs(), maxVersion)
+	vw, _, err := s.pastView(ctx, maxVersion, resp.Responses[1].GetResponseRange().GetKvs(), resp.Responses[3].GetResponseRange().GetKvs(), now)
 	if err != nil {
-		return core.VersionedValue{}, err
+		return core.VersionedValue{}, mapErr("GetVersioned", err)
 	}
-	old, err := s.cli.Get(ctx, dk, clientv3.WithRev(rev))
+	vv, ok, err = s.getAt(ctx, &vw, dk)
 	if err != nil {
 		return core.VersionedValue{}, mapErr(fmt.Sprintf("GetVersioned(%s, %d)", key, maxVersion), err)
 	}
-	return s.answer(key, old.Kvs, now)
-}
-
-// commitRev returns the etcd revision of the commit of version v from its
-// commit key's read.
-func (s *Store) commitRev(kvs []*mvccpb.KeyValue, v uint64) (int64, error) {
-	if len(kvs) == 0 {
-		return 0, corrupt(s.l.commitKey(v), errors.New("the commit key of a committed version is missing"))
-	}
-	return kvs[0].ModRevision, nil
-}
-
-// view is where a read looks: the etcd revision holding a store version.
-type view struct {
-	version uint64
-	rev     int64 // 0: the latest
-	empty   bool  // version 0: nothing stored
-}
-
-// resolve returns the view of version v: the current one when v is at or
-// above the current version (core.Latest: without reading).
-func (s *Store) resolve(ctx context.Context, v uint64) (view, error) {
-	if v == core.Latest {
-		return view{version: v}, nil
-	}
-	resp, err := s.readTxn(ctx, clientv3.OpGet(s.l.version), clientv3.OpGet(s.l.commitKey(v)))
-	if err != nil {
-		return view{}, err
-	}
-	cur, err := s.decodeVersion(resp.Responses[0].GetResponseRange().GetKvs())
-	if err != nil {
-		return view{}, err
-	}
-	switch {
-	case v >= cur:
-		return view{version: cur, rev: resp.Header.Revision, empty: cur == 0}, nil
-	case v == 0:
-		return view{empty: true}, nil
-	}
-	rev, err := s.commitRev(resp.Responses[1].GetResponseRange().GetKvs(), v)
-	return view{version: v, rev: rev}, err
+	return judge(key, vv, ok, now)
 }
 
 // ScanPrefix returns the live entries matching prefix (core.Key.HasPrefix)
-// as of maxVersion, expiry judged against now, in key order: one etcd range
-// read at the revision of that version, or core.ErrCompacted. Safe for
+// as of maxVersion, expiry judged against now, in key order: etcd range
+// reads at the revision of that version, or core.ErrCompacted. Safe for
 // concurrent use.
 func (s *Store) ScanPrefix(prefix core.Key, maxVersion uint64) ([]core.Entry, error) {
 	if err := checkKey(prefix); err != nil {
 		return nil, err
 	}
-	ctx, cancel, err := s.begin("ScanPrefix")
-	if err != nil {
-		return nil, err
-	}
-	defer cancel()
-	vw, err := s.resolve(ctx, maxVersion)
-	if err != nil {
-		return nil, mapErr("ScanPrefix", err)
-	}
-	if vw.empty {
-		return nil, nil
-	}
-	out, _, err := s.scanRange(ctx, s.l.dataPrefix(prefix), vw.rev, s.Now(), nil)
-	return out, err
+	return s.collect("ScanPrefix", maxVersion, func(sn *Snapshot) ([]core.Entry, error) { return sn.ScanPrefix(prefix) })
 }
 
 // ScanByRun returns the live entries of one run as of maxVersion, in key
 // order, without scanning the store: it reads the run index (one short
-// range) for the run's namespaces, then each namespace's records (one
-// range each, in one etcd transaction), all at the revision of that
-// version. Safe for concurrent use.
+// range) for the run's namespaces, then each namespace's records, all at
+// the revision of that version. Safe for concurrent use.
 func (s *Store) ScanByRun(run core.RunID, maxVersion uint64) ([]core.Entry, error) {
-	ctx, cancel, err := s.begin("ScanByRun")
-	if err != nil {
-		return nil, err
-	}
-	defer cancel()
-	vw, err := s.resolve(ctx, maxVersion)
-	if err != nil {
-		return nil, mapErr("ScanByRun", err)
-	}
-	if vw.empty {
-		return nil, nil
-	}
-	return s.scanRun(ctx, run, vw.rev, s.Now())
-}
-
-// scanRun reads run's entries at rev (0: the latest), live at now.
-func (s *Store) scanRun(ctx context.Context, run core.RunID, rev int64, now time.Time) ([]core.Entry, error) {
-	p := s.l.runPrefix(run)
-	resp, err := s.cli.Get(ctx, p, clientv3.WithRange(rangeEnd(p)), clientv3.WithRev(rev), clientv3.WithKeysOnly())
-	if err != nil {
-		return nil, mapErr("ScanByRun: reading the run index", err)
-	}
-	if len(resp.Kvs) == 0 {
-		return nil, nil
-	}
-	if rev == 0 { // pin the latest: the namespaces' ranges read where the index was read
-		rev = resp.Header.Revision
-	}
-	if len(resp.Kvs) == 1 { // the common case: a run lives in one namespace
-		out, _, err := s.scanRange(ctx, s.l.data+string(resp.Kvs[0].Key[len(p):]), rev, now, nil)
-		return out, err
-	}
-	ranges := make([]clientv3.Op, len(resp.Kvs))
-	for i, kv := range resp.Kvs {
-		nsp := s.l.data + string(kv.Key[len(p):])
-		ranges[i] = clientv3.OpGet(nsp, clientv3.WithRange(rangeEnd(nsp)), clientv3.WithRev(rev))
-	}
-	var out []core.Entry
-	for chunk := range slices.Chunk(ranges, s.cfg.maxOps) {
-		tr, err := s.readTxn(ctx, chunk...)
-		if err != nil {
-			return nil, mapErr("ScanByRun", err)
-		}
-		for _, r := range tr.Responses {
-			if out, err = s.appendLive(out, r.GetResponseRange().GetKvs(), now, nil); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return out, nil
-}
-
-// scanRange reads every record whose data key starts with p at rev (0: the
-// latest) and returns those live at now that keep accepts (nil: all), and
-// the revision read.
-func (s *Store) scanRange(ctx context.Context, p string, rev int64, now time.Time, keep func(core.Key) bool) ([]core.Entry, int64, error) {
-	resp, err := s.cli.Get(ctx, p, clientv3.WithRange(rangeEnd(p)), clientv3.WithRev(rev))
-	if err != nil {
-		return nil, 0, mapErr("scan", err)
-	}
-	out, err := s.appendLive(nil, resp.Kvs, now, keep)
-	return out, resp.Header.Revision, err
-}
-
-// appendLive decodes records and appends the live ones keep accepts.
-func (s *Store) appendLive(out []core.Entry, kvs []*mvccpb.KeyValue, now time.Time, keep func(core.Key) bool) ([]core.Entry, error) {
-	for _, kv := range kvs {
-		e, err := s.entry(kv)
-		if err != nil {
-			return nil, err
-		}
-		if !e.Value.Expired(now) && (keep == nil || keep(e.Key)) {
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
-
-// entry decodes a data key and its record.
-func (s *Store) entry(kv *mvccpb.KeyValue) (core.Entry, error) {
-	if len(kv.Key) < len(s.l.data) {
-		return core.Entry{}, corrupt(string(kv.Key), errors.New("not a data key"))
-	}
-	k, err := core.DecodeKey(kv.Key[len(s.l.data):])
-	if err != nil {
-		return core.Entry{}, corrupt(string(kv.Key), err)
-	}
-	vv, err := decodeRecord(kv.Value)
-	if err != nil {
-		return core.Entry{}, corrupt(string(kv.Key), err)
-	}
-	return core.Entry{Key: k, Value: vv}, nil
+	return s.collect("ScanByRun", maxVersion, func(sn *Snapshot) ([]core.Entry, error) { return sn.ScanByRun(run) })
 }
 
 // ScanByType returns the live entries of type t as of maxVersion, in key
-// order, or core.ErrInvalidKey for an invalid t. There is no type index: it
-// reads every record of the store (one range) and filters, so it costs
-// O(size of the store). Safe for concurrent use.
+// order, or core.ErrInvalidKey for an invalid t. It reads the type index
+// (the namespaces holding keys of t) and then one range per namespace: its
+// cost grows with the keys of t, not with the store. Safe for concurrent
+// use.
 func (s *Store) ScanByType(t core.TypeTag, maxVersion uint64) ([]core.Entry, error) {
 	if err := checkKey(core.Key{Type: t}); err != nil {
 		return nil, err
 	}
-	ctx, cancel, err := s.begin("ScanByType")
+	return s.collect("ScanByType", maxVersion, func(sn *Snapshot) ([]core.Entry, error) { return sn.ScanByType(t) })
+}
+
+// collect runs a scan on a view of maxVersion judged now.
+func (s *Store) collect(what string, maxVersion uint64, scan func(*Snapshot) ([]core.Entry, error)) ([]core.Entry, error) {
+	ctx, cancel, err := s.begin(what)
 	if err != nil {
 		return nil, err
 	}
 	defer cancel()
-	vw, err := s.resolve(ctx, maxVersion)
+	vw, _, err := s.viewAt(ctx, maxVersion, s.Now())
 	if err != nil {
-		return nil, mapErr("ScanByType", err)
+		return nil, mapErr(what, err)
 	}
-	if vw.empty {
-		return nil, nil
-	}
-	out, _, err := s.scanRange(ctx, s.l.data, vw.rev, s.Now(), func(k core.Key) bool { return k.Type == t })
-	return out, err
+	return scan(&Snapshot{s: s, vw: vw})
 }

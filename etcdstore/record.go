@@ -12,7 +12,8 @@ import (
 // A record is the etcd value of a stored key (P/d/<encoded key>):
 //
 //	format (1 byte, recordFormat)  version (8 bytes BE)
-//	timestamp (12 bytes, instant)  ttl in ns (8 bytes BE)  value (value_codec.go)
+//	timestamp (12 bytes, instant)  ttl in ns (8 bytes BE)
+//	value (core's binary codec: core.Value.AppendBinary)
 //
 // The deadline Timestamp+TTL is judged by the store's clock at nanosecond
 // precision; etcd leases (whole seconds) are not used.
@@ -21,17 +22,19 @@ const (
 	recordHeaderLen = 1 + 8 + instantLen + 8
 )
 
-// ErrCorrupt is wrapped by the error a read returns when etcd holds bytes
-// under the store's prefix that the store cannot have written.
-var ErrCorrupt = errors.New("etcdstore: corrupt data under the store's prefix")
-
-func encodeRecord(vv core.VersionedValue) ([]byte, error) {
-	b := make([]byte, 0, recordHeaderLen+16)
-	b = append(b, recordFormat)
-	b = binary.BigEndian.AppendUint64(b, vv.Version)
-	b = instantOf(vv.Timestamp).append(b)
-	b = binary.BigEndian.AppendUint64(b, uint64(vv.TTL))
-	return appendValue(b, vv.Value, 0)
+// appendRecord appends the record of vv to dst. A value core's codec
+// refuses (nested deeper than core.MaxValueDepth) is an error wrapping
+// core.ErrInvalidValue.
+func appendRecord(dst []byte, vv core.VersionedValue) ([]byte, error) {
+	dst = append(dst, recordFormat)
+	dst = binary.BigEndian.AppendUint64(dst, vv.Version)
+	dst = instantOf(vv.Timestamp).append(dst)
+	dst = binary.BigEndian.AppendUint64(dst, uint64(vv.TTL))
+	out, err := vv.Value.AppendBinary(dst)
+	if err != nil {
+		return nil, fmt.Errorf("etcdstore: %w", err)
+	}
+	return out, nil
 }
 
 func decodeRecord(b []byte) (core.VersionedValue, error) {
@@ -49,21 +52,10 @@ func decodeRecord(b []byte) (core.VersionedValue, error) {
 	if vv.TTL < 0 || vv.Version == 0 {
 		return core.VersionedValue{}, errors.New("bad ttl or version")
 	}
-	d := valueDecoder{b: b[recordHeaderLen:]}
-	v, err := d.value(0)
-	if err != nil {
+	if err := vv.Value.UnmarshalBinary(b[recordHeaderLen:]); err != nil {
 		return core.VersionedValue{}, err
 	}
-	if len(d.b) != 0 {
-		return core.VersionedValue{}, errors.New("trailing bytes")
-	}
-	vv.Value = v
 	return vv, nil
-}
-
-// corrupt wraps ErrCorrupt with the etcd key and what was wrong.
-func corrupt(key string, err error) error {
-	return fmt.Errorf("%w: %q: %v", ErrCorrupt, key, err)
 }
 
 // expiryOf returns the instant vv expires at, and false when it never does.

@@ -30,7 +30,7 @@ type Store struct {
 	prefix string
 	cfg    config
 
-	mu     sync.Mutex    // serializes this process's commits, so that they do not race each other in etcd
+	gc     committer     // this process's writers share etcd transactions (group commit)
 	seen   atomic.Uint64 // the highest version this Store has seen
 	closed atomic.Bool
 	once   sync.Once
@@ -39,13 +39,21 @@ type Store struct {
 
 // New returns the store kept in the etcd cluster cli talks to under prefix.
 // A store under a new prefix is empty at version 0; New on a prefix already
-// in use opens the same store. The prefixes of two stores must not be
-// prefixes of one another ("/a" and "/a/b" overlap; "/a/x" and "/a/y" do
-// not). New reads the store's version once, with ctx, to check that etcd
-// answers and that prefix holds a store (or nothing).
+// in use opens the same store. New records the store in the cluster's
+// registry of stores (etcd keys starting with a zero byte) and refuses,
+// with an error wrapping core.ErrInvalidArgument, an empty prefix, a prefix
+// starting with a zero byte, a prefix that overlaps another store's ("/a"
+// and "/a/b" overlap; "/a/x" and "/a/y", or "/a" and "/ab", do not), and a
+// prefix holding keys that are not a store's. The check and the record are
+// one etcd transaction, so two racing New calls cannot both take
+// overlapping prefixes. A nil cli is core.ErrInvalidArgument too. New reads
+// the store's version once, with ctx, to check that etcd answers.
 func New(ctx context.Context, cli *clientv3.Client, prefix string, opts ...Option) (*Store, error) {
 	if cli == nil {
-		return nil, errors.New("etcdstore: New: nil etcd client")
+		return nil, fmt.Errorf("etcdstore: New: %w: nil etcd client", core.ErrInvalidArgument)
+	}
+	if err := checkPrefix(prefix); err != nil {
+		return nil, err
 	}
 	if ctx == nil {
 		ctx = context.Background()
@@ -59,6 +67,9 @@ func New(ctx context.Context, cli *clientv3.Client, prefix string, opts ...Optio
 	s := &Store{cli: cli, l: newLayout(prefix), prefix: prefix, cfg: cfg, done: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
+	if err := s.register(ctx); err != nil {
+		return nil, err
+	}
 	resp, err := cli.Get(ctx, s.l.version)
 	if err != nil {
 		return nil, mapErr("New: reading the version", err)

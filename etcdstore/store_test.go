@@ -3,6 +3,7 @@ package etcdstore
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -79,11 +80,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 	require.ErrorIs(t, err, core.ErrInvalidKey)
 
 	deep := core.Int64Value(1)
-	for range maxValueDepth + 1 {
+	for range core.MaxValueDepth + 1 {
 		deep = core.ArrayValue(deep)
 	}
 	_, err = s.Put(good, deep, 0)
-	require.ErrorIs(t, err, core.ErrTooLarge)
+	require.ErrorIs(t, err, core.ErrInvalidValue)
 
 	_, err = s.Put(good, core.BytesValue(make([]byte, 2<<20)), 0) // over etcd's 1.5 MiB request limit
 	require.ErrorIs(t, err, core.ErrTooLarge)
@@ -115,6 +116,10 @@ func TestValueKindsRoundTrip(t *testing.T) {
 		core.Float64Value(3.25), core.StringValue("héllo\x00"), core.BytesValue([]byte{0, 255}),
 		core.BytesValue(nil), core.ArrayValue(), core.ArrayValue(core.Int64Value(1), core.StringValue("x")),
 		core.MapValue(map[string]core.Value{"": core.NullValue(), "b": core.ArrayValue(core.BoolValue(true))}),
+		core.VectorValue([]float32{0.25, -1, float32(math.Inf(1)), float32(math.NaN())}), core.VectorValue(nil),
+		core.Float64Value(math.NaN()), core.Float64Value(math.Copysign(0, -1)), core.Float64Value(math.Inf(-1)),
+		core.MapValue(map[string]core.Value{"embedding": core.VectorValue([]float32{1, 2}), "doc": core.MapValue(map[string]core.Value{
+			"n": core.Float64Value(1.5), "tags": core.ArrayValue(core.StringValue("a"), core.NullValue())})}),
 	}
 	for i, v := range vals {
 		k := core.NewKey(ns, core.TypeKV, []byte{byte(i), 0, 0xff})
@@ -123,6 +128,11 @@ func TestValueKindsRoundTrip(t *testing.T) {
 		got, err := s.Get(k)
 		require.NoError(t, err)
 		require.True(t, got.Value.Equal(v), "%v: got %v", v, got.Value)
+		raw, err := testCli.Get(context.Background(), s.l.dataKey(k))
+		require.NoError(t, err)
+		want, err := v.MarshalBinary()
+		require.NoError(t, err)
+		require.Equal(t, want, raw.Kvs[0].Value[recordHeaderLen:], "the record holds core's binary encoding")
 	}
 }
 
@@ -243,8 +253,8 @@ func TestSnapshot(t *testing.T) {
 	require.NoError(t, err)
 	_, err = s.Put(ttlKey, core.Int64Value(1), time.Second)
 	require.NoError(t, err)
-	sn, err := s.Snapshot()
-	require.NoError(t, err)
+	sn := s.Snapshot()
+	require.NoError(t, sn.Err())
 	require.Equal(t, uint64(2), sn.Version())
 	var _ core.SnapshotView = sn
 
@@ -291,6 +301,7 @@ func TestCorruptDataIsAnError(t *testing.T) {
 		require.NoError(t, err)
 		_, err = s.Get(k)
 		require.ErrorIs(t, err, ErrCorrupt, "%q", junk)
+		require.ErrorIs(t, err, core.ErrCorrupt, "%q", junk)
 		_, err = s.ScanPrefix(core.NewKey(k.Namespace, core.TypeKV, nil), core.Latest)
 		require.ErrorIs(t, err, ErrCorrupt)
 	}

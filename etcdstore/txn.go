@@ -1,13 +1,16 @@
 package etcdstore
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -77,6 +80,19 @@ func (s *Store) Begin() *Txn {
 	return t
 }
 
+// BeginTxn is Begin as a core.Txn (core.Transactor). Safe for concurrent
+// use.
+func (s *Store) BeginTxn() core.Txn { return s.Begin() }
+
+// UpdateTxn is Update with fn taking a core.Txn (core.Transactor): the same
+// retries and errors. Safe for concurrent use.
+func (s *Store) UpdateTxn(fn func(core.Txn) error) (uint64, error) {
+	if fn == nil {
+		return 0, fmt.Errorf("etcdstore: UpdateTxn: nil function: %w", core.ErrInvalidArgument)
+	}
+	return s.Update(func(t *Txn) error { return fn(t) })
+}
+
 // Version returns the version the transaction reads.
 func (t *Txn) Version() uint64 { return t.begin }
 
@@ -104,20 +120,30 @@ func (t *Txn) Get(key core.Key) (core.VersionedValue, error) {
 		}
 		return core.VersionedValue{Value: w.value, TTL: w.ttl}, nil
 	}
-	ctx, cancel, err := t.s.begin("Txn.Get")
+	kvs, err := t.read(dk)
 	if err != nil {
 		return core.VersionedValue{}, err
+	}
+	return t.s.answer(key, kvs, t.now)
+}
+
+// read reads the data key dk at Begin's revision and records its mod
+// revision (0: absent) for the commit to validate.
+func (t *Txn) read(dk string) ([]*mvccpb.KeyValue, error) {
+	ctx, cancel, err := t.s.begin("Txn.Get")
+	if err != nil {
+		return nil, err
 	}
 	defer cancel()
 	resp, err := t.s.cli.Get(ctx, dk, clientv3.WithRev(t.rev))
 	if err != nil {
-		return core.VersionedValue{}, mapErr("Txn.Get", err)
+		return nil, mapErr("Txn.Get", err)
 	}
 	t.reads[dk] = 0
 	if len(resp.Kvs) > 0 {
 		t.reads[dk] = resp.Kvs[0].ModRevision
 	}
-	return t.s.answer(key, resp.Kvs, t.now)
+	return resp.Kvs, nil
 }
 
 // Put buffers a write of value under key; an invalid key or ttl buffers
@@ -145,6 +171,83 @@ func (t *Txn) Delete(key core.Key) error {
 	return nil
 }
 
+// Append buffers a write of value under the next event key of ns as the
+// transaction sees it (the log at Begin, without the events it deleted, and
+// its own writes), and returns that key. The commit validates it: if
+// another writer appends to (or deletes the tail of) the same log first,
+// Commit fails with core.ErrConflict, and Update runs the function again on
+// the new tail, so appends in transactions are gapless too. Errors as Put.
+func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (core.Key, error) {
+	if err := t.usable(); err != nil {
+		return core.Key{}, err
+	}
+	if err := checkWrite(core.EventKey(ns, math.MaxUint64), ttl); err != nil {
+		return core.Key{}, err
+	}
+	last, err := t.lastSeq(ns)
+	if err != nil {
+		return core.Key{}, err
+	}
+	if last == math.MaxUint64 {
+		return core.Key{}, fmt.Errorf("%w: the event log of %s is at sequence %d", core.ErrTooLarge, ns, last)
+	}
+	// The tail as read and the next key's absence are reads the commit
+	// validates.
+	if last > 0 {
+		if _, err := t.read(t.s.l.dataKey(core.EventKey(ns, last))); err != nil {
+			return core.Key{}, err
+		}
+	}
+	key := core.EventKey(ns, last+1)
+	dk := t.s.l.dataKey(key)
+	if _, err := t.read(dk); err != nil {
+		return core.Key{}, err
+	}
+	t.writes[dk] = txnWrite{key: key, value: value, ttl: ttl}
+	return key, nil
+}
+
+// lastSeq returns the highest 8-byte event sequence of ns as the
+// transaction sees it, from the log index at Begin's revision.
+func (t *Txn) lastSeq(ns core.Namespace) (uint64, error) {
+	var last uint64
+	for _, w := range t.writes {
+		if !w.del && isSeq(w.key) && w.key.Namespace == ns {
+			last = max(last, binary.BigEndian.Uint64(w.key.UserKey))
+		}
+	}
+	ctx, cancel, err := t.s.begin("Txn.Append")
+	if err != nil {
+		return 0, err
+	}
+	defer cancel()
+	p := t.s.l.logPrefix(ns)
+	from, end := p, rangeEnd(p)
+	for {
+		resp, err := t.s.cli.Get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(t.rev), clientv3.WithKeysOnly(), clientv3.WithLimit(16))
+		if err != nil {
+			return 0, mapErr("Txn.Append", err)
+		}
+		for _, kv := range resp.Kvs {
+			if len(kv.Key) != len(p)+8 {
+				return 0, corrupt(string(kv.Key), errBadLogKey)
+			}
+			seq := ^binary.BigEndian.Uint64(kv.Key[len(p):])
+			if seq <= last {
+				return last, nil
+			}
+			if w, ok := t.writes[t.s.l.dataKey(core.EventKey(ns, seq))]; ok && w.del {
+				continue
+			}
+			return seq, nil
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			return last, nil
+		}
+		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+}
+
 // ScanPrefix returns the live entries matching prefix as the transaction
 // sees them, its own writes applied, in key order.
 func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
@@ -159,7 +262,7 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 		return nil, err
 	}
 	defer cancel()
-	p := t.s.l.dataPrefix(prefix)
+	p := t.s.l.dataKey(prefix)
 	resp, err := t.s.cli.Get(ctx, p, clientv3.WithRange(rangeEnd(p)), clientv3.WithRev(t.rev))
 	if err != nil {
 		return nil, mapErr("Txn.ScanPrefix", err)
@@ -225,7 +328,11 @@ func (t *Txn) Commit() (uint64, error) {
 			keys = append(keys, k)
 		}
 	}
-	v, _, err := t.s.commit("Txn.Commit", keys, func(st *state) error {
+	guards := make([]string, len(t.scans))
+	for i, sc := range t.scans {
+		guards[i] = sc.prefix
+	}
+	return t.s.commit(&request{what: "Txn.Commit", keys: keys, guards: guards, plan: func(st *state) error {
 		if st.vrev != t.vrev { // something committed since Begin
 			if err := t.validate(st); err != nil {
 				return err
@@ -240,8 +347,7 @@ func (t *Txn) Commit() (uint64, error) {
 			}
 		}
 		return nil
-	})
-	return v, err
+	}})
 }
 
 // validate returns core.ErrConflict when a key the transaction read or
@@ -252,6 +358,11 @@ func (t *Txn) validate(st *state) error {
 	ctx, cancel := t.s.ctx()
 	defer cancel()
 	for dk, sl := range st.slots {
+		if _, mine := t.reads[dk]; !mine {
+			if _, mine = t.writes[dk]; !mine {
+				continue // another request's key in the batch
+			}
+		}
 		at, read := t.reads[dk]
 		switch {
 		case sl.modrev > t.rev: // written after Begin

@@ -14,68 +14,98 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
+// WatchOption selects the changes a Watcher delivers. With several options a
+// change matches when any of them matches; with none, every change does. It
+// is core.WatchOption, so a watch reads the same on every store.
+type WatchOption = core.WatchOption
+
+// WatchPrefix selects the changes of keys p matches (core.WatchPrefix).
+func WatchPrefix(p core.Prefix) WatchOption { return core.WatchPrefix(p) }
+
+// WatchRun selects the changes of keys of run, in any namespace
+// (core.WatchRun).
+func WatchRun(run core.RunID) WatchOption { return core.WatchRun(run) }
+
 // Watcher delivers the store's commits, in version order, from an etcd
-// watch on the store's prefix: every commit is one etcd revision, so the
-// events of one revision are one core.Commit. Next and Close may be called
-// from different goroutines; Next is not safe for concurrent use with
-// itself.
+// watch on the store's commit and data keys: the events of one etcd
+// revision are one commit, or the commits of one group commit, which the
+// commit keys tell apart. Next and Close may be called from different
+// goroutines; calls of Next take turns.
 type Watcher struct {
 	s       *Store
+	after   uint64
+	opts    core.WatchOptions
 	cancel  context.CancelFunc
 	ch      clientv3.WatchChan
-	err     error // the watch's end: returned by every later Next
+	turn    chan struct{} // holds a token while a Next runs
+	err     error         // the watch's end: returned by every later Next
 	pending []core.Commit
 	done    chan struct{}
 	once    sync.Once
 }
 
-// Watch returns a watcher of every commit with version > after, each with all
-// its changes (core.ChangePut with the value written; core.ChangeDelete and
-// core.ChangeExpire with the value removed). The watch lives until ctx ends
-// or Close. If the first commit to deliver is older than etcd's compaction,
-// Next returns core.ErrCompacted: resume from a snapshot (Snapshot, then
-// Watch(ctx, snap.Version())). Writers never wait for watchers. Safe for
+// Watch returns a watcher that delivers every commit with version > after
+// that has at least one change the options match (WatchPrefix, WatchRun),
+// each with exactly its matching changes, in key order: core.ChangePut with
+// the value written; core.ChangeDelete and core.ChangeExpire with the value
+// removed. after = core.Latest means the current version (changes from now
+// on). The watch lives until Close or the store's Close. If the first
+// commit to deliver is older than etcd's compaction, Next returns
+// core.ErrCompacted: resume from a snapshot (Snapshot, then
+// Watch(snap.Version())). Writers never wait for watchers. Safe for
 // concurrent use.
-func (s *Store) Watch(ctx context.Context, after uint64) *Watcher {
-	if ctx == nil {
-		ctx = context.Background()
+func (s *Store) Watch(after uint64, opts ...WatchOption) *Watcher {
+	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(context.Background()))
+	w := &Watcher{s: s, opts: core.NewWatchOptions(opts...), cancel: cancel, done: make(chan struct{}), turn: make(chan struct{}, 1)}
+	if w.opts.Err != nil {
+		w.fail(w.opts.Err)
+		return w
 	}
-	w := &Watcher{s: s, done: make(chan struct{})}
-	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
-	w.cancel = cancel
 	rctx, rcancel, err := s.begin("Watch")
 	if err != nil {
 		w.fail(err)
 		return w
 	}
 	defer rcancel()
-	start, err := s.watchStart(rctx, after)
+	start, cur, err := s.watchStart(rctx, after)
 	if err != nil {
 		w.fail(err)
 		return w
 	}
-	w.ch = s.cli.Watch(wctx, s.prefix+"/", clientv3.WithPrefix(), clientv3.WithRev(start), clientv3.WithPrevKV())
+	w.after = min(after, cur)
+	w.ch = s.cli.Watch(wctx, s.l.commit, clientv3.WithRange(rangeEnd(s.l.data)), clientv3.WithRev(start), clientv3.WithPrevKV())
 	return w
 }
 
-// watchStart returns the etcd revision of the commit of version after+1,
-// or the next revision when after is the current version or above.
-func (s *Store) watchStart(ctx context.Context, after uint64) (int64, error) {
+// WatchCommits is Watch as a core.Watcher (core.Watchable). Safe for
+// concurrent use.
+func (s *Store) WatchCommits(after uint64, opts ...core.WatchOption) core.Watcher {
+	return s.Watch(after, opts...)
+}
+
+// watchStart returns the etcd revision of the commit of version after+1
+// (or the next revision when after is the current version or above) and
+// the current version.
+func (s *Store) watchStart(ctx context.Context, after uint64) (int64, uint64, error) {
 	if after == core.Latest {
 		after--
 	}
-	resp, err := s.readTxn(ctx, clientv3.OpGet(s.l.version), clientv3.OpGet(s.l.commitKey(after+1)))
+	resp, err := s.readTxn(ctx, clientv3.OpGet(s.l.version), clientv3.OpGet(s.l.commitKey(after+1)), clientv3.OpGet(s.l.pruned))
 	if err != nil {
-		return 0, mapErr("Watch", err)
+		return 0, 0, mapErr("Watch", err)
 	}
 	cur, err := s.decodeVersion(resp.Responses[0].GetResponseRange().GetKvs())
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if after >= cur {
-		return resp.Header.Revision + 1, nil
+		return resp.Header.Revision + 1, cur, nil
 	}
-	return s.commitRev(resp.Responses[1].GetResponseRange().GetKvs(), after+1)
+	kvs := resp.Responses[1].GetResponseRange().GetKvs()
+	if len(kvs) == 0 {
+		return 0, 0, s.missingCommit(after+1, resp.Responses[2].GetResponseRange().GetKvs())
+	}
+	return kvs[0].ModRevision, cur, nil
 }
 
 func (w *Watcher) fail(err error) {
@@ -85,10 +115,22 @@ func (w *Watcher) fail(err error) {
 	w.cancel()
 }
 
-// Next returns the next commit; it blocks until there is one, ctx ends
-// (ctx's error), the watcher or the store is closed (core.ErrClosed), or
-// the watch fails (core.ErrCompacted, or an error wrapping ErrUnavailable).
+// Next returns the next matching commit; it blocks until there is one, ctx
+// ends (ctx's error), the watcher or the store is closed (an error wrapping
+// core.ErrClosed), or the watch fails (core.ErrCompacted, or an error
+// wrapping ErrUnavailable). The commit and its values are the caller's.
 func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
+	if ctx == nil {
+		return core.Commit{}, fmt.Errorf("%w: Next needs a context", core.ErrInvalidArgument)
+	}
+	select {
+	case w.turn <- struct{}{}:
+	case <-ctx.Done():
+		return core.Commit{}, ctx.Err()
+	case <-w.done:
+		return core.Commit{}, fmt.Errorf("etcdstore: watcher: %w", core.ErrClosed)
+	}
+	defer func() { <-w.turn }()
 	select {
 	case <-w.done:
 		w.pending = nil
@@ -122,13 +164,26 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 				if err != nil {
 					w.fail(err)
 				}
-				w.pending = commits
+				for _, c := range commits {
+					if c = w.filter(c); c.Version > w.after && len(c.Changes) > 0 {
+						w.pending = append(w.pending, c)
+					}
+				}
 			}
 		}
 	}
 	c := w.pending[0]
 	w.pending = w.pending[1:]
 	return c, nil
+}
+
+// filter keeps the changes of c the options match.
+func (w *Watcher) filter(c core.Commit) core.Commit {
+	if !w.opts.Filtered() {
+		return c
+	}
+	c.Changes = slices.DeleteFunc(c.Changes, func(ch core.Change) bool { return !w.opts.Match(ch.Key) })
+	return c
 }
 
 // Close ends the watch; Next then returns core.ErrClosed. Safe to call
@@ -141,7 +196,8 @@ func (w *Watcher) Close() {
 }
 
 // commitsOf turns a watch response's events, grouped by revision, into
-// commits. Each revision of the store's prefix holds one commit key.
+// commits in version order. A revision without a commit key (Prune's) is
+// no commit.
 func (s *Store) commitsOf(events []*clientv3.Event) ([]core.Commit, error) {
 	var out []core.Commit
 	for len(events) > 0 {
@@ -150,68 +206,115 @@ func (s *Store) commitsOf(events []*clientv3.Event) ([]core.Commit, error) {
 		for n < len(events) && events[n].Kv.ModRevision == rev {
 			n++
 		}
-		c, err := s.commitOf(events[:n])
+		cs, err := s.commitsOfRevision(events[:n])
 		if err != nil {
 			return out, err
 		}
-		out = append(out, c)
+		out = append(out, cs...)
 		events = events[n:]
 	}
 	return out, nil
 }
 
-func (s *Store) commitOf(events []*clientv3.Event) (core.Commit, error) {
-	var c core.Commit
-	var mark *commitMark
+// commitsOfRevision splits the events of one etcd revision into its
+// commits.
+func (s *Store) commitsOfRevision(events []*clientv3.Event) ([]core.Commit, error) {
+	type marked struct {
+		version uint64
+		mark    commitMark
+	}
+	var marks []marked
 	var changes []*clientv3.Event
 	for _, ev := range events {
 		key := string(ev.Kv.Key)
 		switch {
 		case strings.HasPrefix(key, s.l.commit):
-			m, ok := decodeCommitMark(ev.Kv.Value)
-			if !ok || len(key) != len(s.l.commit)+8 {
-				return c, corrupt(key, errors.New("bad commit key"))
+			if ev.Type == mvccpb.DELETE {
+				continue // Prune
 			}
-			mark, c.Version = &m, binary.BigEndian.Uint64([]byte(key[len(s.l.commit):]))
+			if len(key) != len(s.l.commit)+8 {
+				return nil, corrupt(key, errors.New("bad commit key"))
+			}
+			v := binary.BigEndian.Uint64([]byte(key[len(s.l.commit):]))
+			m, err := decodeCommitMark(ev.Kv.Value, v)
+			if err != nil {
+				return nil, corrupt(key, err)
+			}
+			marks = append(marks, marked{v, m})
 		case strings.HasPrefix(key, s.l.data):
 			changes = append(changes, ev)
 		}
 	}
-	if mark == nil {
-		return c, corrupt(s.l.commit, fmt.Errorf("etcd revision %d under the prefix has no commit key", events[0].Kv.ModRevision))
-	}
-	c.Time = mark.at.time()
-	slices.SortFunc(changes, func(a, b *clientv3.Event) int { return strings.Compare(string(a.Kv.Key), string(b.Kv.Key)) })
-	for _, ev := range changes {
-		ch, err := s.changeOf(ev, mark.expire)
-		if err != nil {
-			return c, err
+	if len(marks) == 0 {
+		if len(changes) > 0 {
+			return nil, corrupt(s.l.commit, fmt.Errorf("etcd revision %d changed data without a commit key", events[0].Kv.ModRevision))
 		}
-		c.Changes = append(c.Changes, ch)
+		return nil, nil
 	}
-	return c, nil
+	slices.SortFunc(marks, func(a, b marked) int { return cmpUint(a.version, b.version) })
+	slices.SortFunc(changes, func(a, b *clientv3.Event) int { return strings.Compare(string(a.Kv.Key), string(b.Kv.Key)) })
+	of := map[string]int{} // data key -> index in marks
+	if len(marks) > 1 {
+		for i, m := range marks {
+			for _, k := range m.mark.keys {
+				of[s.l.data+k] = i
+			}
+		}
+	}
+	out := make([]core.Commit, len(marks))
+	for i, m := range marks {
+		out[i] = core.Commit{Version: m.version, Time: m.mark.at.time()}
+	}
+	for _, ev := range changes {
+		i, ok := of[string(ev.Kv.Key)]
+		if len(marks) > 1 && !ok {
+			return nil, corrupt(string(ev.Kv.Key), fmt.Errorf("a change of etcd revision %d in none of its commits", ev.Kv.ModRevision))
+		}
+		ch, err := s.changeOf(ev, &marks[i].mark)
+		if err != nil {
+			return nil, err
+		}
+		out[i].Changes = append(out[i].Changes, ch)
+	}
+	return out, nil
 }
 
-func (s *Store) changeOf(ev *clientv3.Event, expire bool) (core.Change, error) {
-	kv := ev.Kv
-	op := core.ChangePut
-	if ev.Type == mvccpb.DELETE {
-		op = core.ChangeDelete
-		if expire {
-			op = core.ChangeExpire
-		}
-		if ev.PrevKv == nil { // etcd could not give the removed value
-			k, err := core.DecodeKey(kv.Key[len(s.l.data):])
-			if err != nil {
-				return core.Change{}, corrupt(string(kv.Key), err)
-			}
-			return core.Change{Key: k, Op: op}, nil
-		}
-		kv = ev.PrevKv
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
 	}
-	e, err := s.entry(kv)
+	return 0
+}
+
+// changeOf turns one data key event into a change of the commit m.
+func (s *Store) changeOf(ev *clientv3.Event, m *commitMark) (core.Change, error) {
+	if ev.Type != mvccpb.DELETE {
+		e, err := s.entry(ev.Kv)
+		if err != nil {
+			return core.Change{}, err
+		}
+		return core.Change{Key: e.Key, Op: core.ChangePut, Value: e.Value}, nil
+	}
+	op := core.ChangeDelete
+	if m.expire {
+		op = core.ChangeExpire
+	}
+	if ev.PrevKv == nil { // etcd could not give the removed value
+		k, err := core.DecodeKey(ev.Kv.Key[len(s.l.data):])
+		if err != nil {
+			return core.Change{}, corrupt(string(ev.Kv.Key), err)
+		}
+		return core.Change{Key: k, Op: op}, nil
+	}
+	e, err := s.entry(ev.PrevKv)
 	if err != nil {
 		return core.Change{}, err
+	}
+	if m.ranged && e.Value.Expired(m.at.time()) { // DeletePrefix removed an expired value
+		op = core.ChangeExpire
 	}
 	return core.Change{Key: e.Key, Op: op, Value: e.Value}, nil
 }

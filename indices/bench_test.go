@@ -7,38 +7,6 @@ import (
 	"github.com/benbjohnson/immutable"
 )
 
-// BenchmarkSetAddAll compares the two ways to add k sorted members to a set
-// of n, to place mergeRatio: a path copy per member, and one rebuild.
-func BenchmarkSetAddAll(b *testing.B) {
-	member := func(i int) string { return fmt.Sprintf("tenant\x00\x01app\x00\x01agent\x00\x01run-%010d", i) }
-	for _, c := range []struct{ k, n int }{
-		{100, 100}, {100, 400}, {100, 1_000}, {100, 10_000}, {1_000, 1_000}, {1_000, 4_000}, {1_000, 10_000}, {1_000, 100_000},
-	} {
-		m := immutable.NewSortedMap[string, struct{}](bytewise{})
-		for i := range c.n {
-			m = m.Set(member(2*i), struct{}{})
-		}
-		keys := make([]string, c.k)
-		for i := range keys {
-			keys[i] = member(2*(i*c.n/c.k) + 1) // spread between the members
-		}
-		vals := make([]struct{}, c.k)
-		for _, how := range []struct {
-			name string
-			f    func(*immutable.SortedMap[string, struct{}], []string, []struct{}) *immutable.SortedMap[string, struct{}]
-		}{{"path", setPath[struct{}]}, {"merge", setMerge[struct{}]}} {
-			b.Run(fmt.Sprintf("k=%d/n=%d/%s", c.k, c.n, how.name), func(b *testing.B) {
-				b.ReportAllocs()
-				for range b.N {
-					if got := how.f(m, keys, vals); got.Len() != c.n+c.k {
-						b.Fatalf("%d members, want %d", got.Len(), c.n+c.k)
-					}
-				}
-			})
-		}
-	}
-}
-
 // BenchmarkSetImpl puts the set's B+tree beside immutable.SortedMap, which
 // the set was built on before, at the run index's shape: members of a
 // ~60-byte shared prefix. Add is a new member (persistent: the base stays),

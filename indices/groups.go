@@ -36,8 +36,6 @@ func (g Groups) Namespaces(group string) iter.Seq[string] {
 	}
 }
 
-// Members yields every member in order: for tests and consistency checks.
-func (g Groups) Members() iter.Seq[string] { return g.set.All() }
 
 // RunGroup is the group prefix of run in the run index.
 func RunGroup(run core.RunID) string { return string(run[:]) }

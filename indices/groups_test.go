@@ -32,7 +32,7 @@ func TestGroupsZeroIsEmpty(t *testing.T) {
 	require.Equal(t, 0, g.Len())
 	require.False(t, g.Has(nil))
 	require.Empty(t, collect(g.Namespaces(RunGroup(core.RunID{}))))
-	require.Empty(t, collect(g.Members()))
+	require.Empty(t, collect(g.set.All()))
 	require.Equal(t, 0, g.remove([]byte("x")).Len())
 }
 
@@ -126,7 +126,7 @@ func TestGroupsArePersistent(t *testing.T) {
 	require.Equal(t, []string{"n1"}, collect(g1.Namespaces(TypeGroup(core.TypeKV))))
 	require.Equal(t, []string{"n1", "n2"}, collect(g2.Namespaces(TypeGroup(core.TypeKV))))
 	require.Equal(t, []string{"n2"}, collect(g3.Namespaces(TypeGroup(core.TypeKV))))
-	require.Equal(t, collect(g3.Members()), collect(g4.Members()))
+	require.Equal(t, collect(g3.set.All()), collect(g4.set.All()))
 }
 
 // add and remove are a one-change GroupsEdit: the persistent operations the
@@ -180,7 +180,7 @@ func TestGroupsEditMatchesModel(t *testing.T) {
 		}
 		pubs = append(pubs, published{e.Groups(), slices.Sorted(maps.Keys(model))})
 		for i, p := range pubs {
-			got := collect(p.g.Members())
+			got := collect(p.g.set.All())
 			if !slices.Equal(got, p.want) && !(len(got) == 0 && len(p.want) == 0) {
 				t.Fatalf("published Groups %d: %q, want %q", i, got, p.want)
 			}

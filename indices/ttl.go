@@ -88,6 +88,33 @@ func (x TTL[V]) Expired(now time.Time) iter.Seq2[string, V] {
 	}
 }
 
+// Between yields, in expiry order, the encoded keys and values of every
+// member that expires after from and at or before to: the keys a read judged
+// at from sees and one judged at to does not (when from is before to).
+// Seeking costs O(log n), each member O(1) amortized.
+func (x TTL[V]) Between(from, to time.Time) iter.Seq2[string, V] {
+	return func(yield func(string, V) bool) {
+		if x.m == nil || !to.After(from) {
+			return
+		}
+		var lo, hi [expiryLen]byte
+		appendExpiry(lo[:0], from)
+		appendExpiry(hi[:0], to)
+		it := x.m.Iterator()
+		it.Seek(string(lo[:]))
+		for !it.Done() {
+			k, v, _ := it.Next()
+			at := k[:expiryLen]
+			if at == string(lo[:]) {
+				continue // expires at from itself: already gone then
+			}
+			if at > string(hi[:]) || !yield(k[expiryLen:], v) {
+				return
+			}
+		}
+	}
+}
+
 // All yields every member's encoded key and value in expiry order.
 func (x TTL[V]) All() iter.Seq2[string, V] {
 	return func(yield func(string, V) bool) {

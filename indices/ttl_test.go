@@ -219,3 +219,46 @@ func TestTTLExpiredMatchesModel(t *testing.T) {
 		}
 	})
 }
+
+// TestTTLBetweenMatchesModel checks Between against filtering a list of
+// (expiry, key) pairs: after from, at or before to, in expiry order.
+func TestTTLBetweenMatchesModel(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		type item struct {
+			at  time.Time
+			key string
+		}
+		var x TTL[int]
+		model := map[item]int{}
+		offset := rapid.Int64Range(-5, 5)
+		key := rapid.SampledFrom([]string{"a", "b", "c", "ab"})
+		for i := range rapid.IntRange(0, 40).Draw(t, "n") {
+			it := item{base.Add(time.Duration(offset.Draw(t, "at"))), key.Draw(t, "key")}
+			x = x.Add(it.at, it.key, i)
+			model[it] = i
+		}
+		from := base.Add(time.Duration(offset.Draw(t, "from")))
+		to := base.Add(time.Duration(offset.Draw(t, "to")))
+		var want []item
+		for it := range model {
+			if it.at.After(from) && !it.at.After(to) {
+				want = append(want, it)
+			}
+		}
+		slices.SortFunc(want, func(a, b item) int {
+			if c := a.at.Compare(b.at); c != 0 {
+				return c
+			}
+			return bytes.Compare([]byte(a.key), []byte(b.key))
+		})
+		got := collect2(x.Between(from, to))
+		if len(got) != len(want) {
+			t.Fatalf("got %d between %v and %v, want %d", len(got), from, to, len(want))
+		}
+		for i, w := range want {
+			if got[i] != (kv{w.key, model[w]}) {
+				t.Fatalf("between[%d] = %v, want %v", i, got[i], kv{w.key, model[w]})
+			}
+		}
+	})
+}

@@ -156,62 +156,58 @@ func TestCompareAndDelete(t *testing.T) {
 }
 
 func TestVersionExhaustion(t *testing.T) {
-	for _, mode := range fxWriterModes {
-		t.Run(mode.name, func(t *testing.T) {
-			start := uint64(math.MaxUint64 - 2)
-			s, clk := fxStore(append([]Option{WithStartVersion(start)}, mode.opts...)...)
-			require.Equal(t, start, s.CurrentVersion())
-			ns := fxNS("t", "a", 1)
-			k := core.KVKey(ns, "k")
-			v, err := s.Put(k, core.Int64Value(1), time.Second)
-			require.NoError(t, err)
-			require.Equal(t, uint64(math.MaxUint64-1), v, "the last assignable version")
+	start := uint64(math.MaxUint64 - 2)
+	s, clk := fxStore(WithStartVersion(start))
+	require.Equal(t, start, s.CurrentVersion())
+	ns := fxNS("t", "a", 1)
+	k := core.KVKey(ns, "k")
+	v, err := s.Put(k, core.Int64Value(1), time.Second)
+	require.NoError(t, err)
+	require.Equal(t, uint64(math.MaxUint64-1), v, "the last assignable version")
 
-			r := s.root.Load()
-			clk.Advance(time.Second)
-			expired := s.FindExpired(s.Now(), 0)
-			require.Len(t, expired, 1)
-			ops := map[string]func() error{
-				"Put":            func() error { _, err := s.Put(core.KVKey(ns, "j"), core.NullValue(), 0); return err },
-				"Put overwrite":  func() error { _, err := s.Put(k, core.NullValue(), 0); return err },
-				"CompareAndSwap": func() error { _, err := s.CompareAndSwap(k, 0, core.NullValue(), 0); return err },
-				"Delete":         func() error { _, err := s.Delete(k); return err },
-				"CompareAndDelete": func() error {
-					return s.CompareAndDelete(k, v)
-				},
-				"RemoveExpired": func() error { _, err := s.RemoveExpired(expired); return err },
-				"Txn.Commit": func() error {
-					txn := s.Begin()
-					if err := txn.Put(k, core.NullValue(), 0); err != nil {
-						return err
-					}
-					_, err := txn.Commit()
-					return err
-				},
-				"Update": func() error {
-					_, err := s.Update(func(txn *Txn) error { return txn.Put(k, core.NullValue(), 0) })
-					return err
-				},
-			}
-			for name, op := range ops {
-				require.ErrorIs(t, op(), core.ErrVersionExhausted, name)
-				fxUnchanged(t, s, r, name)
-				require.Equal(t, uint64(math.MaxUint64-1), s.CurrentVersion())
-			}
-			// Reads still work; core.Latest was never assigned.
-			got, err := s.GetVersioned(k, core.Latest)
-			require.ErrorIs(t, err, core.ErrNotFound, "expired")
-			require.Zero(t, got.Version)
-			require.Equal(t, uint64(math.MaxUint64-1), s.Snapshot().Version())
-			// A read-only transaction still commits: it needs no version.
+	r := s.root.Load()
+	clk.Advance(time.Second)
+	expired := s.FindExpired(s.Now(), 0)
+	require.Len(t, expired, 1)
+	ops := map[string]func() error{
+		"Put":            func() error { _, err := s.Put(core.KVKey(ns, "j"), core.NullValue(), 0); return err },
+		"Put overwrite":  func() error { _, err := s.Put(k, core.NullValue(), 0); return err },
+		"CompareAndSwap": func() error { _, err := s.CompareAndSwap(k, 0, core.NullValue(), 0); return err },
+		"Delete":         func() error { _, err := s.Delete(k); return err },
+		"CompareAndDelete": func() error {
+			return s.CompareAndDelete(k, v)
+		},
+		"RemoveExpired": func() error { _, err := s.RemoveExpired(expired); return err },
+		"Txn.Commit": func() error {
 			txn := s.Begin()
-			_, err = txn.Get(k)
-			require.ErrorIs(t, err, core.ErrNotFound)
-			rv, err := txn.Commit()
-			require.NoError(t, err)
-			require.Equal(t, uint64(math.MaxUint64-1), rv)
-		})
+			if err := txn.Put(k, core.NullValue(), 0); err != nil {
+				return err
+			}
+			_, err := txn.Commit()
+			return err
+		},
+		"Update": func() error {
+			_, err := s.Update(func(txn *Txn) error { return txn.Put(k, core.NullValue(), 0) })
+			return err
+		},
 	}
+	for name, op := range ops {
+		require.ErrorIs(t, op(), core.ErrVersionExhausted, name)
+		fxUnchanged(t, s, r, name)
+		require.Equal(t, uint64(math.MaxUint64-1), s.CurrentVersion())
+	}
+	// Reads still work; core.Latest was never assigned.
+	got, err := s.GetVersioned(k, core.Latest)
+	require.ErrorIs(t, err, core.ErrNotFound, "expired")
+	require.Zero(t, got.Version)
+	require.Equal(t, uint64(math.MaxUint64-1), s.Snapshot().Version())
+	// A read-only transaction still commits: it needs no version.
+	txn := s.Begin()
+	_, err = txn.Get(k)
+	require.ErrorIs(t, err, core.ErrNotFound)
+	rv, err := txn.Commit()
+	require.NoError(t, err)
+	require.Equal(t, uint64(math.MaxUint64-1), rv)
 }
 
 func TestStartVersionIsClamped(t *testing.T) {

@@ -149,6 +149,10 @@ func (s *Store) enqueue(p *pending) (uint64, error) {
 		release(p)
 		return 0, errClosed
 	}
+	if s.cfg.readOnly && s.log != nil {
+		release(p)
+		return 0, errReadOnly
+	}
 	s.queueMu.Lock()
 	s.queue = append(s.queue, p)
 	leader := !s.leading

@@ -31,6 +31,7 @@ type draft struct {
 	keys        []byte     // the group's keys passed as views of writers' buffers (putView)
 	groupBuf    [4]*commitRec
 	first       commitRec // the group's first record, until finish moves it into the state
+	vecs        []vecEdit // the vector indexes: reused, reset onto each group's state
 }
 
 func newDraft(st *state, now time.Time) *draft {
@@ -42,6 +43,7 @@ func newDraft(st *state, now time.Time) *draft {
 // reset makes d a fresh draft on top of st, keeping its scratch buffers:
 // the commit leader reuses one draft for every group.
 func (d *draft) reset(st *state, now time.Time) {
+	vecs := d.vecs
 	*d = draft{
 		ttl:         st.ttl,
 		lastRemoval: st.lastRemoval,
@@ -59,6 +61,7 @@ func (d *draft) reset(st *state, now time.Time) {
 	d.runs.Reset(st.runs)
 	d.types.Reset(st.types)
 	d.group = d.groupBuf[:0]
+	d.resetIndexes(st, vecs)
 }
 
 // get returns the value stored under enc in the draft, expired or not.
@@ -158,6 +161,9 @@ func (d *draft) set(enc string, r stored) (prev stored, had bool) {
 	if at, ok := r.expiresAt(); ok {
 		d.ttl = d.ttl.Add(at, enc, struct{}{})
 	}
+	if len(d.vecs) > 0 {
+		d.indexSet(enc, &r, &prev, had)
+	}
 	return prev, had
 }
 
@@ -172,6 +178,9 @@ func (d *draft) del(enc string) (stored, bool) {
 		d.ttl = d.ttl.Remove(at, enc)
 	}
 	d.dropGroups(enc)
+	if len(d.vecs) > 0 {
+		d.indexDel(enc, &prev)
+	}
 	return prev, true
 }
 
@@ -280,23 +289,12 @@ func (d *draft) undo(rec *commitRec) {
 	}
 }
 
-// finish freezes the draft into the state at its version.
+// finish freezes the draft into the state at its version, with the commit
+// records of the versions it assigned. The group's records are moved out of
+// the draft: the first into the state's own storage, the pointers out of
+// the draft's buffer.
 func (d *draft) finish() *state {
-	return d.finishInto(new(state))
-}
-
-// finishInto freezes the draft into st. The group's records are moved out of
-// the draft: the first into st.first, the pointers out of its buffer.
-func (d *draft) finishInto(st *state) *state {
-	*st = state{
-		version:     d.version,
-		runs:        d.runs.Groups(),
-		types:       d.types.Groups(),
-		ttl:         d.ttl,
-		lastRemoval: d.lastRemoval,
-		bytes:       d.bytes,
-	}
-	d.data.Publish(&st.data)
+	st := d.freeze(d.version, d.lastRemoval)
 	d.keepKeys(st)
 	switch len(d.group) {
 	case 0:
@@ -309,6 +307,43 @@ func (d *draft) finishInto(st *state) *state {
 	}
 	clear(d.groupBuf[:])
 	d.group = nil
+	return st
+}
+
+// finishAt freezes the draft into the state of version v whose one commit
+// record is rec (none when rec is nil), instead of the draft's own version
+// and records, which the draft must not have: a version inside a group,
+// rewound from the group's state by undoing the later commits, or a state
+// rebuilt by recovery, whose record holds only its commit time. The state's
+// newest removal is rec's (v without a record).
+func (d *draft) finishAt(v uint64, rec *commitRec) *state {
+	lastRemoval := v
+	if rec != nil {
+		lastRemoval = rec.lastRemoval
+	}
+	st := d.freeze(v, lastRemoval)
+	if rec != nil {
+		st.one[0] = rec
+		st.group = st.one[:]
+	}
+	clear(d.groupBuf[:])
+	d.group = nil
+	return st
+}
+
+// freeze publishes the draft's data and indices into a new state of version
+// v.
+func (d *draft) freeze(v, lastRemoval uint64) *state {
+	st := &state{
+		version:     v,
+		runs:        d.runs.Groups(),
+		types:       d.types.Groups(),
+		ttl:         d.ttl,
+		lastRemoval: lastRemoval,
+		bytes:       d.bytes,
+	}
+	d.data.Publish(&st.data)
+	d.publishIndexes(st)
 	return st
 }
 

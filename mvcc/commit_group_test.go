@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -12,26 +11,27 @@ import (
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/proptest"
 	"github.com/stretchr/testify/require"
 )
 
 // gcOp is one write a goroutine made during a group commit, with the version
-// it returned, and what it did to the model.
+// it returned, and replay, which makes the same write on the model and fails
+// the test unless the model answers as the store did.
 type gcOp struct {
-	v     uint64
-	what  string
-	apply func(t *testing.T, m fxModel)
+	v      uint64
+	what   string
+	replay func(t *testing.T, m *proptest.Model)
 }
 
-// gcWriter runs n random writes on s at the clock's fixed time now and
-// returns the ones that committed. Every write returns its version, so the
-// model can replay them in version order.
-func gcWriter(s *Store, ns core.Namespace, keys []core.Key, now time.Time, seed uint64, n int) ([]gcOp, error) {
+// gcWriter runs n random writes on s at the clock's fixed time and returns
+// the ones that committed. Every write returns its version, so the model can
+// replay them in version order.
+func gcWriter(s *Store, ns core.Namespace, keys []core.Key, seed uint64, n int) ([]gcOp, error) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	var ops []gcOp
 	for i := range n {
 		k := keys[rng.IntN(len(keys))]
-		enc := string(k.Encode())
 		val := core.StringValue(fmt.Sprintf("w%d-%d", seed, i))
 		ttl := []time.Duration{0, 30 * time.Second}[rng.IntN(2)]
 		switch rng.IntN(6) {
@@ -40,8 +40,10 @@ func gcWriter(s *Store, ns core.Namespace, keys []core.Key, now time.Time, seed 
 			if err != nil {
 				return nil, err
 			}
-			ops = append(ops, gcOp{v, "put " + k.String(), func(_ *testing.T, m fxModel) {
-				m[enc] = core.Entry{Key: k, Value: core.VersionedValue{Value: val, Version: v, Timestamp: now, TTL: ttl}}
+			ops = append(ops, gcOp{v, "put " + k.String(), func(t *testing.T, m *proptest.Model) {
+				got, err := m.Put(k, val, ttl)
+				require.NoError(t, err)
+				require.Equal(t, v, got, "Put(%s)", k)
 			}})
 		case 1:
 			live, v, err := s.DeletePrefix(core.KeyPrefix(k))
@@ -51,14 +53,11 @@ func gcWriter(s *Store, ns core.Namespace, keys []core.Key, now time.Time, seed 
 			if v == 0 {
 				continue // nothing stored: no version
 			}
-			ops = append(ops, gcOp{v, "delete prefix " + k.String(), func(t *testing.T, m fxModel) {
-				wantLive := 0
-				if _, ok := m.get(k, now); ok {
-					wantLive = 1
-				}
+			ops = append(ops, gcOp{v, "delete prefix " + k.String(), func(t *testing.T, m *proptest.Model) {
+				wantLive, got, err := m.DeletePrefix(core.KeyPrefix(k))
+				require.NoError(t, err)
+				require.Equal(t, v, got, "DeletePrefix(%s) removed a key the model lacks", k)
 				require.Equal(t, wantLive, live, "DeletePrefix(%s)@%d live count", k, v)
-				require.Contains(t, m, enc, "DeletePrefix(%s)@%d removed a key the model lacks", k, v)
-				delete(m, enc)
 			}})
 		case 2:
 			v, err := s.Touch(k, ttl)
@@ -68,30 +67,25 @@ func gcWriter(s *Store, ns core.Namespace, keys []core.Key, now time.Time, seed 
 			if err != nil {
 				return nil, err
 			}
-			ops = append(ops, gcOp{v, "touch " + k.String(), func(t *testing.T, m fxModel) {
-				prev, ok := m.get(k, now)
-				require.True(t, ok, "Touch(%s)@%d of a key the model has not live", k, v)
-				m[enc] = core.Entry{Key: k, Value: core.VersionedValue{Value: prev.Value, Version: v, Timestamp: now, TTL: ttl}}
+			ops = append(ops, gcOp{v, "touch " + k.String(), func(t *testing.T, m *proptest.Model) {
+				got, err := m.Touch(k, ttl)
+				require.NoError(t, err, "Touch(%s)@%d of a key the model has not live", k, v)
+				require.Equal(t, v, got)
 			}})
 		case 3:
 			ek, v, err := s.Append(ns, val, ttl)
 			if err != nil {
 				return nil, err
 			}
-			ops = append(ops, gcOp{v, "append " + ek.String(), func(t *testing.T, m fxModel) {
-				var last uint64
-				for _, e := range m {
-					if e.Key.Namespace == ns && e.Key.Type == core.TypeEvent && len(e.Key.UserKey) == 8 {
-						last = max(last, seqOf(string(e.Key.UserKey)))
-					}
-				}
-				require.True(t, ek.Equal(core.EventKey(ns, last+1)), "Append@%d gave %s after sequence %d", v, ek, last)
-				m[string(ek.Encode())] = core.Entry{Key: ek, Value: core.VersionedValue{Value: val, Version: v, Timestamp: now, TTL: ttl}}
+			ops = append(ops, gcOp{v, "append " + ek.String(), func(t *testing.T, m *proptest.Model) {
+				want, got, err := m.Append(ns, val, ttl)
+				require.NoError(t, err)
+				require.Equal(t, v, got)
+				require.True(t, ek.Equal(want), "Append@%d gave %s, want %s", v, ek, want)
 			}})
 		case 4:
 			k2 := keys[rng.IntN(len(keys))]
-			enc2 := string(k2.Encode())
-			v, err := s.Update(func(tx *Txn) error {
+			write := func(tx core.Txn) error {
 				if _, err := tx.Get(k); err != nil && !errors.Is(err, core.ErrNotFound) {
 					return err
 				}
@@ -99,16 +93,18 @@ func gcWriter(s *Store, ns core.Namespace, keys []core.Key, now time.Time, seed 
 					return err
 				}
 				return tx.Put(k2, val, ttl)
-			})
+			}
+			v, err := s.UpdateTxn(write)
 			if errors.Is(err, core.ErrConflict) {
 				continue
 			}
 			if err != nil {
 				return nil, err
 			}
-			ops = append(ops, gcOp{v, "txn " + k.String() + " " + k2.String(), func(_ *testing.T, m fxModel) {
-				m[enc] = core.Entry{Key: k, Value: core.VersionedValue{Value: val, Version: v, Timestamp: now}}
-				m[enc2] = core.Entry{Key: k2, Value: core.VersionedValue{Value: val, Version: v, Timestamp: now, TTL: ttl}}
+			ops = append(ops, gcOp{v, "txn " + k.String() + " " + k2.String(), func(t *testing.T, m *proptest.Model) {
+				got, err := m.UpdateTxn(write)
+				require.NoError(t, err)
+				require.Equal(t, v, got)
 			}})
 		default:
 			var expected uint64
@@ -122,10 +118,10 @@ func gcWriter(s *Store, ns core.Namespace, keys []core.Key, now time.Time, seed 
 			if err != nil {
 				return nil, err
 			}
-			ops = append(ops, gcOp{v, "cas " + k.String(), func(t *testing.T, m fxModel) {
-				prev, _ := m.get(k, now)
-				require.Equal(t, expected, prev.Version, "CAS(%s)@%d succeeded on another version", k, v)
-				m[enc] = core.Entry{Key: k, Value: core.VersionedValue{Value: val, Version: v, Timestamp: now, TTL: ttl}}
+			ops = append(ops, gcOp{v, "cas " + k.String(), func(t *testing.T, m *proptest.Model) {
+				got, err := m.CompareAndSwap(k, expected, val, ttl)
+				require.NoError(t, err, "CAS(%s)@%d succeeded on another version", k, v)
+				require.Equal(t, v, got)
 			}})
 		}
 	}
@@ -134,25 +130,26 @@ func gcWriter(s *Store, ns core.Namespace, keys []core.Key, now time.Time, seed 
 
 // TestGroupCommitVersionsAreExact writes from several goroutines at once, so
 // that leaders batch several versions into one publish, and checks that
-// every version inside a group reads exactly as a model built from the
-// writes' returned versions: SnapshotAt (expiry judged at the version's
-// commit time, indices included), GetVersioned and ScanPrefix.
+// every version inside a group reads exactly as the model (proptest.Model)
+// replaying the writes in the order of their returned versions:
+// SnapshotAt (expiry judged at the version's commit time, indices
+// included), GetVersioned and ScanPrefix.
 func TestGroupCommitVersionsAreExact(t *testing.T) {
 	s, clk := fxStore(WithHistory(1<<16), WithUpdateRetries(1000))
+	m := proptest.NewModel(clk)
 	ns := fxNS("t", "group", 1)
 	var keys []core.Key
 	for i := range 8 {
 		keys = append(keys, core.KVKey(ns, fmt.Sprintf("k%d", i)))
 	}
 	// Before the groups: a value that has expired by then and one that has not.
-	m := fxModel{}
 	for i, ttl := range []time.Duration{10 * time.Second, time.Hour} {
-		v := fxPut(t, s, keys[i], int64(i), ttl)
-		m[string(keys[i].Encode())] = core.Entry{Key: keys[i], Value: core.VersionedValue{Value: core.Int64Value(int64(i)), Version: v, Timestamp: clk.Now(), TTL: ttl}}
+		fxPut(t, s, keys[i], int64(i), ttl)
+		_, err := m.Put(keys[i], core.Int64Value(int64(i)), ttl)
+		require.NoError(t, err)
 	}
-	now := clk.Advance(time.Minute)
+	clk.Advance(time.Minute) // the clock stays here while the groups commit
 	base := s.CurrentVersion()
-	models := map[uint64]fxModel{base: m}
 	statsBefore := s.Stats()
 
 	const writers, each = 6, 25
@@ -161,7 +158,7 @@ func TestGroupCommitVersionsAreExact(t *testing.T) {
 	for round := range 2 {
 		results := make([][]gcOp, writers)
 		err := fxParallel(writers, func(g int) error {
-			ops, err := gcWriter(s, ns, keys, now, uint64(round*writers+g), each)
+			ops, err := gcWriter(s, ns, keys, uint64(round*writers+g), each)
 			results[g] = ops
 			return err
 		})
@@ -179,7 +176,7 @@ func TestGroupCommitVersionsAreExact(t *testing.T) {
 		done := make(chan error, 1)
 		go func() {
 			done <- fxParallel(writers, func(g int) error {
-				ops, err := gcWriter(s, ns, keys, now, uint64(1000+round*writers+g), 1)
+				ops, err := gcWriter(s, ns, keys, uint64(1000+round*writers+g), 1)
 				results[g] = ops
 				return err
 			})
@@ -203,36 +200,28 @@ func TestGroupCommitVersionsAreExact(t *testing.T) {
 	require.Len(t, all, int(cur-base), "every version was returned to exactly one write")
 	for i, op := range all {
 		require.Equal(t, base+1+uint64(i), op.v, "versions are gapless and unique (%s)", op.what)
-		m = maps.Clone(m)
-		op.apply(t, m)
-		models[op.v] = m
+		op.replay(t, m)
 	}
 
 	kvPrefix, evPrefix := core.KVKey(ns, ""), core.EventKey(ns, 0)
 	evPrefix.UserKey = nil
 	for v := base; v <= cur; v++ {
-		mv := models[v]
-		// base committed before the clock moved; every later version at now.
-		committed := now
-		if v == base {
-			committed = fxStart
-		}
-		atCommit := qxSorted(mv, committed)
+		want, err := m.SnapshotAt(v)
+		require.NoError(t, err)
 		sn, err := s.SnapshotAt(v)
 		require.NoError(t, err, "SnapshotAt(%d)", v)
 		require.Equal(t, v, sn.Version())
-		require.True(t, sn.Time().Equal(committed), "SnapshotAt(%d) judges expiry at its commit time", v)
-		require.Equal(t, len(mv), sn.Len(), "SnapshotAt(%d).Len", v)
-		fxRequireEntries(t, atCommit, fxCollect(sn.All()), "SnapshotAt(%d)", v)
-		fxRequireEntries(t, atCommit, fxCollect(sn.Scan(core.NamespacePrefix(ns))), "SnapshotAt(%d).Scan", v)
+		require.True(t, sn.Time().Equal(want.Time()), "SnapshotAt(%d) judges expiry at its commit time", v)
+		require.Equal(t, want.Len(), sn.Len(), "SnapshotAt(%d).Len", v)
+		fxRequireEntries(t, fxCollect(want.All()), fxCollect(sn.All()), "SnapshotAt(%d)", v)
+		fxRequireEntries(t, fxCollect(want.Scan(core.NamespacePrefix(ns))), fxCollect(sn.Scan(core.NamespacePrefix(ns))), "SnapshotAt(%d).Scan", v)
 		checkIndices(t, sn.st)
 
 		// GetVersioned and ScanPrefix judge expiry now.
-		live := qxSorted(mv, now)
 		for _, k := range keys {
-			want, ok := mv.get(k, now)
+			want, wantErr := m.GetVersioned(k, v)
 			got, err := s.GetVersioned(k, v)
-			if !ok {
+			if wantErr != nil {
 				require.ErrorIs(t, err, core.ErrNotFound, "GetVersioned(%s, %d)", k, v)
 				continue
 			}
@@ -240,9 +229,11 @@ func TestGroupCommitVersionsAreExact(t *testing.T) {
 			fxRequireVV(t, want, got, "GetVersioned(%s, %d)", k, v)
 		}
 		for _, pk := range []core.Key{kvPrefix, evPrefix} {
+			want, err := m.ScanPrefix(pk, v)
+			require.NoError(t, err)
 			got, err := s.ScanPrefix(pk, v)
 			require.NoError(t, err)
-			fxRequireEntries(t, fxFilter(live, func(k core.Key) bool { return k.HasPrefix(pk) }), got, "ScanPrefix(%s, %d)", pk, v)
+			fxRequireEntries(t, want, got, "ScanPrefix(%s, %d)", pk, v)
 		}
 	}
 
@@ -250,12 +241,16 @@ func TestGroupCommitVersionsAreExact(t *testing.T) {
 	// when it committed.
 	clk.Advance(24 * time.Hour)
 	for _, v := range []uint64{base + 1, (base + cur) / 2, cur - 1, cur} {
+		want, err := m.SnapshotAt(v)
+		require.NoError(t, err)
 		sn, err := s.SnapshotAt(v)
 		require.NoError(t, err)
-		fxRequireEntries(t, qxSorted(models[v], now), fxCollect(sn.All()), "SnapshotAt(%d) a day later", v)
+		fxRequireEntries(t, fxCollect(want.All()), fxCollect(sn.All()), "SnapshotAt(%d) a day later", v)
 	}
-	require.Empty(t, fxFilter(fxCollect(s.Snapshot().All()), func(k core.Key) bool {
-		vv, _ := models[cur].get(k, now)
+	nowAll := fxCollect(s.Snapshot().All())
+	fxRequireEntries(t, fxCollect(m.Snapshot().All()), nowAll, "a snapshot taken a day later")
+	require.Empty(t, fxFilter(nowAll, func(k core.Key) bool {
+		vv, _ := s.Get(k)
 		return vv.TTL > 0
 	}), "a snapshot taken now sees no value with a TTL")
 }

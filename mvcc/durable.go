@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
@@ -14,40 +16,81 @@ import (
 // (and an empty store at version 0) or recovers what dir holds — the newest
 // valid checkpoint plus the log after it — exactly: values, versions,
 // timestamps, TTL deadlines, and expired values not yet removed. Versions
-// continue: after recovering 1..n the next write gets n+1.
+// continue: after recovering 1..n the next write gets n+1. The history
+// window is rebuilt from the log after the checkpoint: GetVersioned,
+// SnapshotAt, page tokens and Watch(after) reach the versions it holds (up
+// to WithHistory of them) as if the store had never stopped; older ones
+// give ErrCompacted.
 //
 // Every commit is appended to the log before it becomes visible; under
 // SyncAlways (the default, see WithSync) a write returns only after its
-// commit is on stable storage, and concurrent writers share one fsync. A
-// torn or damaged tail of the log (a crash in mid-write) is cut off and
-// reported (Recovery, and WithLogger's logger); damage anywhere else is an
-// error wrapping core.ErrCorrupt, never silent loss. One Store at a time
-// holds a directory: a second Open of it, from this process or another,
-// fails while the first is open.
+// commit is on stable storage, and concurrent writers share one fsync. After
+// a crash, a torn or damaged tail of the log (a crash in mid-write) is cut
+// off and reported (Recovery, and as a warning to WithLogger's logger);
+// damage anywhere else, and any loss from a store that Close closed, is an
+// error wrapping core.ErrCorrupt, never silent loss (docs/format.md says
+// what a crash can leave that no log can tell from a clean end). One Store
+// at a time holds a directory: a second Open of it, from this process or
+// another, fails with an error wrapping ErrLocked while the first is open
+// (WithReadOnly opens a held directory for reading).
 //
-// Close the store to release the directory. The history window starts at the
-// recovered version. Options as for New, plus WithSync, WithSyncInterval,
-// WithCheckpointBytes and WithLogger.
+// Close the store to release the directory. Options as for New, plus
+// WithSync, WithSyncInterval, WithCheckpointBytes, WithLogger and
+// WithReadOnly.
 func Open(dir string, opts ...Option) (*Store, error) {
-	cfg := newConfig(opts)
-	lg, err := wal.Open(dir, wal.Options{
+	return open(dir, newConfig(opts), nil)
+}
+
+// ErrLocked is returned (wrapped) by Open and RestoreDir when another store,
+// in this process or another, holds the directory. Compare with errors.Is.
+var ErrLocked = wal.ErrLocked
+
+// readOnlyRetries bounds how often a read-only Open reads the directory
+// again when the process holding it changed the files meanwhile.
+const readOnlyRetries = 20
+
+// open opens dir's log and recovers the store from it. install, when set,
+// runs on the recovered log and returns the state to start from instead of
+// the recovered one, and the report to give (RestoreDir).
+func open(dir string, cfg config, install func(*wal.Log) (*state, RecoveryReport, error)) (*Store, error) {
+	if !cfg.loggerSet {
+		cfg.logger = slog.Default()
+	}
+	wopts := wal.Options{
 		Sync:         wal.SyncPolicy(cfg.sync),
 		SyncInterval: cfg.syncInterval,
 		SegmentSize:  segmentSize(cfg.checkpointBytes),
 		Logger:       cfg.logger,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("mvcc: open %s: %w", dir, err)
+		FS:           cfg.fs,
+		ReadOnly:     cfg.readOnly,
 	}
-	st, rep, err := recoverState(lg)
-	if err != nil {
-		lg.Close()
-		return nil, fmt.Errorf("mvcc: recover %s: %w", dir, err)
+	for attempt := 0; ; attempt++ {
+		lg, err := wal.Open(dir, wopts)
+		if err != nil {
+			return nil, fmt.Errorf("mvcc: open %s: %w", dir, err)
+		}
+		rec, rep, err := recoverState(lg, cfg.history, cfg.vectors)
+		report := recoveryOf(rep)
+		if err == nil && install != nil {
+			rec.base, rec.window = nil, nil
+			rec.base, report, err = install(lg)
+		}
+		if err != nil {
+			lg.Close()
+			if errors.Is(err, wal.ErrChanged) && attempt < readOnlyRetries {
+				continue // the holder checkpointed or rotated while we read: read again
+			}
+			return nil, fmt.Errorf("mvcc: recover %s: %w", dir, err)
+		}
+		s := newStore(cfg, rec.base)
+		if err := s.replayWindow(rec.window); err != nil {
+			lg.Close()
+			return nil, fmt.Errorf("mvcc: recover %s: %w", dir, err)
+		}
+		s.log = lg
+		s.recovery = report
+		return s, nil
 	}
-	s := newStore(cfg, st)
-	s.log = lg
-	s.recovery = recoveryOf(rep)
-	return s, nil
 }
 
 // segmentSize is the log segment size for a store that checkpoints past n
@@ -61,10 +104,19 @@ func segmentSize(checkpointBytes int64) int64 {
 	return min(max(checkpointBytes/4, 1), wal.DefaultSegmentSize)
 }
 
-// recoverState loads the log's checkpoint and replays its records into one
-// draft.
-func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
-	d := newDraft(emptyState(0), time.Time{})
+// recoveredLog is what recoverState read: the state at the version before
+// the window, and the window's records, oldest first.
+type recoveredLog struct {
+	base   *state
+	window []wal.Record
+}
+
+// recoverState loads the log's checkpoint and replays its records: the last
+// history of them (the ones the history window will hold) are kept aside,
+// to be published one by one with their commit records (replayWindow); the
+// ones before go straight into one draft.
+func recoverState(lg *wal.Log, history int, vectors []*vectorSpec) (recoveredLog, wal.RecoveryReport, error) {
+	d := newDraft(emptyState(0, vectors), time.Time{})
 	var version uint64
 	var at time.Time // the commit time of version
 	load := func(h wal.SnapshotHeader, entries iter.Seq[wal.Entry]) error {
@@ -81,12 +133,12 @@ func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
 		version, at = h.Version, h.Time
 		return nil
 	}
-	replay := func(r *wal.Record) error {
+	// window is a ring of the last history records read, oldest at head.
+	var window []wal.Record
+	head := 0
+	apply := func(r *wal.Record) {
 		for i := range r.Changes {
 			c := &r.Changes[i]
-			if err := checkStored(c.Key, &c.Value, r.Version); err != nil {
-				return err
-			}
 			if c.Op == core.ChangePut {
 				d.set(c.Key, storedOf(&c.Value))
 			} else {
@@ -94,13 +146,83 @@ func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
 			}
 		}
 		version, at = r.Version, r.Time
+	}
+	replay := func(r *wal.Record) error {
+		for i := range r.Changes {
+			c := &r.Changes[i]
+			if err := checkStored(c.Key, &c.Value, r.Version); err != nil {
+				return err
+			}
+		}
+		if history == 0 {
+			apply(r)
+			return nil
+		}
+		if len(window) < history {
+			window = append(window, cloneRecord(r))
+			return nil
+		}
+		apply(&window[head]) // it leaves the window: into the base state
+		window[head] = cloneRecord(r)
+		head = (head + 1) % len(window)
 		return nil
 	}
 	rep, err := lg.Recover(load, replay)
 	if err != nil {
-		return nil, rep, err
+		return recoveredLog{}, rep, err
 	}
-	return recovered(d, version, at), rep, nil
+	return recoveredLog{base: recovered(d, version, at), window: append(window[head:], window[:head]...)}, rep, nil
+}
+
+// cloneRecord copies r's changes out of the log's reused buffer (keys and
+// values are immutable and shared).
+func cloneRecord(r *wal.Record) wal.Record {
+	c := *r
+	c.Changes = slices.Clone(r.Changes)
+	return c
+}
+
+// replayWindow publishes the records of the history window one by one, each
+// with its commit record, as the commits that wrote them did: the window
+// then answers reads of their versions and resumes watchers after them. A
+// record that does not replay as the store wrote it (a put whose value is
+// not of its commit's version and time, the removal of a key not stored, a
+// commit without changes) is an error wrapping core.ErrCorrupt.
+func (s *Store) replayWindow(window []wal.Record) error {
+	for i := range window {
+		r := &window[i]
+		cur := s.root.Load()
+		d := &s.draft
+		d.reset(cur.cur, r.Time)
+		if r.Version != d.next() {
+			return fmt.Errorf("%w: log record of version %d after version %d", core.ErrCorrupt, r.Version, d.version)
+		}
+		for j := range r.Changes {
+			c := &r.Changes[j]
+			switch {
+			case c.Op == core.ChangePut:
+				if c.Value.Version != r.Version || !c.Value.Timestamp.Equal(r.Time) {
+					return fmt.Errorf("%w: log record of version %d puts %q at version %d", core.ErrCorrupt, r.Version, c.Key, c.Value.Version)
+				}
+				d.put(c.Key, c.Value.Value, c.Value.TTL)
+			default:
+				if _, ok := d.get(c.Key); !ok {
+					return fmt.Errorf("%w: log record of version %d removes %q, which is not stored", core.ErrCorrupt, r.Version, c.Key)
+				}
+				d.remove(c.Key, c.Op)
+			}
+		}
+		if d.end() != r.Version {
+			return fmt.Errorf("%w: log record of version %d changes nothing", core.ErrCorrupt, r.Version)
+		}
+		st := d.finish()
+		nr := &root{cur: st, past: cur.past, pastBytes: cur.pastBytes}
+		if s.cfg.history > 0 {
+			nr.push(st, st.group[0], s.cfg.history+1, s.cfg.historyBytes)
+		}
+		s.root.Store(nr)
+	}
+	return nil
 }
 
 // recovered freezes a draft rebuilt from a checkpoint, a log or a backup
@@ -109,16 +231,12 @@ func recoverState(lg *wal.Log) (*state, wal.RecoveryReport, error) {
 // current state proves. The state carries an empty commit record of its
 // version: its commit time, which SnapshotAt and Checkpoint read.
 func recovered(d *draft, version uint64, t time.Time) *state {
-	st := d.finish()
-	st.version = version
-	st.lastRemoval = version
-	if version > 0 {
-		st.first = newCommitRec(version, t)
-		st.first.lastRemoval, st.first.unknown = version, true
-		st.one[0] = &st.first
-		st.group = st.one[:]
+	if version == 0 {
+		return d.finishAt(0, nil)
 	}
-	return st
+	rec := newCommitRec(version, t)
+	rec.lastRemoval, rec.unknown = version, true
+	return d.finishAt(version, &rec)
 }
 
 // keyOrder checks that the entries of a checkpoint or a backup come in
@@ -192,6 +310,9 @@ func (s *Store) Checkpoint() error {
 	if s.log == nil {
 		return fmt.Errorf("%w: Checkpoint needs a store made by Open", core.ErrInvalidArgument)
 	}
+	if s.cfg.readOnly {
+		return errReadOnly
+	}
 	st := s.root.Load().cur
 	var t time.Time
 	if rec := st.commit(st.version); rec != nil {
@@ -259,7 +380,10 @@ func (s *Store) Close() error {
 	return nil
 }
 
-var errClosed = fmt.Errorf("mvcc: %w", core.ErrClosed)
+var (
+	errClosed   = fmt.Errorf("mvcc: %w", core.ErrClosed)
+	errReadOnly = fmt.Errorf("mvcc: the store was opened with WithReadOnly: %w", core.ErrReadOnly)
+)
 
 // RecoveryReport says what Open found in the store's directory.
 type RecoveryReport struct {
@@ -271,6 +395,7 @@ type RecoveryReport struct {
 	TornBytes         int64    // bytes of a torn or damaged log tail cut off; 0: none
 	TornAt            string   // where: "<segment file>@<offset>"; "": none
 	TornReason        string   // what was found there
+	ClosedCleanly     bool     // the store was closed by Close, not by a crash, and nothing of it was lost
 }
 
 func recoveryOf(r wal.RecoveryReport) RecoveryReport {
@@ -278,6 +403,7 @@ func recoveryOf(r wal.RecoveryReport) RecoveryReport {
 		CheckpointVersion: r.CheckpointVersion, Checkpoint: r.Checkpoint, Skipped: r.Skipped,
 		Records: r.Records, LastVersion: r.LastVersion,
 		TornBytes: r.TornBytes, TornAt: r.TornAt, TornReason: r.TornReason,
+		ClosedCleanly: r.ClosedCleanly,
 	}
 }
 

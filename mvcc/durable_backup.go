@@ -3,8 +3,11 @@ package mvcc
 import (
 	"fmt"
 	"io"
+	"slices"
+	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/vfs"
 	"github.com/inmemdb/inmem/internal/wal"
 )
 
@@ -34,6 +37,59 @@ func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) {
 	return n, nil
 }
 
+// RestoreDir creates a durable store in dir (which must be empty or absent)
+// from a backup written by Snapshot.WriteTo, and returns it open, as Open
+// would: at the backup's version, with the same entries, versions,
+// timestamps and TTL deadlines, durable from the start (the backup is
+// written into dir as its checkpoint before RestoreDir returns). The whole
+// stream is read and checked before anything is written: a damaged,
+// truncated or foreign stream is refused with an error wrapping
+// core.ErrCorrupt. A directory that holds any file is refused with one
+// wrapping core.ErrInvalidArgument, a directory another store holds with one
+// wrapping ErrLocked; in every such case dir is left as it was. Options as
+// for Open, except WithReadOnly, which it refuses.
+func RestoreDir(dir string, r io.Reader, opts ...Option) (*Store, error) {
+	if r == nil {
+		return nil, fmt.Errorf("%w: RestoreDir needs a reader", core.ErrInvalidArgument)
+	}
+	cfg := newConfig(opts)
+	if cfg.readOnly {
+		return nil, fmt.Errorf("%w: RestoreDir writes: WithReadOnly does not apply", core.ErrInvalidArgument)
+	}
+	fsys := cfg.fs
+	if fsys == nil {
+		fsys = vfs.OS
+	}
+	notEmpty := func() error {
+		return fmt.Errorf("mvcc: restore into %s: %w: the directory is not empty", dir, core.ErrInvalidArgument)
+	}
+	if names, err := fsys.List(dir); err == nil && len(names) > 0 && !slices.Equal(names, []string{"LOCK"}) {
+		return nil, notEmpty()
+	}
+	mem, err := Restore(r, opts...)
+	if err != nil {
+		return nil, err
+	}
+	st := mem.root.Load().cur
+	return open(dir, cfg, func(lg *wal.Log) (*state, RecoveryReport, error) {
+		if empty, err := lg.Empty(); err != nil || !empty {
+			if err == nil {
+				err = notEmpty()
+			}
+			return nil, RecoveryReport{}, err
+		}
+		var t time.Time
+		if rec := st.commit(st.version); rec != nil {
+			t = rec.time()
+		}
+		name, err := lg.InstallCheckpoint(st.version, t, walEntries(st))
+		if err != nil {
+			return nil, RecoveryReport{}, err
+		}
+		return st, RecoveryReport{CheckpointVersion: st.version, Checkpoint: name, LastVersion: st.version}, nil
+	})
+}
+
 // Restore reads a backup written by Snapshot.WriteTo and returns an
 // in-memory store at the backup's version holding the same entries, with
 // the same versions, timestamps and TTL deadlines (the next write gets the
@@ -45,7 +101,7 @@ func Restore(r io.Reader, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("%w: Restore needs a reader", core.ErrInvalidArgument)
 	}
 	cfg := newConfig(opts)
-	d := newDraft(emptyState(0), cfg.clock.Now())
+	d := newDraft(emptyState(0, cfg.vectors), cfg.clock.Now())
 	var version uint64
 	var order keyOrder
 	h, err := wal.ReadSnapshot(r, func(e wal.Entry) error {

@@ -35,8 +35,9 @@ func fxDamageOffsets(n int) []int {
 
 // Damage to any file of a store's directory — a truncation anywhere, one
 // byte changed anywhere — makes Open fail or recover exactly the state after
-// some version: a prefix of the history, never anything else. A torn tail
-// of the log is cut off, and reported.
+// some version: a prefix of the history, never anything else. After a crash
+// (no clean-close marker), a torn tail of the log is cut off, and reported;
+// after a clean Close, any loss is refused.
 func TestDurableDamage(t *testing.T) {
 	base := t.TempDir()
 	orig := filepath.Join(base, "orig")
@@ -74,14 +75,20 @@ func TestDurableDamage(t *testing.T) {
 	defer func() {
 		t.Logf("%d damaged copies of %d files: %d refused, the rest recovered a prefix", trial, len(files), refused)
 	}()
-	try := func(file, what string, damage func(path string) error) (*Store, error) {
+	// try damages a copy of the directory, as a crash after the last sync
+	// leaves it (clean false: without the clean-close marker) or as Close left
+	// it, and opens it.
+	try := func(file, what string, clean bool, damage func(path string) error) (*Store, error) {
 		trial++
 		dir := filepath.Join(base, fmt.Sprintf("t%d", trial))
 		fxCopyDir(t, orig, dir)
+		if !clean {
+			require.NoError(t, os.Remove(filepath.Join(dir, "CLOSED")))
+		}
 		require.NoError(t, damage(filepath.Join(dir, file)))
 		s, err := Open(dir, WithClock(clk))
 		if err != nil {
-			require.False(t, errors.Is(err, wal.ErrLocked), "%s: %v", what, err)
+			require.False(t, errors.Is(err, ErrLocked), "%s: %v", what, err)
 			require.NoError(t, os.RemoveAll(dir))
 			refused++
 			return nil, err
@@ -103,8 +110,14 @@ func TestDurableDamage(t *testing.T) {
 		require.NoError(t, err)
 		for _, off := range fxDamageOffsets(len(data)) {
 			what := fmt.Sprintf("%s cut at %d of %d", file, off, len(data))
-			s, err := try(file, what, func(p string) error { return os.Truncate(p, int64(off)) })
+			cut := func(p string) error { return os.Truncate(p, int64(off)) }
 			if file == lastSeg {
+				_, err := try(file, what+" after a clean close", true, cut)
+				require.ErrorIs(t, err, core.ErrCorrupt, "%s after a clean close: the loss is refused", what)
+			}
+			s, err := try(file, what, false, cut)
+			if file == lastSeg && off >= 28 { // in its header: the segment before names it, so it is damage
+				require.NoError(t, err, "%s: a torn tail of the last segment recovers", what)
 				require.NoError(t, err, "%s: a torn tail of the last segment recovers", what)
 				rep := s.Recovery()
 				require.Positive(t, rep.TornBytes+int64(last-s.CurrentVersion()), "%s: the cut is reported", what)
@@ -120,12 +133,17 @@ func TestDurableDamage(t *testing.T) {
 			closeStore(s, what)
 
 			what = fmt.Sprintf("%s byte %d of %d flipped", file, off, len(data))
-			s, _ = try(file, what, func(p string) error {
+			flip := func(p string) error {
 				b := slices.Clone(data)
 				b[off] ^= 0x5a
 				return os.WriteFile(p, b, 0o644)
-			})
+			}
+			s, _ = try(file, what, false, flip)
 			closeStore(s, what)
+			if file == lastSeg {
+				_, err := try(file, what+" after a clean close", true, flip)
+				require.ErrorIs(t, err, core.ErrCorrupt, "%s after a clean close: the loss is refused", what)
+			}
 		}
 	}
 
@@ -133,7 +151,7 @@ func TestDurableDamage(t *testing.T) {
 	// store goes on at the version before it.
 	data, err := os.ReadFile(filepath.Join(orig, lastSeg))
 	require.NoError(t, err)
-	s, err = try(lastSeg, "last record torn", func(p string) error { return os.Truncate(p, int64(len(data)-3)) })
+	s, err = try(lastSeg, "last record torn", false, func(p string) error { return os.Truncate(p, int64(len(data)-3)) })
 	require.NoError(t, err)
 	rep := s.Recovery()
 	require.Equal(t, last-1, s.CurrentVersion())
@@ -147,12 +165,28 @@ func TestDurableDamage(t *testing.T) {
 	// The cut goes to WithLogger's logger too.
 	dir := filepath.Join(base, "logged")
 	fxCopyDir(t, orig, dir)
+	require.NoError(t, os.Remove(filepath.Join(dir, "CLOSED")))
 	require.NoError(t, os.Truncate(filepath.Join(dir, lastSeg), int64(len(data)-3)))
 	var logged bytes.Buffer
 	s, err = Open(dir, WithClock(clk), WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
+	require.Contains(t, logged.String(), "level=WARN")
 	require.Contains(t, logged.String(), "torn")
+	require.Contains(t, logged.String(), lastSeg)
+
+	// Without WithLogger, to slog.Default().
+	dir = filepath.Join(base, "default-logger")
+	fxCopyDir(t, orig, dir)
+	require.NoError(t, os.Remove(filepath.Join(dir, "CLOSED")))
+	require.NoError(t, os.Truncate(filepath.Join(dir, lastSeg), int64(len(data)-3)))
+	logged.Reset()
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	s, err = Open(dir, WithClock(clk))
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.Contains(t, logged.String(), "level=WARN")
 	require.Contains(t, logged.String(), lastSeg)
 }
 

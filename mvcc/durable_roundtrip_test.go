@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/internal/wal"
 	"github.com/stretchr/testify/require"
 )
 
@@ -275,7 +274,7 @@ func TestDurableSecondOpen(t *testing.T) {
 	require.NoError(t, err)
 	_, err = Open(dir)
 	require.Error(t, err)
-	require.ErrorIs(t, err, wal.ErrLocked)
+	require.ErrorIs(t, err, ErrLocked)
 	k := core.KVKey(fxNS("lock", "a", 6), "k")
 	fxPut(t, s, k, 1, 0)
 	require.NoError(t, s.Close())

@@ -52,9 +52,9 @@ func TestRecoveredVersionKeepsItsCommitTime(t *testing.T) {
 }
 
 // TestWatchBeforeRecoveredVersionIsCompacted: the changes of the versions a
-// store recovered are not retained, the recovered version's included, so a
-// watcher that starts before it gets ErrCompacted, never a silent gap; one
-// that starts at it sees what follows.
+// store recovered from its checkpoint are not retained, the checkpoint's
+// version included, so a watcher that starts before it gets ErrCompacted,
+// never a silent gap; one that starts at it sees what follows.
 func TestWatchBeforeRecoveredVersionIsCompacted(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(dir)
@@ -62,6 +62,7 @@ func TestWatchBeforeRecoveredVersionIsCompacted(t *testing.T) {
 	ns := fxNS("w", "a", 1)
 	fxPut(t, s, core.KVKey(ns, "a"), 1, 0)
 	r := fxPut(t, s, core.KVKey(ns, "b"), 2, 0)
+	require.NoError(t, s.Checkpoint())
 	require.NoError(t, s.Close())
 	s, err = Open(dir)
 	require.NoError(t, err)

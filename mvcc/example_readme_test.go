@@ -59,7 +59,9 @@ func Example_readme() {
 		tx.Append(ns, core.StringValue("reply sent"), 0)
 		return tx.Put(core.StateKey(ns, "ticket"), core.StringValue("closed"), 0)
 	})
-	commit, _ := w.Next(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // never wait forever
+	defer cancel()
+	commit, _ := w.Next(ctx)
 	fmt.Println(len(commit.Changes), "changes in version", commit.Version)
 
 	// Remove expired entries in the background.

@@ -18,16 +18,6 @@ func fxStore(opts ...Option) (*Store, *core.ManualClock) {
 	return New(append([]Option{WithClock(clk)}, opts...)...), clk
 }
 
-// fxWriterModes are the ways writers commit. Since group commit there is
-// one (WithLockFreeWriters has no effect); tests keep the loop so that a
-// second mode can come back.
-var fxWriterModes = []struct {
-	name string
-	opts []Option
-}{
-	{"group", nil},
-}
-
 // fxRun returns a fixed, recognizable run id.
 func fxRun(b byte) core.RunID {
 	var r core.RunID

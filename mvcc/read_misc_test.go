@@ -241,10 +241,10 @@ func TestTouch(t *testing.T) {
 func TestSizeLimits(t *testing.T) {
 	ns := fxNS("t", "a", 1)
 	okKey := core.KVKey(ns, "abcdefgh")
-	okVal := core.StringValue("12345")
-	s, _ := fxStore(WithMaxKeySize(len(okKey.Encode())), WithMaxValueSize(okVal.Size()))
+	okVal := core.StringValue("12345678") // as much data as an int64
+	s, _ := fxStore(WithMaxKeySize(len(okKey.Encode())), WithMaxValueSize(8))
 	bigKey := core.KVKey(ns, "abcdefghi")
-	bigVal := core.StringValue("123456")
+	bigVal := core.StringValue("123456789")
 	fxPut(t, s, okKey, 1, 0) // at the limits: fine
 	_, err := s.Put(okKey, okVal, 0)
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/proptest"
 	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 )
@@ -100,12 +101,8 @@ var (
 	qxMaxKey = core.NewKey(core.Namespace{Tenant: "\xff\xff\xff", App: "\xff", Agent: "\xff", RunID: fxRun(0xff)}, core.TypeVector, []byte("\xff\xff\xff\xff\xff\xff\xff\xff\xff"))
 )
 
-// qxSorted returns the live entries of m at now, sorted by core.Key.Compare.
-func qxSorted(m fxModel, now time.Time) []core.Entry {
-	out := m.live(now)
-	slices.SortFunc(out, func(a, b core.Entry) int { return a.Key.Compare(b.Key) })
-	return out
-}
+// qxLive returns the live entries of the model now, in key order.
+func qxLive(m *proptest.Model) []core.Entry { return fxCollect(m.Snapshot().All()) }
 
 // qxExpect applies the scan options to the brute-force result of a forward
 // scan: the entries strictly after the cursor in the scan's direction, at
@@ -159,42 +156,37 @@ func qxRequire(t require.TestingT, want, got []core.Entry, msgAndArgs ...any) {
 }
 
 // qxBuild fills a store with random writes, deletes, expiries and removals
-// on a manual clock and returns it with its model, the keys it ever wrote
-// and the snapshot to scan.
-func qxBuild(t *rapid.T) (*Store, fxModel, []core.Key, *Snapshot) {
+// on a manual clock, makes the same changes on the model (proptest.Model),
+// which must answer as the store does, and returns both, the keys ever
+// written and the snapshot to scan.
+func qxBuild(t *rapid.T) (*Store, *proptest.Model, []core.Key, *Snapshot) {
 	s, clk := fxStore()
-	m := fxModel{}
+	m := proptest.NewModel(clk)
 	var touched []core.Key
 	for i := range rapid.IntRange(0, 60).Draw(t, "ops") {
 		k := qxKeyGen.Draw(t, "key")
-		enc := string(k.Encode())
 		switch rapid.IntRange(0, 9).Draw(t, "op") {
-		case 0, 1: // delete (the model predicts whether it finds the key)
+		case 0, 1:
 			_, err := s.Delete(k)
-			if _, live := m.get(k, clk.Now()); live {
-				require.NoError(t, err)
-				delete(m, enc)
-			} else {
+			_, wantErr := m.Delete(k)
+			if wantErr != nil {
 				require.ErrorIs(t, err, core.ErrNotFound)
+			} else {
+				require.NoError(t, err)
 			}
 		case 2:
 			clk.Advance(time.Duration(rapid.IntRange(1, 20).Draw(t, "advance")) * time.Second)
 		case 3:
 			res, err := s.Expire(0)
 			require.NoError(t, err)
-			n := 0
-			for e, x := range m {
-				if x.Value.Expired(clk.Now()) {
-					delete(m, e)
-					n++
-				}
-			}
-			require.Equal(t, n, res.Removed)
+			want, _ := m.Expire(0)
+			require.Equal(t, want, res)
 		default:
 			ttl := time.Duration(rapid.SampledFrom([]int{0, 0, 5, 15}).Draw(t, "ttl")) * time.Second
 			v, err := s.Put(k, core.Int64Value(int64(i)), ttl)
 			require.NoError(t, err)
-			m[enc] = core.Entry{Key: k, Value: core.VersionedValue{Value: core.Int64Value(int64(i)), Version: v, Timestamp: clk.Now(), TTL: ttl}}
+			want, _ := m.Put(k, core.Int64Value(int64(i)), ttl)
+			require.Equal(t, want, v)
 			touched = append(touched, k)
 		}
 	}
@@ -210,7 +202,7 @@ func qxBuild(t *rapid.T) (*Store, fxModel, []core.Key, *Snapshot) {
 func TestScanPrefixLevelsMatchBruteForce(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		s, m, touched, sn := qxBuild(t)
-		all := qxSorted(m, sn.Time())
+		all := qxLive(m)
 		prefixes := []qxPrefix{{level: 0}}
 		for range 3 {
 			prefixes = append(prefixes, qxPrefixGen.Draw(t, "prefix"))
@@ -251,7 +243,7 @@ func TestScanPrefixLevelsMatchBruteForce(t *testing.T) {
 func TestScanRunAndTypeMatchBruteForce(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		_, m, touched, sn := qxBuild(t)
-		all := qxSorted(m, sn.Time())
+		all := qxLive(m)
 		rev := rapid.Bool().Draw(t, "reverse")
 		limit := rapid.IntRange(0, 4).Draw(t, "limit")
 		var after *core.Key

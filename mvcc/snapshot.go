@@ -14,14 +14,15 @@ import (
 // Snapshot keeps the data of its version alive until it is dropped (no Close
 // is needed). It implements core.SnapshotView and is safe for concurrent use.
 type Snapshot struct {
-	st  *state
-	now time.Time
+	st   *state
+	now  time.Time
+	from *Store // the store it is a snapshot of: Merge checks a fork's base by it
 }
 
 // Snapshot captures the store's current version. O(1); lock-free; safe for
 // concurrent use.
 func (s *Store) Snapshot() *Snapshot {
-	return &Snapshot{st: s.root.Load().cur, now: s.Now()}
+	return &Snapshot{st: s.root.Load().cur, now: s.Now(), from: s}
 }
 
 // Version returns the version the snapshot holds.

@@ -32,5 +32,5 @@ func (s *Store) SnapshotAt(v uint64) (*Snapshot, error) {
 	if rec := st.commit(v); rec != nil {
 		now = rec.time()
 	}
-	return &Snapshot{st: st, now: now}, nil
+	return &Snapshot{st: st, now: now, from: s}, nil
 }

@@ -108,70 +108,66 @@ func TestSnapshotScanPrefix(t *testing.T) {
 }
 
 func TestSnapshotImmutableUnderConcurrentReaders(t *testing.T) {
-	for _, mode := range fxWriterModes {
-		t.Run(mode.name, func(t *testing.T) {
-			s, clk := fxStore(mode.opts...)
-			ns := fxNS("t", "a", 1)
-			for i := range 50 {
-				fxPut(t, s, core.EventKey(ns, uint64(i)), int64(i), time.Duration(i)*time.Second)
-			}
-			clk.Advance(10 * time.Second)
-			sn := s.Snapshot()
-			want := fxCollect(sn.All())
-			require.Len(t, want, 40, "keys 0 (no TTL) and 11..49")
-
-			var wg sync.WaitGroup
-			stop := make(chan struct{})
-			wg.Add(1)
-			go func() { // a writer changing everything the snapshot holds
-				defer wg.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					k := core.EventKey(ns, uint64(i%60))
-					if i%3 == 0 {
-						_, _ = s.Delete(k)
-					} else {
-						_, _ = s.Put(k, core.Int64Value(-1), 0)
-					}
-					clk.Advance(time.Second)
-				}
-			}()
-			failures := make(chan string, 4)
-			var readers sync.WaitGroup
-			for range 4 {
-				readers.Add(1)
-				go func() {
-					defer readers.Done()
-					for range 30 {
-						got := fxCollect(sn.All())
-						byPrefix, err1 := sn.ScanPrefix(core.NewKey(ns, core.TypeEvent, nil))
-						byRun, err2 := sn.ScanByRun(fxRun(1))
-						if err1 != nil || err2 != nil || !fxEqualEntries(want, got) || !fxEqualEntries(want, byPrefix) || !fxEqualEntries(want, byRun) {
-							failures <- "snapshot changed under a reader"
-							return
-						}
-						v, err := sn.Get(core.EventKey(ns, 5))
-						if err == nil {
-							failures <- "expired value visible: " + v.Value.String()
-							return
-						}
-					}
-				}()
-			}
-			readers.Wait()
-			close(stop)
-			wg.Wait()
-			close(failures)
-			for f := range failures {
-				require.Fail(t, f)
-			}
-			require.Equal(t, uint64(50), sn.Version())
-		})
+	s, clk := fxStore()
+	ns := fxNS("t", "a", 1)
+	for i := range 50 {
+		fxPut(t, s, core.EventKey(ns, uint64(i)), int64(i), time.Duration(i)*time.Second)
 	}
+	clk.Advance(10 * time.Second)
+	sn := s.Snapshot()
+	want := fxCollect(sn.All())
+	require.Len(t, want, 40, "keys 0 (no TTL) and 11..49")
+
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	wg.Add(1)
+	go func() { // a writer changing everything the snapshot holds
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			k := core.EventKey(ns, uint64(i%60))
+			if i%3 == 0 {
+				_, _ = s.Delete(k)
+			} else {
+				_, _ = s.Put(k, core.Int64Value(-1), 0)
+			}
+			clk.Advance(time.Second)
+		}
+	}()
+	failures := make(chan string, 4)
+	var readers sync.WaitGroup
+	for range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for range 30 {
+				got := fxCollect(sn.All())
+				byPrefix, err1 := sn.ScanPrefix(core.NewKey(ns, core.TypeEvent, nil))
+				byRun, err2 := sn.ScanByRun(fxRun(1))
+				if err1 != nil || err2 != nil || !fxEqualEntries(want, got) || !fxEqualEntries(want, byPrefix) || !fxEqualEntries(want, byRun) {
+					failures <- "snapshot changed under a reader"
+					return
+				}
+				v, err := sn.Get(core.EventKey(ns, 5))
+				if err == nil {
+					failures <- "expired value visible: " + v.Value.String()
+					return
+				}
+			}
+		}()
+	}
+	readers.Wait()
+	close(stop)
+	wg.Wait()
+	close(failures)
+	for f := range failures {
+		require.Fail(t, f)
+	}
+	require.Equal(t, uint64(50), sn.Version())
 }
 
 func TestSnapshotJudgesExpiryAtCaptureTime(t *testing.T) {

@@ -17,8 +17,9 @@ type state struct {
 	runs        indices.Groups
 	types       indices.Groups
 	ttl         indices.TTL[struct{}]
-	lastRemoval uint64 // the newest version that removed a key (delete or expiry)
-	bytes       int64  // what the stored entries hold (entryBytes), expired ones included
+	lastRemoval uint64     // the newest version that removed a key (delete or expiry)
+	bytes       int64      // what the stored entries hold (entryBytes), expired ones included
+	vecs        []vecIndex // the vector indexes (WithVectorIndex), at this version
 	// group holds the commit records of the versions this state published at
 	// once: versions version-len(group)+1 … version, in order. A state built
 	// for a single version (a materialized past version) holds its own.
@@ -53,8 +54,8 @@ type root struct {
 	pastBytes int64
 }
 
-func emptyState(version uint64) *state {
-	return &state{version: version}
+func emptyState(version uint64, vectors []*vectorSpec) *state {
+	return &state{version: version, vecs: emptyIndexes(vectors)}
 }
 
 // get returns the value stored under enc (expired or not) and true, or false.

@@ -36,11 +36,7 @@ func (st *state) rewind(v uint64) *state {
 	for i := len(st.group) - 1; st.group[i].version > v; i-- {
 		d.undo(st.group[i])
 	}
-	out := d.finish()
-	out.version = v
-	out.lastRemoval = rec.lastRemoval
-	out.group = []*commitRec{rec}
-	return out
+	return d.finishAt(v, rec)
 }
 
 // commitAt returns the commit record of version v if it is retained with

@@ -2,25 +2,26 @@ package mvcc
 
 import (
 	"errors"
-	"maps"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/proptest"
 	"github.com/stretchr/testify/require"
 )
 
-// History: versioned reads against an independent model and against the
-// snapshots recorded as the writes happened.
+// History: versioned reads against the model (proptest.Model) and against
+// the snapshots recorded as the writes happened.
 
-// fxDriver plays a random workload on a store and keeps the model in step.
+// fxDriver plays a random workload on a store and the model, which must
+// answer alike.
 type fxDriver struct {
 	t     *testing.T
 	rng   *rand.Rand
 	s     *Store
 	clk   *core.ManualClock
-	h     fxHistory
+	m     *proptest.Model
 	snaps []*Snapshot // snaps[v]: taken right after version v
 	keys  []core.Key
 	runs  []core.RunID
@@ -28,7 +29,7 @@ type fxDriver struct {
 
 func newFxDriver(t *testing.T, seed uint64, opts ...Option) *fxDriver {
 	s, clk := fxStore(opts...)
-	d := &fxDriver{t: t, rng: rand.New(rand.NewPCG(seed, 7)), s: s, clk: clk, runs: []core.RunID{fxRun(1), fxRun(2)}}
+	d := &fxDriver{t: t, rng: rand.New(rand.NewPCG(seed, 7)), s: s, clk: clk, m: proptest.NewModel(clk), runs: []core.RunID{fxRun(1), fxRun(2)}}
 	nss := []core.Namespace{fxNS("t", "a", 1), fxNS("t", "b", 1), fxNS("u", "a", 2)}
 	for _, ns := range nss {
 		for _, tt := range []core.TypeTag{core.TypeKV, core.TypeEvent, core.TypeStateMachine} {
@@ -37,7 +38,6 @@ func newFxDriver(t *testing.T, seed uint64, opts ...Option) *fxDriver {
 			}
 		}
 	}
-	d.h.commit(0, fxModel{}, false)
 	d.snaps = append(d.snaps, s.Snapshot())
 	return d
 }
@@ -51,103 +51,106 @@ func (d *fxDriver) ttl() time.Duration {
 	return time.Duration(1+d.rng.IntN(4)) * time.Second
 }
 
-// record notes that version v made the store m.
-func (d *fxDriver) record(v uint64, m fxModel, removed bool) {
+// record notes a write's answer: the model's version v must be the store's,
+// and a snapshot taken now must hold what the model's does.
+func (d *fxDriver) record(v uint64) {
 	d.t.Helper()
-	require.Equal(d.t, v, d.s.CurrentVersion())
-	d.h.commit(v, m, removed)
+	require.Equal(d.t, d.m.CurrentVersion(), d.s.CurrentVersion())
+	if v != uint64(len(d.snaps)) {
+		return // no change: no version
+	}
 	sn := d.s.Snapshot()
 	require.Equal(d.t, v, sn.Version())
-	fxRequireEntries(d.t, m.live(sn.Time()), fxCollect(sn.All()), "snapshot at %d", v)
+	fxRequireEntries(d.t, fxCollect(d.m.Snapshot().All()), fxCollect(sn.All()), "snapshot at %d", v)
 	d.snaps = append(d.snaps, sn)
 }
 
-// step runs one random operation.
+// step runs one random operation on both.
 func (d *fxDriver) step() {
 	t := d.t
-	m := maps.Clone(d.h.current())
-	next := d.s.CurrentVersion() + 1
-	now := d.s.Now()
 	switch op := d.rng.IntN(12); {
 	case op < 5: // put, with or without TTL
 		k, ttl := d.key(), d.ttl()
 		val := core.Int64Value(d.rng.Int64N(1000))
 		v, err := d.s.Put(k, val, ttl)
 		require.NoError(t, err)
-		require.Equal(t, next, v)
-		m[string(k.Encode())] = core.Entry{Key: k, Value: core.VersionedValue{Value: val, Version: v, Timestamp: now, TTL: ttl}}
-		d.record(v, m, false)
+		want, _ := d.m.Put(k, val, ttl)
+		require.Equal(t, want, v)
+		d.record(v)
 	case op < 7: // delete
 		k := d.key()
-		want, live := m.get(k, now)
 		got, err := d.s.Delete(k)
-		if !live {
+		want, wantErr := d.m.Delete(k)
+		if wantErr != nil {
 			require.ErrorIs(t, err, core.ErrNotFound)
 			return
 		}
 		require.NoError(t, err)
 		fxRequireVV(t, want, got)
-		delete(m, string(k.Encode()))
-		d.record(next, m, true)
+		d.record(d.m.CurrentVersion())
 	case op < 8: // compare-and-swap with the right or a wrong version
 		k := d.key()
-		cur, _ := m.get(k, now)
+		cur, _ := d.m.Get(k)
 		expected := cur.Version
 		if d.rng.IntN(3) == 0 {
 			expected++
 		}
-		v, err := d.s.CompareAndSwap(k, expected, core.StringValue("cas"), d.ttl())
-		if expected != cur.Version {
+		ttl := d.ttl()
+		v, err := d.s.CompareAndSwap(k, expected, core.StringValue("cas"), ttl)
+		want, wantErr := d.m.CompareAndSwap(k, expected, core.StringValue("cas"), ttl)
+		if wantErr != nil {
 			require.ErrorIs(t, err, core.ErrVersionMismatch)
 			return
 		}
 		require.NoError(t, err)
-		got, err := d.s.Get(k)
-		require.NoError(t, err)
-		m[string(k.Encode())] = core.Entry{Key: k, Value: got}
-		d.record(v, m, false)
+		require.Equal(t, want, v)
+		d.record(v)
 	case op < 9: // the clock moves
 		d.clk.Advance(time.Duration(d.rng.IntN(1500)) * time.Millisecond)
 	case op < 10: // expiry removal
-		es := d.s.FindExpired(now, d.rng.IntN(3))
+		now, limit := d.s.Now(), d.rng.IntN(3)
+		es := d.s.FindExpired(now, limit)
+		fxRequireEntries(t, d.m.FindExpired(now, limit), es)
 		res, err := d.s.RemoveExpired(es)
 		require.NoError(t, err)
-		require.Equal(t, len(es), res.Removed)
-		for _, e := range es {
-			delete(m, string(e.Key.Encode()))
-		}
-		if res.Removed > 0 {
-			require.Equal(t, next, res.Version)
-			d.record(next, m, true)
-		}
+		want, _ := d.m.RemoveExpired(es)
+		require.Equal(t, want, res)
+		d.record(res.Version)
 	default: // a transaction of a few writes
-		removed, wrote := false, false
-		v, err := d.s.Update(func(txn *Txn) error {
-			for range 1 + d.rng.IntN(3) {
-				k := d.key()
-				enc := string(k.Encode())
-				if d.rng.IntN(3) == 0 {
-					if _, live := m.get(k, now); !live {
-						require.ErrorIs(t, txn.Delete(k), core.ErrNotFound)
-						continue
+		type write struct {
+			k   core.Key
+			del bool
+			val core.Value
+			ttl time.Duration
+		}
+		var ws []write
+		for range 1 + d.rng.IntN(3) {
+			w := write{k: d.key(), del: d.rng.IntN(3) == 0}
+			if !w.del {
+				w.val, w.ttl = core.Int64Value(d.rng.Int64N(1000)), d.ttl()
+			}
+			ws = append(ws, w)
+		}
+		fn := func(txn core.Txn) error {
+			for _, w := range ws {
+				if w.del {
+					if err := txn.Delete(w.k); err != nil && !errors.Is(err, core.ErrNotFound) {
+						return err
 					}
-					require.NoError(t, txn.Delete(k))
-					delete(m, enc)
-					removed, wrote = true, true
 					continue
 				}
-				val, ttl := core.Int64Value(d.rng.Int64N(1000)), d.ttl()
-				require.NoError(t, txn.Put(k, val, ttl))
-				m[enc] = core.Entry{Key: k, Value: core.VersionedValue{Value: val, Version: next, Timestamp: now, TTL: ttl}}
-				wrote = true
+				if err := txn.Put(w.k, w.val, w.ttl); err != nil {
+					return err
+				}
 			}
 			return nil
-		})
-		require.NoError(t, err)
-		if wrote {
-			require.Equal(t, next, v)
-			d.record(v, m, removed)
 		}
+		v, err := d.s.UpdateTxn(fn)
+		require.NoError(t, err)
+		want, err := d.m.UpdateTxn(fn)
+		require.NoError(t, err)
+		require.Equal(t, want, v)
+		d.record(v)
 	}
 }
 
@@ -161,14 +164,13 @@ func (d *fxDriver) check(window uint64, st *fxStats) {
 	t.Helper()
 	now := d.s.Now()
 	cur := d.s.CurrentVersion()
-	current := d.h.current()
+	current := d.m.Stored()
 	for v := uint64(0); v <= cur; v++ {
-		m := d.h.at(v)
 		inWindow := cur-v <= window
 		rejudged := &Snapshot{st: d.snaps[v].st, now: now}
 		// mustAnswer: nothing matching keep changed or went since v.
 		mustAnswer := func(keep func(core.Key) bool) bool {
-			if d.h.removedAfter(v) {
+			if d.m.LastRemoval() > v {
 				return false
 			}
 			for _, e := range current {
@@ -198,8 +200,8 @@ func (d *fxDriver) check(window uint64, st *fxStats) {
 			if !judge(what, err, k.Equal) {
 				continue
 			}
-			want, ok := m.get(k, now)
-			if !ok {
+			want, wantErr := d.m.GetVersioned(k, v)
+			if wantErr != nil {
 				require.ErrorIs(t, err, core.ErrNotFound, "%s at %d", what, v)
 				require.Zero(t, got.Version)
 			} else {
@@ -213,12 +215,12 @@ func (d *fxDriver) check(window uint64, st *fxStats) {
 			}
 		}
 
-		live := m.live(now)
 		type scan struct {
-			what string
-			keep func(core.Key) bool
-			run  func() ([]core.Entry, error)
-			snap func() ([]core.Entry, error)
+			what  string
+			keep  func(core.Key) bool
+			run   func() ([]core.Entry, error)
+			model func() ([]core.Entry, error)
+			snap  func() ([]core.Entry, error)
 		}
 		var scans []scan
 		for i, k := range d.keys {
@@ -228,17 +230,20 @@ func (d *fxDriver) check(window uint64, st *fxStats) {
 			for _, p := range []core.Key{core.NewKey(k.Namespace, k.Type, nil), core.NewKey(k.Namespace, k.Type, []byte("a"))} {
 				scans = append(scans, scan{"ScanPrefix " + p.String(), func(k core.Key) bool { return k.HasPrefix(p) },
 					func() ([]core.Entry, error) { return d.s.ScanPrefix(p, v) },
+					func() ([]core.Entry, error) { return d.m.ScanPrefix(p, v) },
 					func() ([]core.Entry, error) { return rejudged.ScanPrefix(p) }})
 			}
 		}
 		for _, run := range append(d.runs, fxRun(3)) {
 			scans = append(scans, scan{"ScanByRun " + run.String(), func(k core.Key) bool { return k.Namespace.RunID == run },
 				func() ([]core.Entry, error) { return d.s.ScanByRun(run, v) },
+				func() ([]core.Entry, error) { return d.m.ScanByRun(run, v) },
 				func() ([]core.Entry, error) { return rejudged.ScanByRun(run) }})
 		}
 		for tt := range core.TypeTag(6) {
 			scans = append(scans, scan{"ScanByType " + tt.String(), func(k core.Key) bool { return k.Type == tt },
 				func() ([]core.Entry, error) { return d.s.ScanByType(tt, v) },
+				func() ([]core.Entry, error) { return d.m.ScanByType(tt, v) },
 				func() ([]core.Entry, error) { return rejudged.ScanByType(tt) }})
 		}
 		for _, sc := range scans {
@@ -247,7 +252,9 @@ func (d *fxDriver) check(window uint64, st *fxStats) {
 				continue
 			}
 			require.NoError(t, err)
-			fxRequireEntries(t, fxFilter(live, sc.keep), got, "%s at %d (current %d)", sc.what, v, cur)
+			want, err := sc.model()
+			require.NoError(t, err)
+			fxRequireEntries(t, want, got, "%s at %d (current %d)", sc.what, v, cur)
 			if inWindow {
 				sgot, err := sc.snap()
 				require.NoError(t, err)

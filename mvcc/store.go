@@ -43,19 +43,25 @@ type Store struct {
 	checkpointing atomic.Bool    // a background checkpoint runs
 	background    sync.WaitGroup // background checkpoints
 	draft         draft          // the commit leader's, reused for every group
+
+	// A fork's (see Fork and Merge): the snapshot it started from, and what
+	// its last merge took.
+	base   *Snapshot
+	merged atomic.Pointer[mergeMark]
 }
 
 // New returns an empty store at version 0 (or the WithStartVersion version),
 // purely in memory. Nil options are ignored.
 func New(opts ...Option) *Store {
 	cfg := newConfig(opts)
-	return newStore(cfg, emptyState(cfg.startVersion))
+	return newStore(cfg, emptyState(cfg.startVersion, cfg.vectors))
 }
 
 func newConfig(opts []Option) config {
 	cfg := config{
 		clock:           core.SystemClock{},
 		history:         DefaultHistory,
+		historyBytes:    DefaultHistoryBytes,
 		updateRetries:   DefaultUpdateRetries,
 		checkpointBytes: DefaultCheckpointBytes,
 	}
@@ -108,11 +114,10 @@ type Stats struct {
 	// Recovery is what Open recovered: the checkpoint, the log records
 	// replayed, and a torn log tail cut off (TornBytes > 0). Zero for a store
 	// made by New or Restore.
-	Recovery   RecoveryReport
-	Commits    uint64 // versions committed since New
-	Groups     uint64 // publishes since New: Commits/Groups is the average group commit size
-	CASRetries uint64 // always 0: writers no longer race to publish (kept for compatibility)
-	Conflicts  uint64 // transaction commits refused with ErrConflict
+	Recovery  RecoveryReport
+	Commits   uint64 // versions committed since New
+	Groups    uint64 // publishes since New: Commits/Groups is the average group commit size
+	Conflicts uint64 // transaction commits refused with ErrConflict
 }
 
 // Stats returns counters and sizes of the store. O(1); safe for concurrent

@@ -317,47 +317,43 @@ func TestScanByRunFiltersByRunInKeyOrder(t *testing.T) {
 }
 
 func TestConcurrentWrites(t *testing.T) {
-	for _, mode := range fxWriterModes {
-		t.Run(mode.name, func(t *testing.T) {
-			s, _ := fxStore(mode.opts...)
-			const writers, each = 10, 100
-			versions := make([][]uint64, writers)
-			errs := make(chan error, writers)
-			for w := range writers {
-				go func() {
-					ns := fxNS("t", string(rune('a'+w)), 1)
-					for i := range each {
-						v, err := s.Put(core.EventKey(ns, uint64(i)), core.Int64Value(int64(i)), 0)
-						if err != nil {
-							errs <- err
-							return
-						}
-						versions[w] = append(versions[w], v)
-					}
-					errs <- nil
-				}()
-			}
-			for range writers {
-				require.NoError(t, <-errs)
-			}
-			seen := make([]bool, writers*each+1)
-			for w := range writers {
-				for i, v := range versions[w] {
-					require.NotZero(t, v)
-					require.LessOrEqual(t, v, uint64(writers*each))
-					require.False(t, seen[v], "version %d returned twice", v)
-					seen[v] = true
-					if i > 0 {
-						require.Greater(t, v, versions[w][i-1], "one goroutine's writes commit in its order")
-					}
+	s, _ := fxStore()
+	const writers, each = 10, 100
+	versions := make([][]uint64, writers)
+	errs := make(chan error, writers)
+	for w := range writers {
+		go func() {
+			ns := fxNS("t", string(rune('a'+w)), 1)
+			for i := range each {
+				v, err := s.Put(core.EventKey(ns, uint64(i)), core.Int64Value(int64(i)), 0)
+				if err != nil {
+					errs <- err
+					return
 				}
+				versions[w] = append(versions[w], v)
 			}
-			require.Equal(t, uint64(writers*each), s.CurrentVersion())
-			require.Equal(t, writers*each, s.Stats().Keys)
-			require.Equal(t, uint64(writers*each), s.Stats().Commits)
-			checkIndices(t, s.root.Load().cur)
-		})
+			errs <- nil
+		}()
 	}
+	for range writers {
+		require.NoError(t, <-errs)
+	}
+	seen := make([]bool, writers*each+1)
+	for w := range writers {
+		for i, v := range versions[w] {
+			require.NotZero(t, v)
+			require.LessOrEqual(t, v, uint64(writers*each))
+			require.False(t, seen[v], "version %d returned twice", v)
+			seen[v] = true
+			if i > 0 {
+				require.Greater(t, v, versions[w][i-1], "one goroutine's writes commit in its order")
+			}
+		}
+	}
+	require.Equal(t, uint64(writers*each), s.CurrentVersion())
+	require.Equal(t, writers*each, s.Stats().Keys)
+	require.Equal(t, uint64(writers*each), s.Stats().Commits)
+	checkIndices(t, s.root.Load().cur)
 }
 
 func TestStats(t *testing.T) {
@@ -380,5 +376,4 @@ func TestStats(t *testing.T) {
 	require.Equal(t, 4, st.History, "three past versions and the current one")
 	require.Equal(t, uint64(5), st.Commits)
 	require.Equal(t, uint64(1), st.Conflicts)
-	require.Equal(t, uint64(0), st.CASRetries)
 }

@@ -1,8 +1,6 @@
 package mvcc
 
 import (
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -205,42 +203,4 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 func (t *Txn) Discard() {
 	t.done = true
 	t.writes, t.reads, t.scans = nil, nil, nil
-}
-
-// Update runs fn in a transaction and commits it, running fn again on a fresh
-// transaction when the commit loses with ErrConflict, at most
-// DefaultUpdateRetries times in all (see WithUpdateRetries). An error from fn
-// discards the transaction and is returned as is. It returns the commit's
-// version. Safe for concurrent use.
-//
-// fn need not call Commit; if it does, Update reports that commit's outcome
-// (its version, or a retry after ErrConflict) and never commits twice. If fn
-// calls Discard and returns nil, nothing is committed and Update returns an
-// error wrapping ErrTxnDone. A nil fn is refused with an error wrapping
-// core.ErrInvalidArgument.
-func (s *Store) Update(fn func(*Txn) error) (uint64, error) {
-	if fn == nil {
-		return 0, fmt.Errorf("%w: Update needs a function", core.ErrInvalidArgument)
-	}
-	var err error
-	for range s.cfg.updateRetries {
-		t := s.Begin()
-		if ferr := fn(t); ferr != nil {
-			t.Discard()
-			return 0, ferr
-		}
-		var v uint64
-		if t.done {
-			if !t.committed && !t.attempted {
-				return 0, fmt.Errorf("%w: Update's function discarded its transaction", ErrTxnDone)
-			}
-			v, err = t.result, t.err
-		} else {
-			v, err = t.Commit()
-		}
-		if !errors.Is(err, core.ErrConflict) {
-			return v, err
-		}
-	}
-	return 0, fmt.Errorf("mvcc: update gave up after %d attempts: %w", s.cfg.updateRetries, err)
 }

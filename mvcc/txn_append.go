@@ -42,6 +42,9 @@ func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (co
 	}
 	key := core.EventKey(ns, last+1)
 	binary.BigEndian.PutUint64(b[len(prefix):], last+1)
+	if err := checkVector(t.s.cfg.vectors, string(b), value); err != nil {
+		return core.Key{}, err // an index whose scope holds this sequence but not the probe's
+	}
 	t.read(string(b))
 	t.buffer(&txnWrite{key: key, value: value, ttl: ttl})
 	return key, nil

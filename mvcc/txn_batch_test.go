@@ -2,12 +2,12 @@ package mvcc
 
 import (
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/proptest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -35,9 +35,11 @@ func TestTxnCommitBatches(t *testing.T) {
 }
 
 // fxCheckBatch fills a store with n keys, commits one transaction of k
-// random writes, and checks the result against a model.
+// random writes, and checks the result against the model (proptest.Model)
+// given the same writes.
 func fxCheckBatch(t *testing.T, rng *rand.Rand, n, k int) {
 	s, clk := fxStore()
+	m := proptest.NewModel(clk)
 	nss := []core.Namespace{fxNS("a", "x", 1), fxNS("b", "y", 2), fxNS("c", "z", 1)}
 	universe := max(2*n, 2*k, 4)
 	key := func(i int) core.Key {
@@ -49,76 +51,80 @@ func fxCheckBatch(t *testing.T, rng *rand.Rand, n, k int) {
 		}
 		return time.Duration(1+rng.IntN(3)) * time.Second
 	}
-	model := fxModel{}
 	if n > 0 {
-		_, err := s.Update(func(txn *Txn) error {
-			for _, i := range rng.Perm(universe)[:n] {
-				kk, tt := key(i), ttl()
-				if err := txn.Put(kk, core.Int64Value(int64(i)), tt); err != nil {
+		type put struct {
+			k   core.Key
+			i   int
+			ttl time.Duration
+		}
+		var puts []put
+		for _, i := range rng.Perm(universe)[:n] {
+			puts = append(puts, put{key(i), i, ttl()})
+		}
+		fill := func(txn core.Txn) error {
+			for _, p := range puts {
+				if err := txn.Put(p.k, core.Int64Value(int64(p.i)), p.ttl); err != nil {
 					return err
 				}
-				model[string(kk.Encode())] = core.Entry{Key: kk, Value: core.VersionedValue{Value: core.Int64Value(int64(i)), Version: 1, Timestamp: clk.Now(), TTL: tt}}
 			}
 			return nil
-		})
+		}
+		v, err := s.UpdateTxn(fill)
 		require.NoError(t, err)
+		want, err := m.UpdateTxn(fill)
+		require.NoError(t, err)
+		require.Equal(t, want, v)
 	}
-	require.Equal(t, len(model), s.Stats().Keys)
+	require.Equal(t, len(m.Stored()), s.Stats().Keys)
 	clk.Advance(time.Second) // some keys expired, still stored
 	before := s.Snapshot()
 	beforeEntries := fxCollect(before.All())
 	beforeRoot := s.root.Load()
+	beforeLen := len(m.Stored())
 
-	txn := s.Begin()
-	next := s.CurrentVersion() + 1
-	now := s.Now()
-	want := maps.Clone(model)
-	final := map[string]bool{} // encoded key -> the txn's last write is a put
+	txn, mtxn := s.Begin(), m.Begin()
 	for range k {
 		kk := key(rng.IntN(universe))
-		enc := string(kk.Encode())
 		if rng.IntN(3) == 0 {
-			if err := txn.Delete(kk); err != nil {
+			err, want := txn.Delete(kk), mtxn.Delete(kk)
+			if want != nil {
 				require.ErrorIs(t, err, core.ErrNotFound)
 				continue
 			}
-			delete(want, enc)
-			final[enc] = false
+			require.NoError(t, err)
 			continue
 		}
 		v, tt := core.Int64Value(rng.Int64()), ttl()
 		require.NoError(t, txn.Put(kk, v, tt))
-		want[enc] = core.Entry{Key: kk, Value: core.VersionedValue{Value: v, Version: next, Timestamp: now, TTL: tt}}
-		final[enc] = true
+		require.NoError(t, mtxn.Put(kk, v, tt))
 	}
-	changed := false // a put, or a delete of a stored key
-	for enc, put := range final {
-		_, stored := model[enc]
-		changed = changed || put || stored
-	}
+	next := s.CurrentVersion() + 1
 	v, err := txn.Commit()
 	require.NoError(t, err)
-	if !changed {
-		require.Equal(t, next-1, v)
+	want, err := mtxn.Commit()
+	require.NoError(t, err)
+	require.Equal(t, want, v)
+	if v != next {
 		require.Same(t, beforeRoot, s.root.Load(), "a commit changing nothing publishes nothing")
 		return
 	}
-	require.Equal(t, next, v)
 	st := s.root.Load().cur
 	checkIndices(t, st)
-	require.Equal(t, len(want), st.data.Len())
-	for enc, e := range want {
+	stored := m.Stored()
+	require.Equal(t, len(stored), st.data.Len())
+	for _, e := range stored {
+		enc := string(e.Key.Encode())
 		r, ok := st.get(enc)
 		require.True(t, ok, "%s missing", e.Key)
 		require.True(t, keyOf(enc).Equal(e.Key))
 		fxRequireVV(t, e.Value, r.public(), e.Key.String())
 	}
 	// Live reads agree with the model judged now.
-	fxRequireEntries(t, want.live(s.Now()), fxCollect(s.Snapshot().All()))
+	fxRequireEntries(t, fxCollect(m.Snapshot().All()), fxCollect(s.Snapshot().All()))
 	// The older state is untouched.
 	fxRequireEntries(t, beforeEntries, fxCollect(before.All()))
 	checkIndices(t, before.st)
-	require.Equal(t, len(model), before.Len())
+	require.Equal(t, beforeLen, before.Len())
 }
 
 func TestTxnPutThenDeleteInOneTxn(t *testing.T) {

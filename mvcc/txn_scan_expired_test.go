@@ -17,9 +17,9 @@ import (
 // scanOverExpired returns a store whose range ns/kv/"r" holds r1 (live, no
 // TTL) and r2 (expired, still stored), and a transaction that scanned the
 // range and buffered a write outside it.
-func scanOverExpired(t *testing.T, opts []Option) (*Store, *Txn, core.Namespace) {
+func scanOverExpired(t *testing.T) (*Store, *Txn, core.Namespace) {
 	t.Helper()
-	s, clk := fxStore(opts...)
+	s, clk := fxStore()
 	ns := fxNS("t", "a", 1)
 	fxPut(t, s, core.KVKey(ns, "r1"), 1, 0)
 	fxPut(t, s, core.KVKey(ns, "r2"), 2, time.Second)
@@ -35,35 +35,27 @@ func scanOverExpired(t *testing.T, opts []Option) (*Store, *Txn, core.Namespace)
 }
 
 func TestTxnScanOverExpiredIgnoresUnrelatedCommit(t *testing.T) {
-	for _, mode := range fxWriterModes {
-		t.Run(mode.name, func(t *testing.T) {
-			s, txn, ns := scanOverExpired(t, mode.opts)
-			fxPut(t, s, core.KVKey(ns, "elsewhere"), 3, 0) // outside the scanned range
-			v, err := txn.Commit()
-			require.NoError(t, err, "an unrelated commit must not conflict with a scan over an expired value")
-			require.Equal(t, s.CurrentVersion(), v)
-		})
-	}
+	s, txn, ns := scanOverExpired(t)
+	fxPut(t, s, core.KVKey(ns, "elsewhere"), 3, 0) // outside the scanned range
+	v, err := txn.Commit()
+	require.NoError(t, err, "an unrelated commit must not conflict with a scan over an expired value")
+	require.Equal(t, s.CurrentVersion(), v)
 }
 
 func TestTxnScanOverExpiredSeesLiveKeyDeleted(t *testing.T) {
-	for _, mode := range fxWriterModes {
-		t.Run(mode.name, func(t *testing.T) {
-			s, txn, ns := scanOverExpired(t, mode.opts)
-			_, err := s.Delete(core.KVKey(ns, "r1"))
-			require.NoError(t, err)
-			before := s.CurrentVersion()
-			_, err = txn.Commit()
-			require.ErrorIs(t, err, core.ErrConflict, "the scanned range lost its live key")
-			require.Equal(t, before, s.CurrentVersion(), "a conflict assigns no version")
-		})
-	}
+	s, txn, ns := scanOverExpired(t)
+	_, err := s.Delete(core.KVKey(ns, "r1"))
+	require.NoError(t, err)
+	before := s.CurrentVersion()
+	_, err = txn.Commit()
+	require.ErrorIs(t, err, core.ErrConflict, "the scanned range lost its live key")
+	require.Equal(t, before, s.CurrentVersion(), "a conflict assigns no version")
 }
 
 // Removing the expired value is a change to the range too: the removal
 // takes a version, and the scan depended on what was stored.
 func TestTxnScanOverExpiredSeesItsRemoval(t *testing.T) {
-	s, txn, ns := scanOverExpired(t, nil)
+	s, txn, ns := scanOverExpired(t)
 	res, err := s.RemoveExpired(s.FindExpired(s.Now(), 0))
 	require.NoError(t, err)
 	require.Equal(t, 1, res.Removed)

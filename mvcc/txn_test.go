@@ -364,95 +364,91 @@ func TestUpdateReturnsFnErrorUnchanged(t *testing.T) {
 }
 
 func TestUpdateConcurrentBankTransfers(t *testing.T) {
-	for _, mode := range fxWriterModes {
-		t.Run(mode.name, func(t *testing.T) {
-			s, _ := fxStore(append([]Option{WithUpdateRetries(1000)}, mode.opts...)...)
-			ns := fxNS("bank", "teller", 1)
-			const accounts, start = 10, 100
-			acct := func(i int) core.Key { return core.KVKey(ns, "acct/"+string(rune('0'+i))) }
-			for i := range accounts {
-				fxPut(t, s, acct(i), start, 0)
-			}
-			const total = accounts * start
-			sum := func(es []core.Entry) int64 {
-				var n int64
-				for _, e := range es {
-					n += e.Value.Value.Int64()
-				}
-				return n
-			}
-
-			stop := make(chan struct{})
-			auditErr := make(chan error, 1)
-			audits := 0
-			go func() {
-				auditErr <- func() error {
-					for {
-						sn := s.Snapshot()
-						es, err := sn.ScanPrefix(core.KVKey(ns, "acct/"))
-						if err != nil {
-							return err
-						}
-						if len(es) != accounts || sum(es) != total {
-							return errors.New("a snapshot saw money created or destroyed")
-						}
-						// A read-only transaction sees the same invariant.
-						txn := s.Begin()
-						es, err = txn.ScanPrefix(core.KVKey(ns, "acct/"))
-						if err != nil {
-							return err
-						}
-						if _, err := txn.Commit(); err != nil {
-							return err
-						}
-						if sum(es) != total {
-							return errors.New("a transaction saw money created or destroyed")
-						}
-						audits++
-						select {
-						case <-stop:
-							return nil
-						default:
-						}
-					}
-				}()
-			}()
-
-			err := fxParallel(4, func(g int) error {
-				for i := range 150 {
-					from, to := (g+i)%accounts, (g*3+i*7+1)%accounts
-					if from == to {
-						to = (to + 1) % accounts
-					}
-					amount := int64(1 + (g+i)%7)
-					_, err := s.Update(func(txn *Txn) error {
-						a, err := txn.Get(acct(from))
-						if err != nil {
-							return err
-						}
-						b, err := txn.Get(acct(to))
-						if err != nil {
-							return err
-						}
-						if err := txn.Put(acct(from), core.Int64Value(a.Value.Int64()-amount), 0); err != nil {
-							return err
-						}
-						return txn.Put(acct(to), core.Int64Value(b.Value.Int64()+amount), 0)
-					})
-					if err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			close(stop)
-			require.NoError(t, err)
-			require.NoError(t, <-auditErr)
-			require.Positive(t, audits)
-			es, err := s.ScanPrefix(core.KVKey(ns, "acct/"), core.Latest)
-			require.NoError(t, err)
-			require.Equal(t, int64(total), sum(es))
-			require.Equal(t, uint64(accounts+4*150), s.CurrentVersion(), "one version per transfer")
-		})
+	s, _ := fxStore(WithUpdateRetries(1000))
+	ns := fxNS("bank", "teller", 1)
+	const accounts, start = 10, 100
+	acct := func(i int) core.Key { return core.KVKey(ns, "acct/"+string(rune('0'+i))) }
+	for i := range accounts {
+		fxPut(t, s, acct(i), start, 0)
 	}
+	const total = accounts * start
+	sum := func(es []core.Entry) int64 {
+		var n int64
+		for _, e := range es {
+			n += e.Value.Value.Int64()
+		}
+		return n
+	}
+
+	stop := make(chan struct{})
+	auditErr := make(chan error, 1)
+	audits := 0
+	go func() {
+		auditErr <- func() error {
+			for {
+				sn := s.Snapshot()
+				es, err := sn.ScanPrefix(core.KVKey(ns, "acct/"))
+				if err != nil {
+					return err
+				}
+				if len(es) != accounts || sum(es) != total {
+					return errors.New("a snapshot saw money created or destroyed")
+				}
+				// A read-only transaction sees the same invariant.
+				txn := s.Begin()
+				es, err = txn.ScanPrefix(core.KVKey(ns, "acct/"))
+				if err != nil {
+					return err
+				}
+				if _, err := txn.Commit(); err != nil {
+					return err
+				}
+				if sum(es) != total {
+					return errors.New("a transaction saw money created or destroyed")
+				}
+				audits++
+				select {
+				case <-stop:
+					return nil
+				default:
+				}
+			}
+		}()
+	}()
+
+	err := fxParallel(4, func(g int) error {
+		for i := range 150 {
+			from, to := (g+i)%accounts, (g*3+i*7+1)%accounts
+			if from == to {
+				to = (to + 1) % accounts
+			}
+			amount := int64(1 + (g+i)%7)
+			_, err := s.Update(func(txn *Txn) error {
+				a, err := txn.Get(acct(from))
+				if err != nil {
+					return err
+				}
+				b, err := txn.Get(acct(to))
+				if err != nil {
+					return err
+				}
+				if err := txn.Put(acct(from), core.Int64Value(a.Value.Int64()-amount), 0); err != nil {
+					return err
+				}
+				return txn.Put(acct(to), core.Int64Value(b.Value.Int64()+amount), 0)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	close(stop)
+	require.NoError(t, err)
+	require.NoError(t, <-auditErr)
+	require.Positive(t, audits)
+	es, err := s.ScanPrefix(core.KVKey(ns, "acct/"), core.Latest)
+	require.NoError(t, err)
+	require.Equal(t, int64(total), sum(es))
+	require.Equal(t, uint64(accounts+4*150), s.CurrentVersion(), "one version per transfer")
 }

@@ -122,9 +122,14 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 		return core.Commit{}, w.opts.err
 	}
 	// Publishes wake only while some Next waits, so an open watcher that is
-	// not reading costs writers nothing. Counted as waiting, a Next looks at
-	// the root once more before it blocks: a publish that saw no waiter
-	// came before the count, so that look sees it.
+	// not reading costs writers nothing. No wake-up is lost:
+	//   - Next blocks only on a pass that began after it was counted as
+	//     waiting (the pass that counts it goes round once more);
+	//   - each pass loads the signal before the root.
+	// A publish the root of that last pass does not show came after its
+	// signal was loaded, and saw the count (the publisher counts after it
+	// stores the root, the waiter before it loads the signal), so it
+	// closes that very signal.
 	waiting := false
 	defer func() {
 		if waiting {
@@ -141,6 +146,9 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 		// Load the signal before the root: a publish after this load
 		// closes the channel we wait on.
 		signal := w.s.signal()
+		if watchHook != nil {
+			watchHook(watchLoaded)
+		}
 		r := w.s.root.Load()
 		for w.next <= r.cur.version {
 			rec, ok := r.commitAt(w.next)
@@ -152,6 +160,9 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 			if c, ok := rec.public(w.filter); ok {
 				return c, nil
 			}
+		}
+		if watchHook != nil {
+			watchHook(watchIdle)
 		}
 		if !waiting {
 			w.s.watchers.Add(1)
@@ -185,6 +196,17 @@ func (w *Watcher) closedErr() error {
 func (w *Watcher) Close() {
 	w.once.Do(func() { close(w.done) })
 }
+
+// watchHook, when set (by tests only), is called by Next at the points where
+// a publish could slip past a waiting watcher.
+var watchHook func(watchPoint)
+
+type watchPoint int
+
+const (
+	watchLoaded watchPoint = iota // a pass loaded the signal, not yet the root
+	watchIdle                     // a pass found nothing to deliver, and will wait
+)
 
 // signal returns a channel that is closed by the next publish.
 func (s *Store) signal() <-chan struct{} {

@@ -112,3 +112,43 @@ func TestGuardWatchNewestCommitInKeyOrder(t *testing.T) {
 		require.True(t, core.Int64Value(int64(i)).Equal(ch.Value.Value), "change %d carries the removed value", i)
 	}
 }
+
+// No wake-up is lost: a commit published at exactly the moment Next turns to
+// waiting — after it found nothing new and before it is counted as waiting,
+// or between its loads of the signal and of the root once it is counted —
+// is delivered at once, not at the next commit. The hook commits at that
+// point, from inside Next.
+func TestGuardWatchNoLostWakeUp(t *testing.T) {
+	for _, at := range []struct {
+		name  string
+		point watchPoint
+		call  int // the call of the hook at that point that commits
+	}{
+		{"idle-before-counted", watchIdle, 1},
+		{"counted-between-loads", watchLoaded, 2},
+	} {
+		t.Run(at.name, func(t *testing.T) {
+			s, _ := fxStore()
+			k := core.KVKey(fxNS("t", "a", 1), "k")
+			w := s.Watch(core.Latest)
+			defer w.Close()
+			var committed uint64
+			calls := 0
+			watchHook = func(p watchPoint) {
+				if p != at.point {
+					return
+				}
+				if calls++; calls == at.call {
+					committed = fxPut(t, s, k, 1, 0)
+				}
+			}
+			defer func() { watchHook = nil }()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			c, err := w.Next(ctx)
+			require.NoError(t, err, "Next missed the commit published as it turned to wait")
+			require.NotZero(t, committed, "the hook committed")
+			require.Equal(t, committed, c.Version)
+		})
+	}
+}

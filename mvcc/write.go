@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/wal"
 )
 
 // Put stores value under key with the given TTL (0: never expires) and returns
@@ -134,18 +135,27 @@ func checkKey(k core.Key) error { return k.Validate() }
 // checkTTL refuses a negative TTL.
 func checkTTL(ttl time.Duration) error { return core.ValidateTTL(ttl) }
 
-// checkSize refuses a key or value over the configured limits.
+// checkSize is the one rule for what every store accepts, New's and Open's
+// alike, checked before a write is queued: a value nested at most
+// core.MaxValueDepth deep (else ErrInvalidValue), a key and value that
+// together fit one entry of the log and backup formats (wal.MaxEntrySize:
+// else ErrTooLarge), and the configured limits: WithMaxKeySize on the key's
+// encoding, WithMaxValueSize on the value's data (core.Measure's Data), both
+// ErrTooLarge. A vector a vector index cannot hold is refused too
+// (checkVector). The value is walked once, and not past MaxValueDepth.
 func (s *Store) checkSize(enc string, value core.Value) error {
 	if s.cfg.maxKey > 0 && len(enc) > s.cfg.maxKey {
-		return fmt.Errorf("%w: key of %d encoded bytes, limit %d", core.ErrTooLarge, len(enc), s.cfg.maxKey)
+		return fmt.Errorf("%w: key %s is %d bytes encoded, over the limit of %d", core.ErrTooLarge, keyOf(enc), len(enc), s.cfg.maxKey)
 	}
-	if s.cfg.maxValue > 0 {
-		if n := valueSize(value); n > s.cfg.maxValue {
-			return fmt.Errorf("%w: value of %d bytes, limit %d", core.ErrTooLarge, n, s.cfg.maxValue)
-		}
+	m, err := value.Measure()
+	if err != nil {
+		return fmt.Errorf("mvcc: value of key %s: %w", keyOf(enc), err)
 	}
-	return nil
+	if n := len(enc) + m.Encoded; n > wal.MaxEntrySize {
+		return fmt.Errorf("%w: key %s and its value are %d bytes encoded, over the %d one entry of the log or a backup holds", core.ErrTooLarge, keyOf(enc), n, wal.MaxEntrySize)
+	}
+	if s.cfg.maxValue > 0 && m.Data > s.cfg.maxValue {
+		return fmt.Errorf("%w: value of key %s holds %d bytes of data, over the limit of %d", core.ErrTooLarge, keyOf(enc), m.Data, s.cfg.maxValue)
+	}
+	return checkVector(s.cfg.vectors, enc, value)
 }
-
-// valueSize is what the value limit (WithMaxValueSize) measures.
-func valueSize(v core.Value) int { return v.Size() }

@@ -33,6 +33,9 @@ func (s *Store) Append(ns core.Namespace, value core.Value, ttl time.Duration) (
 		seq = last + 1
 		key := []byte(enc)
 		binary.BigEndian.PutUint64(key[len(key)-8:], seq)
+		if err := checkVector(s.cfg.vectors, string(key), value); err != nil {
+			return err // an index whose scope holds this sequence but not the probe's
+		}
 		d.put(string(key), value, ttl)
 		return nil
 	})

@@ -3,14 +3,15 @@ package proptest
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/mvcc"
 )
 
 // recorder is a failer that stops the sequence by panicking with what it
@@ -49,9 +50,7 @@ func hunt(tries int, newStore func(c *core.ManualClock) core.Storage) string {
 			b[i] = byte(rng.UintN(256))
 		}
 		c := core.NewManualClock(epoch)
-		d := &byteDrawer{b: b}
-		m := &machine{f: recorder{}, d: d, store: newStore(c), model: NewModel(c), clock: c, ts: true}
-		if msg := caught(func() { m.replay(d) }); msg != "" {
+		if msg := caught(func() { replay(recorder{}, b, newStore(c), &options{clock: c}) }); msg != "" {
 			return msg
 		}
 	}
@@ -188,29 +187,11 @@ func TestSuiteBites(t *testing.T) {
 	})
 }
 
-// huntStore runs random byte-driven sequences of RunStore's machine over an
-// mvcc store, with defects planted through the machine's seams by plant,
-// until one fails, and returns the failure, or "" when none of tries did.
-func huntStore(tries int, plant func(m *machine)) string {
-	rng := rand.New(rand.NewPCG(9, 9))
-	for range tries {
-		b := make([]byte, 300)
-		for i := range b {
-			b[i] = byte(rng.UintN(256))
-		}
-		d := &byteDrawer{b: b}
-		m := newStoreMachine(recorder{}, d, func(c core.Clock) *mvcc.Store { return mvcc.New(mvcc.WithClock(c)) })
-		plant(m)
-		if msg := caught(func() { m.replay(d) }); msg != "" {
-			return msg
-		}
-	}
-	return ""
-}
-
 // appendSkips is an Append that leaves a gap: it writes the sequence after
 // the next one, in one commit all the same.
-func appendSkips(s *mvcc.Store, ns core.Namespace, v core.Value, ttl time.Duration) (core.Key, uint64, error) {
+type appendSkips struct{ *Model }
+
+func (s appendSkips) Append(ns core.Namespace, v core.Value, ttl time.Duration) (core.Key, uint64, error) {
 	tx := s.Begin()
 	k, err := tx.Append(ns, v, ttl)
 	tx.Discard()
@@ -222,38 +203,84 @@ func appendSkips(s *mvcc.Store, ns core.Namespace, v core.Value, ttl time.Durati
 	return k, ver, err
 }
 
-// dropsChange is a watcher that loses the last change of every commit with
-// two or more.
-type dropsChange struct{ *mvcc.Watcher }
+// dropsChange hands out watchers that lose the last change of every commit
+// with two or more.
+type dropsChange struct{ *Model }
 
-func (w dropsChange) Next(ctx context.Context) (core.Commit, error) {
-	c, err := w.Watcher.Next(ctx)
+func (s dropsChange) WatchCommits(after uint64, opts ...core.WatchOption) core.Watcher {
+	return droppingWatcher{s.Watch(after, opts...)}
+}
+
+type droppingWatcher struct{ *ModelWatcher }
+
+func (w droppingWatcher) Next(ctx context.Context) (core.Commit, error) {
+	c, err := w.ModelWatcher.Next(ctx)
 	if len(c.Changes) > 1 {
 		c.Changes = c.Changes[:len(c.Changes)-1]
 	}
 	return c, err
 }
 
-// TestSuiteBitesStore shows RunStore's machine catches defects planted in
-// the operations beyond core.Storage, and names the check that did.
-func TestSuiteBitesStore(t *testing.T) {
+// casIgnoresTTL drops the ttl of every compare-and-swap.
+type casIgnoresTTL struct{ *Model }
+
+func (s casIgnoresTTL) CompareAndSwap(k core.Key, exp uint64, v core.Value, _ time.Duration) (uint64, error) {
+	return s.Model.CompareAndSwap(k, exp, v, 0)
+}
+
+// txnReadsLatest hands out transactions that read the current version, not
+// the one they began at: no snapshot isolation.
+type txnReadsLatest struct{ *Model }
+
+func (s txnReadsLatest) BeginTxn() core.Txn { return latestTxn{s.Begin(), s.Model} }
+
+type latestTxn struct {
+	*ModelTxn
+	m *Model
+}
+
+func (t latestTxn) Get(k core.Key) (core.VersionedValue, error) {
+	if _, err := t.ModelTxn.Get(k); err != nil && !errors.Is(err, core.ErrNotFound) {
+		return core.VersionedValue{}, err
+	}
+	return t.m.Get(k)
+}
+
+// viewFloatLossy hands out snapshots whose reads turn a float's NaN into 0,
+// as a codec through JSON would.
+type viewFloatLossy struct{ *Model }
+
+func (s viewFloatLossy) View() core.Snapshot { return lossySnapshot{s.Snapshot()} }
+
+type lossySnapshot struct{ *ModelSnapshot }
+
+func (s lossySnapshot) Get(k core.Key) (core.VersionedValue, error) {
+	vv, err := s.ModelSnapshot.Get(k)
+	if err == nil && vv.Value.Kind() == core.KindFloat64 && math.IsNaN(vv.Value.Float64()) {
+		vv.Value = core.Float64Value(0)
+	}
+	return vv, err
+}
+
+// TestSuiteBitesCapabilities shows the suite catches defects planted in the
+// capabilities beyond core.Storage, and names the check that did.
+func TestSuiteBitesCapabilities(t *testing.T) {
 	bugs := []struct {
-		name  string
-		plant func(m *machine)
-		want  string // a substring of the failure
+		name     string
+		newStore func(c *core.ManualClock) core.Storage
+		want     string // a substring of the failure
 	}{
-		{"Append skips a sequence number", func(m *machine) { m.appendFn = appendSkips }, "Append("},
-		{"a watcher drops a change", func(m *machine) {
-			m.watchFn = func(s *mvcc.Store, after uint64, opts ...mvcc.WatchOption) nexter {
-				return dropsChange{s.Watch(after, opts...)}
-			}
-		}, ": Next: version"},
+		{"Append skips a sequence number", func(c *core.ManualClock) core.Storage { return appendSkips{NewModel(c)} }, "Append("},
+		{"a watcher drops a change", func(c *core.ManualClock) core.Storage { return dropsChange{NewModel(c)} }, ": Next: version"},
+		{"compare-and-swap drops the ttl", func(c *core.ManualClock) core.Storage { return casIgnoresTTL{NewModel(c)} }, "ttl"},
+		{"a transaction reads the latest version", func(c *core.ManualClock) core.Storage { return txnReadsLatest{NewModel(c)} }, "Txn.Get"},
+		{"a snapshot loses NaN", func(c *core.ManualClock) core.Storage { return viewFloatLossy{NewModel(c)} }, ": Get("},
 	}
 	for _, bug := range bugs {
 		t.Run(bug.name, func(t *testing.T) {
-			msg := huntStore(100, bug.plant)
+			msg := hunt(300, bug.newStore)
 			if msg == "" {
-				t.Fatal("100 sequences did not catch the bug")
+				t.Fatal("300 sequences did not catch the bug")
 			}
 			if !strings.Contains(msg, bug.want) {
 				t.Fatalf("caught by %q, want a failure mentioning %q", msg, bug.want)
@@ -261,21 +288,15 @@ func TestSuiteBitesStore(t *testing.T) {
 			t.Logf("caught: %.300s", msg)
 		})
 	}
-	t.Run("the mvcc store itself passes", func(t *testing.T) {
-		if msg := huntStore(10, func(*machine) {}); msg != "" {
-			t.Fatalf("the mvcc store fails the suite: %s", msg)
-		}
-	})
 }
 
 // TestReplayReportsDifferences: Replay fails its test on a store that
 // differs from the model (here: a store whose clock runs a tick ahead, so
 // its snapshots are taken at another time).
 func TestReplayReportsDifferences(t *testing.T) {
+	c := core.NewManualClock(epoch)
 	msg := caught(func() {
-		replay(recorder{}, []byte{0, 0, 0, 0, 0, 0}, func(c core.Clock) *mvcc.Store {
-			return mvcc.New(mvcc.WithClock(aheadClock{c}))
-		})
+		replay(recorder{}, []byte{0, 0, 0, 0, 0, 0}, NewModel(aheadClock{c}), &options{clock: c})
 	})
 	if !strings.Contains(msg, "check: current snapshot: version 0, time") {
 		t.Fatalf("failure %q, want a snapshot time difference", msg)

@@ -2,59 +2,66 @@ package proptest
 
 import (
 	"fmt"
-	"github.com/inmemdb/inmem/mvcc"
+	"iter"
 	"slices"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
 )
 
-// checkStore is the invariant of an mvcc store after every step: the current
-// state, every index, the statistics, the history window and every snapshot
-// kept agree with the model.
-func (m *machine) checkStore() {
-	m.checkSnapshot("check: current snapshot", m.ms.Snapshot(), answers(m.model.Snapshot()), true)
-	if err := CheckIndices(m.ms); err != nil {
-		m.f.Fatalf("check: CheckIndices: %v", err)
+// check runs after every step: versions agree (gapless) and every run scan
+// equals the model's; then, for each capability the store offers, what it
+// answers now: its current snapshot and every snapshot kept earlier, the
+// type scans, the expired values, exact reads inside the retained history,
+// and the caller's own check (WithCheck).
+func (m *machine) check() {
+	if got, want := m.store.CurrentVersion(), m.model.CurrentVersion(); got != want {
+		m.f.Fatalf("CurrentVersion() = %d, want %d", got, want)
 	}
-	m.checkStats()
-	now := m.ms.Now()
-	for _, at := range []struct {
-		name string
-		t    time.Time
-	}{{"now", now}, {"far future", farFuture}} {
-		m.fail(diffEntries(m.ms.FindExpired(at.t, 0), m.model.FindExpired(at.t, 0), true), "check: FindExpired(%s, 0)", at.name)
+	for _, r := range allRuns() {
+		want, wantErr := m.model.ScanByRun(r, core.Latest)
+		got, gotErr := m.store.ScanByRun(r, core.Latest)
+		m.fail(diffScan(got, gotErr, want, wantErr, m.ts), "check: ScanByRun(%s, Latest)", r)
 	}
-	for _, t := range allTypes() {
-		want, wantErr := m.model.ScanByType(t, core.Latest)
-		got, gotErr := m.ms.ScanByType(t, core.Latest)
-		m.fail(diffScan(got, gotErr, want, wantErr, true), "check: ScanByType(%v, Latest)", t)
+	if m.c.viewer != nil {
+		m.checkSnapshot("check: current snapshot", m.c.viewer.View(), answers(m.model.Snapshot()), true)
+		for i, p := range m.snaps {
+			m.checkSnapshot(fmt.Sprintf("check: snapshot %d (version %d)", i, p.want.version), p.sn, p.want, false)
+		}
+	}
+	if m.c.types != nil {
+		for _, t := range allTypes() {
+			want, wantErr := m.model.ScanByType(t, core.Latest)
+			got, gotErr := m.c.types.ScanByType(t, core.Latest)
+			m.fail(diffScan(got, gotErr, want, wantErr, m.ts), "check: ScanByType(%v, Latest)", t)
+		}
+	}
+	if m.c.expiry != nil {
+		now := m.c.expiry.Now()
+		for _, at := range []struct {
+			name string
+			t    time.Time
+		}{{"now", now}, {"far future", farFuture}} {
+			m.fail(diffEntries(m.c.expiry.FindExpired(at.t, 0), m.model.FindExpired(at.t, 0), m.ts), "check: FindExpired(%s, 0)", at.name)
+		}
 	}
 	m.checkWindow()
-	for i, p := range m.snaps {
-		m.checkSnapshot(fmt.Sprintf("check: snapshot %d (version %d)", i, p.want.version), p.sn, p.want, false)
+	if m.o.check != nil {
+		if err := m.o.check(m.store, m.model.Stored()); err != nil {
+			m.f.Fatalf("check: WithCheck's function: %v", err)
+		}
 	}
 }
 
-// checkStats compares the store's counts with what the model's stored data
-// implies: its keys, its (run, namespace) and (type, namespace) pairs (the
-// run and type indices must hold no more) and its keys with a TTL.
-func (m *machine) checkStats() {
-	stored := m.model.Stored()
-	want := storedStats(stored)
-	want.Version = m.model.CurrentVersion()
-	got := m.ms.Stats()
-	if got.Version != want.Version || got.Keys != want.Keys || got.Runs != want.Runs || got.Types != want.Types || got.TTLKeys != want.TTLKeys {
-		m.f.Fatalf("check: Stats() = version %d, keys %d, runs %d, types %d, ttl keys %d; want %d, %d, %d, %d, %d",
-			got.Version, got.Keys, got.Runs, got.Types, got.TTLKeys, want.Version, want.Keys, want.Runs, want.Types, want.TTLKeys)
-	}
-}
-
-// checkWindow compares versioned reads at versions inside the store's
-// history window (the oldest, a middle one, the one before the current) with
-// the model's past: there they must be exact.
+// checkWindow compares versioned reads at versions the store keeps exactly
+// (WithRetained: the oldest, a middle one, the one before the current) with
+// the model's past.
 func (m *machine) checkWindow() {
-	lo, cur := m.windowLow(), m.model.CurrentVersion()
+	lo, known := m.retainedLow()
+	if !known {
+		return
+	}
+	cur := m.model.CurrentVersion()
 	vs := []uint64{lo}
 	if mid := lo + (cur-lo)/2; mid > lo && mid < cur {
 		vs = append(vs, mid)
@@ -65,30 +72,32 @@ func (m *machine) checkWindow() {
 	for _, v := range vs {
 		for _, r := range spaceRuns {
 			want, wantErr := m.model.ScanByRun(r, v)
-			got, gotErr := m.ms.ScanByRun(r, v)
-			m.fail(diffScan(got, gotErr, want, wantErr, true), "check: ScanByRun(%s, %d) in window [%d, %d]", r, v, lo, cur)
+			got, gotErr := m.store.ScanByRun(r, v)
+			m.fail(diffScan(got, gotErr, want, wantErr, m.ts), "check: ScanByRun(%s, %d) in window [%d, %d]", r, v, lo, cur)
 		}
-		for _, t := range spaceTypes {
-			want, wantErr := m.model.ScanByType(t, v)
-			got, gotErr := m.ms.ScanByType(t, v)
-			m.fail(diffScan(got, gotErr, want, wantErr, true), "check: ScanByType(%v, %d) in window [%d, %d]", t, v, lo, cur)
+		if m.c.types != nil {
+			for _, t := range spaceTypes {
+				want, wantErr := m.model.ScanByType(t, v)
+				got, gotErr := m.c.types.ScanByType(t, v)
+				m.fail(diffScan(got, gotErr, want, wantErr, m.ts), "check: ScanByType(%v, %d) in window [%d, %d]", t, v, lo, cur)
+			}
 		}
 		p := space.prefixes[int(v)%len(space.prefixes)]
 		want, wantErr := m.model.ScanPrefix(p, v)
-		got, gotErr := m.ms.ScanPrefix(p, v)
-		m.fail(diffScan(got, gotErr, want, wantErr, true), "check: ScanPrefix(%s, %d) in window [%d, %d]", p, v, lo, cur)
+		got, gotErr := m.store.ScanPrefix(p, v)
+		m.fail(diffScan(got, gotErr, want, wantErr, m.ts), "check: ScanPrefix(%s, %d) in window [%d, %d]", p, v, lo, cur)
 	}
 	for _, k := range space.keys {
 		want, wantErr := m.model.GetVersioned(k, lo)
-		got, gotErr := m.ms.GetVersioned(k, lo)
-		m.fail(diffRead(got, gotErr, want, wantErr, true), "check: GetVersioned(%s, %d) in window [%d, %d]", k, lo, lo, cur)
+		got, gotErr := m.store.GetVersioned(k, lo)
+		m.fail(diffRead(got, gotErr, want, wantErr, m.ts), "check: GetVersioned(%s, %d) in window [%d, %d]", k, lo, lo, cur)
 	}
 }
 
 // snapProbe lists what checkSnapshot asks a snapshot: Get of every key (and
 // an invalid one), prefix scans (every namespace and type, a user-key prefix,
 // an invalid one), run scans (a run with no keys included), type scans
-// (every type and an invalid one), and All.
+// (every type and an invalid one), and a scan of everything.
 var snapProbe = struct {
 	keys     []core.Key
 	prefixes []core.Key
@@ -106,7 +115,7 @@ var snapProbe = struct {
 type snapAnswers struct {
 	version  uint64
 	time     time.Time
-	len      int
+	len      int // stored keys, expired ones not yet removed included
 	gets     []core.VersionedValue
 	getErrs  []error
 	prefixes [][]core.Entry
@@ -119,7 +128,7 @@ type snapAnswers struct {
 
 // answers computes the model snapshot's answers to snapProbe.
 func answers(ms *ModelSnapshot) *snapAnswers {
-	a := &snapAnswers{version: ms.Version(), time: ms.Time(), len: len(ms.st), all: collect(ms.All())}
+	a := &snapAnswers{version: ms.Version(), time: ms.Time(), len: ms.Len(), all: collect(ms.All())}
 	for _, k := range snapProbe.keys {
 		vv, err := ms.Get(k)
 		a.gets, a.getErrs = append(a.gets, vv), append(a.getErrs, err)
@@ -139,33 +148,58 @@ func answers(ms *ModelSnapshot) *snapAnswers {
 	return a
 }
 
+// What a snapshot may offer besides core.Snapshot (mvcc's does), checked
+// when it does: the number of keys it stores, expired ones not yet removed
+// included; every live entry; the live entries under a key prefix.
+type (
+	lener interface{ Len() int }
+	aller interface {
+		All() iter.Seq2[core.Key, core.VersionedValue]
+	}
+	prefixer interface {
+		Prefix(core.Key) iter.Seq2[core.Key, core.VersionedValue]
+	}
+)
+
 // checkSnapshot compares everything a store snapshot answers with want, the
-// model snapshot's answers: Get of every key, prefix scans (and the Prefix
-// iterator), run and type scans, All, Len, Version and Time.
-// The Prefix iterator is checked only when iter is set.
-func (m *machine) checkSnapshot(op string, sn *mvcc.Snapshot, want *snapAnswers, iter bool) {
-	if sn.Version() != want.version || !sn.Time().Equal(want.time) || sn.Len() != want.len {
-		m.f.Fatalf("%s: version %d, time %v, len %d; want %d, %v, %d", op,
-			sn.Version(), sn.Time(), sn.Len(), want.version, want.time, want.len)
+// model snapshot's answers: Version, Time, Len (when the snapshot has it),
+// Get of every key, prefix scans (and, when iter is set, the same prefixes
+// through Scan and Prefix when lazy is set), run and type scans, a Scan of
+// everything (and All), and Err.
+func (m *machine) checkSnapshot(op string, sn core.Snapshot, want *snapAnswers, lazy bool) {
+	if sn.Version() != want.version || (m.ts && !sn.Time().Equal(want.time)) {
+		m.f.Fatalf("%s: version %d, time %v; want %d, %v", op, sn.Version(), sn.Time(), want.version, want.time)
+	}
+	if l, ok := sn.(lener); ok && l.Len() != want.len {
+		m.f.Fatalf("%s: Len() = %d, want %d", op, l.Len(), want.len)
 	}
 	for i, k := range snapProbe.keys {
 		got, gotErr := sn.Get(k)
-		m.fail(diffRead(got, gotErr, want.gets[i], want.getErrs[i], true), "%s: Get(%s)", op, k)
+		m.fail(diffRead(got, gotErr, want.gets[i], want.getErrs[i], m.ts), "%s: Get(%s)", op, k)
 	}
 	for i, p := range snapProbe.prefixes {
 		got, gotErr := sn.ScanPrefix(p)
-		m.fail(diffScan(got, gotErr, want.prefixes[i], want.prefErrs[i], true), "%s: ScanPrefix(%s)", op, p)
-		if iter && want.prefErrs[i] == nil {
-			m.fail(diffEntries(collect(sn.Prefix(p)), want.prefixes[i], true), "%s: Prefix(%s)", op, p)
+		m.fail(diffScan(got, gotErr, want.prefixes[i], want.prefErrs[i], m.ts), "%s: ScanPrefix(%s)", op, p)
+		if lazy && want.prefErrs[i] == nil {
+			m.fail(diffEntries(collect(sn.Scan(core.KeyPrefix(p))), want.prefixes[i], m.ts), "%s: Scan(%s)", op, core.KeyPrefix(p))
+			if px, ok := sn.(prefixer); ok {
+				m.fail(diffEntries(collect(px.Prefix(p)), want.prefixes[i], m.ts), "%s: Prefix(%s)", op, p)
+			}
 		}
 	}
 	for i, r := range snapProbe.runs {
 		got, gotErr := sn.ScanByRun(r)
-		m.fail(diffScan(got, gotErr, want.runs[i], nil, true), "%s: ScanByRun(%s)", op, r)
+		m.fail(diffScan(got, gotErr, want.runs[i], nil, m.ts), "%s: ScanByRun(%s)", op, r)
 	}
 	for i, t := range snapProbe.types {
 		got, gotErr := sn.ScanByType(t)
-		m.fail(diffScan(got, gotErr, want.types[i], want.typeErrs[i], true), "%s: ScanByType(%v)", op, t)
+		m.fail(diffScan(got, gotErr, want.types[i], want.typeErrs[i], m.ts), "%s: ScanByType(%v)", op, t)
 	}
-	m.fail(diffEntries(collect(sn.All()), want.all, true), "%s: All()", op)
+	m.fail(diffEntries(collect(sn.Scan(core.AllKeys())), want.all, m.ts), "%s: Scan(*)", op)
+	if a, ok := sn.(aller); ok {
+		m.fail(diffEntries(collect(a.All()), want.all, m.ts), "%s: All()", op)
+	}
+	if err := sn.Err(); err != nil {
+		m.f.Fatalf("%s: Err() = %v after reads that succeeded", op, err)
+	}
 }

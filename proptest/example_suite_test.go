@@ -9,27 +9,17 @@ import (
 	"github.com/inmemdb/inmem/proptest"
 )
 
-// Run checks any core.Storage against the Model. In a _test.go file of the
-// store's package (a test function, so this example is only compiled):
+// Run checks any store against the Model, every capability it offers
+// (core's interfaces) included. In a _test.go file of the store's package (a
+// test function, so this example is only compiled):
 func ExampleRun() {
 	testConformance := func(t *testing.T) {
 		clock := core.NewManualClock(core.SystemClock{}.Now())
 		proptest.Run(t, func() core.Storage {
-			return mvcc.New(mvcc.WithClock(clock)) // or any other core.Storage
+			return mvcc.New(mvcc.WithClock(clock)) // or any other store
 		}, proptest.WithClock(clock))
 	}
 	_ = testConformance
-}
-
-// RunStore checks an *mvcc.Store, configured as the test likes, with its
-// whole API and invariants:
-func ExampleRunStore() {
-	testStore := func(t *testing.T) {
-		proptest.RunStore(t, func(clock core.Clock) *mvcc.Store {
-			return mvcc.New(mvcc.WithClock(clock), mvcc.WithHistory(3))
-		})
-	}
-	_ = testStore
 }
 
 // Replay is the engine of a fuzz target: any bytes are a valid operation
@@ -38,9 +28,10 @@ func ExampleReplay() {
 	fuzzStore := func(f *testing.F) {
 		f.Add([]byte{1, 2, 3})
 		f.Fuzz(func(t *testing.T, data []byte) {
-			proptest.Replay(t, data, func(clock core.Clock) *mvcc.Store {
+			clock := core.NewManualClock(core.SystemClock{}.Now())
+			proptest.Replay(t, data, func() core.Storage {
 				return mvcc.New(mvcc.WithClock(clock))
-			})
+			}, proptest.WithClock(clock))
 		})
 	}
 	_ = fuzzStore

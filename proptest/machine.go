@@ -3,10 +3,10 @@ package proptest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/mvcc"
 	"pgregory.net/rapid"
 )
 
@@ -41,26 +41,80 @@ func (d *byteDrawer) draw(n int, _ string) int {
 	return v
 }
 
+// caps are the capabilities of the store under test: the core interfaces
+// it satisfies (nil where it does not).
+type caps struct {
+	viewer   core.Viewer
+	viewerAt core.ViewerAt
+	scanner  core.Scanner
+	types    core.TypeScanner
+	cas      core.CompareAndSwapper
+	txn      core.Transactor
+	watch    core.Watchable
+	appender core.Appender
+	deleter  core.PrefixDeleter
+	toucher  core.Toucher
+	expiry   core.ExpiryTarget
+	expirer  core.Expirer
+	closer   io.Closer
+}
+
+func capsOf(s core.Storage) caps {
+	var c caps
+	c.viewer, _ = s.(core.Viewer)
+	c.viewerAt, _ = s.(core.ViewerAt)
+	c.scanner, _ = s.(core.Scanner)
+	c.types, _ = s.(core.TypeScanner)
+	c.cas, _ = s.(core.CompareAndSwapper)
+	c.txn, _ = s.(core.Transactor)
+	c.watch, _ = s.(core.Watchable)
+	c.appender, _ = s.(core.Appender)
+	c.deleter, _ = s.(core.PrefixDeleter)
+	c.toucher, _ = s.(core.Toucher)
+	c.expiry, _ = s.(core.ExpiryTarget)
+	c.expirer, _ = s.(core.Expirer)
+	c.closer, _ = s.(io.Closer)
+	return c
+}
+
 // machine drives one operation sequence against a store and the Model and
 // compares every answer.
 type machine struct {
 	f     failer
 	d     drawer
+	o     *options
 	store core.Storage
-	ms    *mvcc.Store // set by RunStore and Replay: the mvcc-only steps and checks
+	c     caps
 	model *Model
 	clock *core.ManualClock // nil: no TTLs and no clock advances
 	ts    bool              // compare timestamps: the store and the model share the clock
 	snaps []snapPair
 
-	// appendFn, when set, stands in for Store.Append and watchFn for
-	// Store.Watch: the package's own tests plant defects through them.
-	appendFn func(s *mvcc.Store, ns core.Namespace, value core.Value, ttl time.Duration) (core.Key, uint64, error)
-	watchFn  func(s *mvcc.Store, after uint64, opts ...mvcc.WatchOption) nexter
 	watchers []*watch // open watchers, at most maxWatchers
-	// reopen, set by RunDurable, closes the store and opens it again from
-	// its directory.
-	reopen func() (*mvcc.Store, error)
+}
+
+// newMachine returns a machine over store, with a fresh Model on o's clock.
+func newMachine(f failer, d drawer, o *options, store core.Storage) *machine {
+	m := &machine{f: f, d: d, o: o, clock: o.clock, ts: o.clock != nil}
+	if o.clock != nil {
+		m.model = NewModel(o.clock)
+	} else {
+		m.model = NewModel(nil)
+	}
+	m.setStore(store)
+	return m
+}
+
+func (m *machine) setStore(s core.Storage) {
+	m.store, m.c = s, capsOf(s)
+}
+
+// close closes the watchers and, if it can be closed, the store.
+func (m *machine) close() {
+	m.closeWatchers()
+	if m.c.closer != nil {
+		_ = m.c.closer.Close()
+	}
 }
 
 // step is one kind of action; weight is how many of the draws' slots it has.
@@ -73,6 +127,7 @@ type step struct {
 // maxSnaps is how many snapshots a sequence keeps re-checking.
 const maxSnaps = 4
 
+// steps returns the steps the store's capabilities allow.
 func (m *machine) steps() []step {
 	ss := []step{
 		{"Put", 3, m.put},
@@ -82,35 +137,39 @@ func (m *machine) steps() []step {
 		{"ScanPrefix", 1, m.scanPrefix},
 		{"ScanByRun", 1, m.scanByRun},
 	}
-	if m.clock != nil {
-		ss = append(ss, step{"Advance", 1, m.advance})
+	add := func(ok bool, more ...step) {
+		if ok {
+			ss = append(ss, more...)
+		}
 	}
-	if m.ms != nil {
-		ss = append(ss,
-			step{"ScanByType", 1, m.scanByType},
-			step{"Snapshot", 1, m.snapshot},
-			step{"CompareAndSwap", 2, m.cas},
-			step{"CompareAndDelete", 1, m.cad},
-			step{"Txn", 2, m.txn},
-			step{"TxnOverExpired", 1, m.txnOverExpired},
-			step{"RemoveExpired", 1, m.expire},
-			step{"ExpireRewritten", 1, m.expireRewritten},
-			step{"Append", 2, m.append},
-			step{"DeletePrefix", 1, m.deletePrefix},
-			step{"Touch", 1, m.touch},
-			step{"Expire", 1, m.expireAll},
-			step{"Scan", 2, m.scanRange},
-			step{"SnapshotAt", 1, m.snapshotAt},
-			step{"Backup", 1, m.backup},
-			step{"Watch", 1, m.watch},
-			step{"WatchDrain", 2, m.watchDrain},
-			step{"WatchIdle", 1, m.watchIdle},
-			step{"WatchClose", 1, m.watchClose},
-		)
-	}
-	if m.reopen != nil {
-		ss = append(ss, step{"Reopen", 1, m.reopenStore})
-	}
+	clock := m.clock != nil
+	add(clock, step{"Advance", 1, m.advance})
+	add(m.c.types != nil, step{"ScanByType", 1, m.scanByType})
+	add(m.c.viewer != nil,
+		step{"Snapshot", 1, m.snapshot},
+		step{"Scan", 2, m.scanRange})
+	add(m.c.viewerAt != nil, step{"SnapshotAt", 1, m.snapshotAt})
+	add(m.c.cas != nil,
+		step{"CompareAndSwap", 2, m.cas},
+		step{"CompareAndDelete", 1, m.cad})
+	add(m.c.txn != nil,
+		step{"Txn", 2, m.txn},
+		step{"Update", 1, m.update})
+	add(m.c.txn != nil && clock, step{"TxnOverExpired", 1, m.txnOverExpired})
+	add(m.c.expiry != nil && clock,
+		step{"RemoveExpired", 1, m.expire},
+		step{"ExpireRewritten", 1, m.expireRewritten})
+	add(m.c.expirer != nil, step{"Expire", 1, m.expireAll})
+	add(m.c.appender != nil, step{"Append", 2, m.append})
+	add(m.c.deleter != nil, step{"DeletePrefix", 1, m.deletePrefix})
+	add(m.c.toucher != nil, step{"Touch", 1, m.touch})
+	add(m.c.viewer != nil && m.o.restore != nil, step{"Backup", 1, m.backup})
+	add(m.c.watch != nil,
+		step{"Watch", 1, m.watch},
+		step{"WatchDrain", 2, m.watchDrain},
+		step{"WatchIdle", 1, m.watchIdle},
+		step{"WatchClose", 1, m.watchClose})
+	add(m.o.reopen != nil, step{"Reopen", 1, m.reopenStore})
 	return ss
 }
 
@@ -128,6 +187,21 @@ func (m *machine) actions() map[string]func(*rapid.T) {
 		}
 	}
 	return acts
+}
+
+// replay runs steps chosen by d, checking after each, until d runs out.
+func (m *machine) replay(d *byteDrawer) {
+	var slots []func()
+	for _, s := range m.steps() {
+		for range s.weight {
+			slots = append(slots, s.fn)
+		}
+	}
+	m.check()
+	for len(d.b) > 0 {
+		slots[d.draw(len(slots), "action")]()
+		m.check()
+	}
 }
 
 // fail reports a difference d, if there is one, in the answer to the
@@ -162,13 +236,6 @@ func (m *machine) prefix() core.Key {
 	return core.NewKey(ns, t, []byte(spacePrefixes[m.d.draw(len(spacePrefixes), "prefix user key")]))
 }
 
-var values = []core.Value{
-	core.NullValue(), core.BoolValue(true), core.Int64Value(1), core.Int64Value(2),
-	core.StringValue("x"), core.BytesValue([]byte{0, 1}),
-	core.ArrayValue(core.Int64Value(1), core.StringValue("x")),
-	core.MapValue(map[string]core.Value{"k": core.Int64Value(3)}),
-}
-
 func (m *machine) value() core.Value { return values[m.d.draw(len(values), "value")] }
 
 // ttl draws a TTL: mostly 0, whole ticks when there is a clock, now and then
@@ -200,6 +267,41 @@ func (m *machine) version() uint64 {
 func (m *machine) run() core.RunID {
 	runs := allRuns()
 	return runs[m.d.draw(len(runs), "run")]
+}
+
+// --- what the store keeps of its past ---
+
+// retainedLow returns the oldest version the store keeps exactly (see
+// WithRetained), and false when the suite was not told.
+func (m *machine) retainedLow() (uint64, bool) {
+	if m.o.retained == nil {
+		return 0, false
+	}
+	return m.o.retained(m.store), true
+}
+
+// mayCompact reports whether a versioned read at v may answer ErrCompacted:
+// v is older than the current version and not known to be retained.
+func (m *machine) mayCompact(v uint64) bool {
+	if v >= m.model.CurrentVersion() {
+		return false
+	}
+	low, known := m.retainedLow()
+	return !known || v < low
+}
+
+// unchangedSince reports whether the value stored under k now was already
+// stored at v: then the contract wants the current answer, not ErrCompacted.
+func (m *machine) unchangedSince(k core.Key, v uint64) bool {
+	sv := m.model.storedVersion(k)
+	return sv != 0 && sv <= v
+}
+
+// provedAbsent reports whether the store must answer a read of k at v from
+// its current data (WithProvenReads): k is absent now and nothing was removed
+// after v (a Reopen counts as removing everything before it).
+func (m *machine) provedAbsent(k core.Key, v uint64) bool {
+	return m.o.proven && m.model.storedVersion(k) == 0 && m.model.LastRemoval() <= v
 }
 
 // --- the core.Storage steps ---
@@ -241,41 +343,6 @@ func (m *machine) getVersioned() {
 	m.fail(diffRead(got, gotErr, want, wantErr, m.ts), "GetVersioned(%s, %d)", k, v)
 }
 
-// mayCompact reports whether a versioned read at v may answer ErrCompacted:
-// v is older than the current version and, for an mvcc store, outside its
-// history window.
-func (m *machine) mayCompact(v uint64) bool {
-	if v >= m.model.CurrentVersion() {
-		return false
-	}
-	return m.ms == nil || v < m.windowLow()
-}
-
-// unchangedSince reports whether the value stored under k now was already
-// stored at v: then the contract wants the current answer, not ErrCompacted.
-func (m *machine) unchangedSince(k core.Key, v uint64) bool {
-	sv := m.model.storedVersion(k)
-	return sv != 0 && sv <= v
-}
-
-// provedAbsent reports whether an mvcc store must answer a read of k at v
-// from its current data, k being absent now and nothing removed after v
-// (mvcc's rule; a Reopen counts as removing everything before it).
-func (m *machine) provedAbsent(k core.Key, v uint64) bool {
-	return m.ms != nil && m.model.storedVersion(k) == 0 && m.model.LastRemoval() <= v
-}
-
-// windowLow returns the oldest version an mvcc store must still answer
-// exactly, by its own Stats.
-func (m *machine) windowLow() uint64 {
-	st := m.ms.Stats()
-	h := uint64(max(st.History, 1))
-	if h > st.Version {
-		return 0
-	}
-	return st.Version + 1 - h
-}
-
 func (m *machine) delete() { m.doDelete(m.key()) }
 
 func (m *machine) doDelete(k core.Key) {
@@ -298,13 +365,21 @@ func (m *machine) scanByRun() {
 	m.versionedScan(v, func(k core.Key) bool { return k.Namespace.RunID == r }, got, gotErr, want, wantErr, "ScanByRun(%s, %d)", r, v)
 }
 
+func (m *machine) scanByType() {
+	t := core.TypeTag(m.d.draw(len(allTypes())+1, "type")) // the last one is invalid
+	v := m.version()
+	want, wantErr := m.model.ScanByType(t, v)
+	got, gotErr := m.c.types.ScanByType(t, v)
+	m.versionedScan(v, func(k core.Key) bool { return k.Type == t }, got, gotErr, want, wantErr, "ScanByType(%v, %d)", t, v)
+}
+
 // versionedScan compares the answer of a versioned scan of the keys keep
-// accepts (ErrCompacted allowed where mayCompact says so and, for an mvcc
-// store, where its rule does not prove the answer: every record in the
-// range written at or before v, nothing removed after v), then scribbles
-// over the result.
+// accepts (ErrCompacted allowed where mayCompact says so and, with
+// WithProvenReads, where the current data does not prove the answer: every
+// record in the range written at or before v, nothing removed after v), then
+// scribbles over the result.
 func (m *machine) versionedScan(v uint64, keep func(core.Key) bool, got []core.Entry, gotErr error, want []core.Entry, wantErr error, format string, args ...any) {
-	proved := m.ms != nil && m.model.newestStored(keep) <= v && m.model.LastRemoval() <= v
+	proved := m.o.proven && m.model.newestStored(keep) <= v && m.model.LastRemoval() <= v
 	if !(m.mayCompact(v) && !proved && errors.Is(gotErr, core.ErrCompacted)) {
 		m.fail(diffScan(got, gotErr, want, wantErr, m.ts), format, args...)
 	}
@@ -315,22 +390,4 @@ var advances = []time.Duration{1, tick / 2, tick, tick, 2 * tick, 3 * tick}
 
 func (m *machine) advance() {
 	m.clock.Advance(advances[m.d.draw(len(advances), "advance")])
-}
-
-// --- invariants ---
-
-// check runs after every step: versions agree (gapless), and every run scan
-// equals the model's; for an mvcc store, much more (see checkStore).
-func (m *machine) check() {
-	if got, want := m.store.CurrentVersion(), m.model.CurrentVersion(); got != want {
-		m.f.Fatalf("CurrentVersion() = %d, want %d", got, want)
-	}
-	for _, r := range allRuns() {
-		want, wantErr := m.model.ScanByRun(r, core.Latest)
-		got, gotErr := m.store.ScanByRun(r, core.Latest)
-		m.fail(diffScan(got, gotErr, want, wantErr, m.ts), "check: ScanByRun(%s, Latest)", r)
-	}
-	if m.ms != nil {
-		m.checkStore()
-	}
 }

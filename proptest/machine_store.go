@@ -1,27 +1,20 @@
 package proptest
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/mvcc"
 )
 
-// The steps only an *mvcc.Store has.
-
-func (m *machine) scanByType() {
-	t := core.TypeTag(m.d.draw(int(len(allTypes()))+1, "type")) // the last one is invalid
-	v := m.version()
-	want, wantErr := m.model.ScanByType(t, v)
-	got, gotErr := m.ms.ScanByType(t, v)
-	m.versionedScan(v, func(k core.Key) bool { return k.Type == t }, got, gotErr, want, wantErr, "ScanByType(%v, %d)", t, v)
-}
+// The steps of snapshots, compare-and-swap, transactions and expiry
+// removal.
 
 // snapPair is a store snapshot and the answers of the model's snapshot
 // taken with it.
 type snapPair struct {
-	sn    *mvcc.Snapshot
+	sn    core.Snapshot
 	want  *snapAnswers
 	model *ModelSnapshot
 }
@@ -30,7 +23,7 @@ type snapPair struct {
 // that every later check compares them again.
 func (m *machine) snapshot() {
 	ms := m.model.Snapshot()
-	p := snapPair{sn: m.ms.Snapshot(), want: answers(ms), model: ms}
+	p := snapPair{sn: m.c.viewer.View(), want: answers(ms), model: ms}
 	m.checkSnapshot("Snapshot()", p.sn, p.want, true)
 	m.keep(p)
 }
@@ -69,7 +62,7 @@ func (m *machine) cas() {
 	exp := m.expected(k)
 	val, ttl := m.value(), m.ttl()
 	want, wantErr := m.model.CompareAndSwap(k, exp, val, ttl)
-	got, gotErr := m.ms.CompareAndSwap(k, exp, val, ttl)
+	got, gotErr := m.c.cas.CompareAndSwap(k, exp, val, ttl)
 	m.fail(diffVersion(got, gotErr, want, wantErr), "CompareAndSwap(%s, %d, %v, %v)", k, exp, val, ttl)
 }
 
@@ -77,7 +70,7 @@ func (m *machine) cad() {
 	k := m.key()
 	exp := m.expected(k)
 	wantErr := m.model.CompareAndDelete(k, exp)
-	gotErr := m.ms.CompareAndDelete(k, exp)
+	gotErr := m.c.cas.CompareAndDelete(k, exp)
 	m.fail(diffErr(gotErr, wantErr), "CompareAndDelete(%s, %d)", k, exp)
 }
 
@@ -135,7 +128,8 @@ func nsIndex(ns core.Namespace) int {
 // runTxn is txn, scanning first (when not nil) and interfering with
 // interfere (when not nil) instead of the usual draws.
 func (m *machine) runTxn(first *core.Key, interfere func(touched []core.Key)) {
-	st, mt := m.ms.Begin(), m.model.Begin()
+	st, mt := m.c.txn.BeginTxn(), m.model.Begin()
+	sa, appends := st.(core.TxnAppender)
 	if st.Version() != mt.Version() {
 		m.f.Fatalf("Begin: Version() = %d, want %d", st.Version(), mt.Version())
 	}
@@ -153,7 +147,11 @@ func (m *machine) runTxn(first *core.Key, interfere func(touched []core.Key)) {
 		touched = append(touched, k)
 	}
 	for range 1 + m.d.draw(5, "txn ops") {
-		switch m.d.draw(6, "txn op") {
+		op := m.d.draw(6, "txn op")
+		if op == 4 && !appends {
+			op = 0
+		}
+		switch op {
 		case 0, 1:
 			k, val, ttl := m.key(), m.value(), m.ttl()
 			touched = append(touched, k)
@@ -171,7 +169,7 @@ func (m *machine) runTxn(first *core.Key, interfere func(touched []core.Key)) {
 		case 4:
 			ns, val, ttl := m.namespace(), m.value(), m.ttl()
 			want, wantErr := mt.Append(ns, val, ttl)
-			got, gotErr := st.Append(ns, val, ttl)
+			got, gotErr := sa.Append(ns, val, ttl)
 			d := diffErr(gotErr, wantErr)
 			if d == "" && gotErr == nil && !got.Equal(want) {
 				d = fmt.Sprintf("key %s, want %s", got, want)
@@ -222,9 +220,13 @@ func (m *machine) interfere(touched []core.Key) {
 	case 1:
 		m.doDelete(k)
 	case 2:
-		m.advance()
+		if m.clock != nil {
+			m.advance()
+		}
 	default:
-		m.removeExpired(m.ms.FindExpired(m.ms.Now(), 0))
+		if m.c.expiry != nil {
+			m.removeExpired(m.c.expiry.FindExpired(m.c.expiry.Now(), 0))
+		}
 	}
 }
 
@@ -233,11 +235,11 @@ func (m *machine) interfere(touched []core.Key) {
 // written again, a key written again with a value that has expired too by
 // the removal) and removes them on both.
 func (m *machine) expire() {
-	at := m.ms.Now().Add(tick * (-1 + time.Duration(m.d.draw(3, "expire at"))))
+	at := m.c.expiry.Now().Add(tick * (-1 + time.Duration(m.d.draw(3, "expire at"))))
 	limit := m.d.draw(4, "limit")
 	want := m.model.FindExpired(at, limit)
-	got := m.ms.FindExpired(at, limit)
-	m.fail(diffEntries(got, want, true), "FindExpired(%v, %d)", at, limit)
+	got := m.c.expiry.FindExpired(at, limit)
+	m.fail(diffEntries(got, want, m.ts), "FindExpired(%v, %d)", at, limit)
 	es := append([]core.Entry{}, got...)
 	switch m.d.draw(6, "spoil") {
 	case 0:
@@ -272,9 +274,10 @@ func (m *machine) expireRewritten() {
 	k := ownKey(space.keys[m.d.draw(len(space.keys), "expired key")])
 	m.doPut(k, m.value(), tick)
 	m.clock.Advance(tick)
-	want := m.model.FindExpired(m.ms.Now(), 0)
-	got := m.ms.FindExpired(m.ms.Now(), 0)
-	m.fail(diffEntries(got, want, true), "FindExpired(%v, 0)", m.ms.Now())
+	now := m.c.expiry.Now()
+	want := m.model.FindExpired(now, 0)
+	got := m.c.expiry.FindExpired(now, 0)
+	m.fail(diffEntries(got, want, m.ts), "FindExpired(%v, 0)", now)
 	m.doPut(k, m.value(), time.Duration(1+m.d.draw(2, "rewrite ttl"))*tick/2) // half a tick or one
 	m.clock.Advance(tick)
 	m.removeExpired(got)
@@ -282,8 +285,53 @@ func (m *machine) expireRewritten() {
 
 func (m *machine) removeExpired(es []core.Entry) {
 	want, wantErr := m.model.RemoveExpired(es)
-	got, gotErr := m.ms.RemoveExpired(es)
+	got, gotErr := m.c.expiry.RemoveExpired(es)
 	if d := diffErr(gotErr, wantErr); d != "" || got != want {
 		m.f.Fatalf("RemoveExpired(%d entries) = %+v, %v; want %+v, %v", len(es), got, gotErr, want, wantErr)
 	}
+}
+
+// errUpdateFn is the error the Update step's function returns when the
+// draw says so: Update must return it as it is, having committed nothing.
+var errUpdateFn = errors.New("proptest: the function given to Update failed")
+
+// update runs UpdateTxn on both with a function that reads a key, writes
+// one (perhaps invalid) and deletes one, and then either returns nil, an
+// error, or commits the transaction itself first; the answers must agree
+// (a commit made by the function is the one reported).
+func (m *machine) update() {
+	rk, wk, dk := m.key(), m.key(), m.key()
+	val, ttl := m.value(), m.ttl()
+	end := m.d.draw(4, "update end") // 0: error, 1: commits itself, else nil
+	var reads [2]struct {
+		vv  core.VersionedValue
+		err error
+	}
+	fn := func(i int) func(core.Txn) error {
+		return func(tx core.Txn) error {
+			reads[i].vv, reads[i].err = tx.Get(rk)
+			if err := tx.Put(wk, val, ttl); err != nil {
+				return err
+			}
+			if err := tx.Delete(dk); err != nil && !errors.Is(err, core.ErrNotFound) {
+				return err
+			}
+			switch end {
+			case 0:
+				return errUpdateFn
+			case 1:
+				_, err := tx.Commit()
+				return err
+			}
+			return nil
+		}
+	}
+	want, wantErr := m.model.UpdateTxn(fn(0))
+	got, gotErr := m.c.txn.UpdateTxn(fn(1))
+	op := fmt.Sprintf("Update(Get(%s), Put(%s, %v, %v), Delete(%s), end %d)", rk, wk, val, ttl, dk, end)
+	m.fail(diffRead(reads[1].vv, reads[1].err, reads[0].vv, reads[0].err, m.ts), "%s: Txn.Get", op)
+	if errors.Is(wantErr, errUpdateFn) != errors.Is(gotErr, errUpdateFn) {
+		m.f.Fatalf("%s = %d, %v; want %d, %v", op, got, gotErr, want, wantErr)
+	}
+	m.fail(diffVersion(got, gotErr, want, wantErr), "%s", op)
 }

@@ -8,19 +8,11 @@ import (
 	"time"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/mvcc"
 )
-
-// nexter is what the machine reads a change feed through: *mvcc.Watcher,
-// or a wrapper with a planted defect in the package's own tests.
-type nexter interface {
-	Next(ctx context.Context) (core.Commit, error)
-	Close()
-}
 
 // watch is an open watcher and what the model expects of it.
 type watch struct {
-	w    nexter
+	w    core.Watcher
 	desc string
 	keep func(core.Key) bool // the filter; nil: every change
 	next uint64              // the next version it may deliver
@@ -53,13 +45,13 @@ func (m *machine) watch() {
 	if after == cur+3 {
 		after, w.next = core.Latest, cur+1
 	}
-	var opts []mvcc.WatchOption
+	var opts []core.WatchOption
 	var descs []string
 	var keeps []func(core.Key) bool
 	kind := m.d.draw(4, "watch filter")
 	if kind == 1 || kind == 3 {
 		p := m.corePrefix()
-		opts, descs = append(opts, mvcc.WatchPrefix(p)), append(descs, "WatchPrefix("+p.String()+")")
+		opts, descs = append(opts, core.WatchPrefix(p)), append(descs, "WatchPrefix("+p.String()+")")
 		keeps = append(keeps, p.Match)
 		if !p.Valid() {
 			w.err = core.ErrInvalidKey
@@ -67,7 +59,7 @@ func (m *machine) watch() {
 	}
 	if kind >= 2 {
 		r := m.run()
-		opts, descs = append(opts, mvcc.WatchRun(r)), append(descs, "WatchRun("+r.String()+")")
+		opts, descs = append(opts, core.WatchRun(r)), append(descs, "WatchRun("+r.String()+")")
 		keeps = append(keeps, func(k core.Key) bool { return k.Namespace.RunID == r })
 	}
 	if len(keeps) > 0 {
@@ -84,11 +76,7 @@ func (m *machine) watch() {
 		descs = []string{"no filter"}
 	}
 	w.desc = fmt.Sprintf("Watch(%d, %s)", after, strings.Join(descs, ", "))
-	if m.watchFn != nil {
-		w.w = m.watchFn(m.ms, after, opts...)
-	} else {
-		w.w = m.ms.Watch(after, opts...)
-	}
+	w.w = m.c.watch.WatchCommits(after, opts...)
 	m.watchers = append(m.watchers, w)
 }
 
@@ -113,37 +101,65 @@ func (m *machine) watchDrain() {
 
 // drain reads from w every commit the model's history says it must deliver
 // now, comparing each exactly (version, time, changes with their values), or
-// ErrCompacted where a version it has to look at, matching or not, has left
-// the window: a watcher never skips what it cannot see. w.next moves only
-// with what Next delivers, as the watcher's own position does.
+// ErrCompacted where a version it has to look at, matching or not, is known
+// to be gone: a watcher never skips what it cannot see. Where the suite does
+// not know whether the store still keeps a version (see retention), either
+// answer is right. w.next moves only with what Next delivers, as the
+// watcher's own position does.
 func (m *machine) drain(w *watch) {
 	if w.err != nil {
-		m.next(w, w.err, nil)
+		m.next(w, w.err, nil, false)
 		return
 	}
 	cur := m.model.CurrentVersion()
+	maybe := false // a version looked at since the last delivery may be gone
 	for v := w.next; v <= cur; v++ {
-		if !m.retained(v) {
+		switch m.retention(v) {
+		case gone:
 			w.err = core.ErrCompacted
-			m.next(w, w.err, nil)
+			m.next(w, w.err, nil, false)
 			return
+		case unknown:
+			maybe = true
 		}
 		if want, ok := m.model.Commit(v, w.keep); ok {
-			m.next(w, nil, &want)
-			w.next = v + 1
+			if m.next(w, nil, &want, maybe) {
+				return
+			}
+			w.next, maybe = v+1, false
 		}
 	}
 }
 
-// retained reports whether the store still holds the commit record of
-// version v: v is inside the window and after the last reopen.
-func (m *machine) retained(v uint64) bool {
-	return v >= m.windowLow() && v > m.model.Reopened()
+// kept is what the suite knows of whether a store still keeps the commit of
+// a version, so that a watcher can deliver it.
+type kept uint8
+
+const (
+	retained kept = iota // kept: a watcher must deliver it
+	gone                 // not kept: a watcher must answer ErrCompacted
+	unknown              // either
+)
+
+// retention says whether the store keeps the commit of version v: gone below
+// the retained history (WithRetained), unknown when the suite was not told
+// or v is not after the last reopen (a durable store may or may not rebuild
+// the commits before it from its log), retained otherwise.
+func (m *machine) retention(v uint64) kept {
+	low, known := m.retainedLow()
+	switch {
+	case known && v < low:
+		return gone
+	case !known || v <= m.model.Reopened():
+		return unknown
+	}
+	return retained
 }
 
 // next calls Next on w with a deadline and compares its answer with want,
-// or with wantErr.
-func (m *machine) next(w *watch, wantErr error, want *core.Commit) {
+// or with wantErr; with maybeGone, ErrCompacted is an answer too, which
+// next records in w and reports by returning true.
+func (m *machine) next(w *watch, wantErr error, want *core.Commit, maybeGone bool) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), nextTimeout)
 	defer cancel()
 	got, err := w.w.Next(ctx)
@@ -153,26 +169,31 @@ func (m *machine) next(w *watch, wantErr error, want *core.Commit) {
 		}
 		m.f.Fatalf("%s: Next did not return %v within %v", w.desc, wantErr, nextTimeout)
 	}
+	if maybeGone && errors.Is(err, core.ErrCompacted) {
+		w.err = err
+		return true
+	}
 	if wantErr != nil {
 		if err == nil {
 			m.f.Fatalf("%s: Next delivered version %d, want error %v", w.desc, got.Version, wantErr)
 		}
 		m.fail(diffErr(err, wantErr), "%s: Next", w.desc)
-		return
+		return false
 	}
 	if err != nil {
 		m.f.Fatalf("%s: Next = %v, want version %d", w.desc, err, want.Version)
 	}
-	m.fail(diffCommit(got, *want), "%s: Next", w.desc)
+	m.fail(diffCommit(got, *want, m.ts), "%s: Next", w.desc)
+	return false
 }
 
 // diffCommit describes how a delivered commit differs from want, or
 // returns "".
-func diffCommit(got, want core.Commit) string {
+func diffCommit(got, want core.Commit, ts bool) string {
 	if got.Version != want.Version {
 		return fmt.Sprintf("version %d, want %d", got.Version, want.Version)
 	}
-	if !got.Time.Equal(want.Time) {
+	if ts && !got.Time.Equal(want.Time) {
 		return fmt.Sprintf("version %d: time %v, want %v", got.Version, got.Time, want.Time)
 	}
 	var d []string
@@ -186,7 +207,7 @@ func diffCommit(got, want core.Commit) string {
 			g, w := got.Changes[i], want.Changes[i]
 			if !g.Key.Equal(w.Key) || g.Op != w.Op {
 				d = append(d, fmt.Sprintf("[%d] %s op %d, want %s op %d", i, g.Key, g.Op, w.Key, w.Op))
-			} else if x := diffVV(g.Value, w.Value, true); x != "" {
+			} else if x := diffVV(g.Value, w.Value, ts); x != "" {
 				d = append(d, fmt.Sprintf("[%d] %s: %s", i, g.Key, x))
 			}
 		}
@@ -199,8 +220,8 @@ func diffCommit(got, want core.Commit) string {
 
 // watchIdle drains a watcher, then gives it a moment to deliver something
 // it must not: Next must end at its context's deadline, having looked at
-// every version up to the current one (ErrCompacted if one has left the
-// window).
+// every version up to the current one (ErrCompacted if one is known to be
+// gone; allowed if one may be).
 func (m *machine) watchIdle() {
 	i := m.pickWatcher()
 	if i < 0 {
@@ -212,17 +233,25 @@ func (m *machine) watchIdle() {
 		return
 	}
 	cur := m.model.CurrentVersion()
+	maybe := false
 	for v := w.next; v <= cur; v++ {
-		if !m.retained(v) {
+		switch m.retention(v) {
+		case gone:
 			w.err = core.ErrCompacted
-			m.next(w, w.err, nil)
+			m.next(w, w.err, nil, false)
 			return
+		case unknown:
+			maybe = true
 		}
 	}
 	w.next = max(w.next, cur+1)
 	ctx, cancel := context.WithTimeout(context.Background(), idleTimeout)
 	defer cancel()
 	got, err := w.w.Next(ctx)
+	if maybe && errors.Is(err, core.ErrCompacted) {
+		w.err = err
+		return
+	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		m.f.Fatalf("%s: Next with nothing to deliver = version %d, %v; want the context's deadline", w.desc, got.Version, err)
 	}
@@ -240,7 +269,7 @@ func (m *machine) watchClose() {
 	if errors.Is(w.err, core.ErrInvalidKey) {
 		return // either error may come first
 	}
-	m.next(w, core.ErrClosed, nil)
+	m.next(w, core.ErrClosed, nil, false)
 }
 
 // closeWatchers closes every open watcher.

@@ -23,13 +23,12 @@ import (
 // Expiry is judged by the Model's own code, not core.VersionedValue.Expired,
 // so a bug there cannot hide in both.
 //
-// Beyond core.Storage it has the extras of *mvcc.Store that the suites
-// compare: ScanByType, CompareAndSwap, CompareAndDelete, FindExpired,
-// RemoveExpired, Expire, Append, DeletePrefix, Touch, Snapshot, SnapshotAt,
-// range scans with options (ModelSnapshot.Scan, ScanRun, ScanType) and Begin
-// (transactions). It records the commit of every version (Commit), which is
-// what a watcher must deliver, and Reopen, what a durable store forgets when
-// it is opened again.
+// Beyond core.Storage it offers every capability of the contract (core's
+// Viewer, ViewerAt, Scanner, TypeScanner, CompareAndSwapper, Transactor,
+// Watchable, Appender, PrefixDeleter, Toucher, ExpiryTarget and Expirer), so
+// the suite runs every step against it alone. It records the commit of every
+// version (Commit), which is what a watcher must deliver, and Reopen, what a
+// durable store forgets when it is opened again.
 //
 // A Model is safe for concurrent use: one mutex guards it.
 type Model struct {
@@ -42,6 +41,8 @@ type Model struct {
 	// about absent keys in versions it no longer keeps.
 	lastRemoval uint64
 	reopened    uint64 // the version of the last Reopen: its commit record is gone
+	// wake, when not nil, is closed at the next commit: watchers wait on it.
+	wake chan struct{}
 }
 
 // modelState is the complete stored data of one version, expired values not
@@ -112,7 +113,20 @@ func (m *Model) commitAs(deletes bool, change func(next modelState, version uint
 	}
 	m.record(m.current(), next, now, deletes)
 	m.states = append(m.states, next)
+	if m.wake != nil {
+		close(m.wake)
+		m.wake = nil
+	}
 	return m.version(), nil
+}
+
+// wakeLocked returns the channel the next commit closes. The caller holds
+// m.mu.
+func (m *Model) wakeLocked() chan struct{} {
+	if m.wake == nil {
+		m.wake = make(chan struct{})
+	}
+	return m.wake
 }
 
 // expired is the Model's own expiry rule: a value with a TTL expires at

@@ -51,6 +51,11 @@ func sortChanges(cs []core.Change) {
 func (m *Model) Commit(v uint64, keep func(core.Key) bool) (core.Commit, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.commitLocked(v, keep)
+}
+
+// commitLocked is Commit; the caller holds m.mu.
+func (m *Model) commitLocked(v uint64, keep func(core.Key) bool) (core.Commit, bool) {
 	if v == 0 || v > m.version() {
 		return core.Commit{}, false
 	}

@@ -122,19 +122,20 @@ func TestModelScanOptions(t *testing.T) {
 		}
 		return out
 	}
-	after := ka
 	for _, tc := range []struct {
 		got  []core.Entry
 		want []core.Key
 	}{
-		{sn.Scan(core.AllKeys(), ScanOptions{}), []core.Key{ka, kb, core.KVKey(mNS2, "x"), kc}}, // kv before event
-		{sn.Scan(core.NamespacePrefix(mNS), ScanOptions{Reverse: true}), []core.Key{kb, ka}},
-		{sn.Scan(core.AllKeys(), ScanOptions{After: &after, Limit: 2}), []core.Key{kb, core.KVKey(mNS2, "x")}},
-		{sn.Scan(core.AllKeys(), ScanOptions{After: &after, Reverse: true}), nil},
-		{sn.Scan(core.KeyPrefix(kbad), ScanOptions{}), nil},
-		{sn.ScanRun(mNS2.RunID, ScanOptions{Reverse: true}), []core.Key{kc, core.KVKey(mNS2, "x")}},
-		{sn.ScanType(core.TypeKV, ScanOptions{Within: ptr(core.TenantPrefix("u"))}), []core.Key{core.KVKey(mNS2, "x")}},
-		{sn.ScanType(core.TypeKV, ScanOptions{Within: ptr(core.KeyPrefix(kc))}), nil},
+		{collect(sn.Scan(core.AllKeys())), []core.Key{ka, kb, core.KVKey(mNS2, "x"), kc}}, // kv before event
+		{collect(sn.Scan(core.NamespacePrefix(mNS), core.Reverse())), []core.Key{kb, ka}},
+		{collect(sn.Scan(core.AllKeys(), core.After(ka), core.Limit(2))), []core.Key{kb, core.KVKey(mNS2, "x")}},
+		{collect(sn.Scan(core.AllKeys(), core.After(ka), core.Reverse())), nil},
+		{collect(sn.Scan(core.KeyPrefix(kbad))), nil},
+		{collect(sn.Scan(core.AllKeys(), core.After(kbad))), nil},
+		{collect(sn.ScanRun(mNS2.RunID, core.Reverse())), []core.Key{kc, core.KVKey(mNS2, "x")}},
+		{collect(sn.ScanType(core.TypeKV, core.Within(core.TenantPrefix("u")))), []core.Key{core.KVKey(mNS2, "x")}},
+		{collect(sn.ScanType(core.TypeKV, core.Within(core.KeyPrefix(kc)))), nil},
+		{collect(sn.ScanType(core.TypeKV, core.Within(core.KeyPrefix(kbad)))), nil},
 	} {
 		var want []string
 		for _, k := range tc.want {
@@ -145,5 +146,3 @@ func TestModelScanOptions(t *testing.T) {
 		}
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -1,90 +1,43 @@
 package proptest
 
 import (
-	"fmt"
+	"iter"
 	"slices"
-	"strings"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/mvcc"
 )
 
-// ScanOptions are a range scan's options as plain data — mvcc's Reverse,
-// Limit, After and Within — so that the Model and the suites can read them.
-// The zero value is a forward scan of everything. Safe to share.
-type ScanOptions struct {
-	Reverse bool
-	Limit   int          // at most Limit entries; <= 0: no limit
-	After   *core.Key    // start strictly after this key in the scan's direction
-	Within  *core.Prefix // type scans only: the keys it matches
-}
-
-// Options returns o as mvcc scan options.
-func (o ScanOptions) Options() []mvcc.ScanOption {
-	var out []mvcc.ScanOption
-	if o.Reverse {
-		out = append(out, mvcc.Reverse())
-	}
-	if o.Limit != 0 {
-		out = append(out, mvcc.Limit(o.Limit))
-	}
-	if o.After != nil {
-		out = append(out, mvcc.After(*o.After))
-	}
-	if o.Within != nil {
-		out = append(out, mvcc.Within(*o.Within))
-	}
-	return out
-}
-
-// String describes o for failure reports.
-func (o ScanOptions) String() string {
-	var parts []string
-	if o.Reverse {
-		parts = append(parts, "Reverse")
-	}
-	if o.Limit != 0 {
-		parts = append(parts, fmt.Sprintf("Limit(%d)", o.Limit))
-	}
-	if o.After != nil {
-		parts = append(parts, fmt.Sprintf("After(%s)", *o.After))
-	}
-	if o.Within != nil {
-		parts = append(parts, fmt.Sprintf("Within(%s)", *o.Within))
-	}
-	return "[" + strings.Join(parts, " ") + "]"
-}
-
-// Scan returns the snapshot's live entries whose keys p matches, shaped by o
-// (Within ignored): in key order or, with Reverse, descending; only keys
-// strictly after o.After in that direction; at most o.Limit. An invalid p or
-// cursor gives nothing.
-func (s *ModelSnapshot) Scan(p core.Prefix, o ScanOptions) []core.Entry {
+// Scan yields the snapshot's live entries whose keys p matches, shaped by
+// opts (Within ignored): in key order or, with Reverse, descending; only keys
+// strictly after the After cursor in that direction; at most Limit. An
+// invalid p or option yields nothing.
+func (s *ModelSnapshot) Scan(p core.Prefix, opts ...core.ScanOption) iter.Seq2[core.Key, core.VersionedValue] {
+	o := core.NewScanOptions(opts...)
 	if !p.Valid() {
-		return nil
+		return seqOf(nil)
 	}
-	return s.shape(s.filter(p.Match), o)
+	return seqOf(s.shape(s.filter(p.Match), o))
 }
 
 // ScanRun is Scan over the keys of run.
-func (s *ModelSnapshot) ScanRun(run core.RunID, o ScanOptions) []core.Entry {
-	return s.shape(s.filter(func(k core.Key) bool { return k.Namespace.RunID == run }), o)
+func (s *ModelSnapshot) ScanRun(run core.RunID, opts ...core.ScanOption) iter.Seq2[core.Key, core.VersionedValue] {
+	o := core.NewScanOptions(opts...)
+	return seqOf(s.shape(s.filter(func(k core.Key) bool { return k.Namespace.RunID == run }), o))
 }
 
-// ScanType is Scan over the keys of type t that o.Within (when set)
-// matches; an invalid t or Within gives nothing.
-func (s *ModelSnapshot) ScanType(t core.TypeTag, o ScanOptions) []core.Entry {
-	if !t.Valid() || (o.Within != nil && !o.Within.Valid()) {
-		return nil
+// ScanType is Scan over the keys of type t that the Within option matches;
+// an invalid t or option yields nothing.
+func (s *ModelSnapshot) ScanType(t core.TypeTag, opts ...core.ScanOption) iter.Seq2[core.Key, core.VersionedValue] {
+	o := core.NewScanOptions(opts...)
+	if !t.Valid() {
+		return seqOf(nil)
 	}
-	return s.shape(s.filter(func(k core.Key) bool {
-		return k.Type == t && (o.Within == nil || o.Within.Match(k))
-	}), o)
+	return seqOf(s.shape(s.filter(func(k core.Key) bool { return k.Type == t && o.Within.Match(k) }), o))
 }
 
 // shape applies o's direction, cursor and limit to es, in key order.
-func (s *ModelSnapshot) shape(es []core.Entry, o ScanOptions) []core.Entry {
-	if o.After != nil && !o.After.Type.Valid() {
+func (s *ModelSnapshot) shape(es []core.Entry, o core.ScanOptions) []core.Entry {
+	if o.Err != nil {
 		return nil
 	}
 	if o.Reverse {
@@ -92,8 +45,8 @@ func (s *ModelSnapshot) shape(es []core.Entry, o ScanOptions) []core.Entry {
 	}
 	var out []core.Entry
 	for _, e := range es {
-		if o.After != nil {
-			c := e.Key.Compare(*o.After)
+		if o.HasAfter {
+			c := e.Key.Compare(o.After)
 			if (!o.Reverse && c <= 0) || (o.Reverse && c >= 0) {
 				continue
 			}
@@ -104,4 +57,15 @@ func (s *ModelSnapshot) shape(es []core.Entry, o ScanOptions) []core.Entry {
 		out = append(out, e)
 	}
 	return out
+}
+
+// seqOf yields the entries of es, each key with its own user key.
+func seqOf(es []core.Entry) iter.Seq2[core.Key, core.VersionedValue] {
+	return func(yield func(core.Key, core.VersionedValue) bool) {
+		for _, e := range es {
+			if !yield(ownKey(e.Key), e.Value) {
+				return
+			}
+		}
+	}
 }

@@ -92,3 +92,18 @@ func (s *ModelSnapshot) filter(keep func(core.Key) bool) []core.Entry {
 	}
 	return out
 }
+
+// stored returns every entry of the snapshot's state, expired ones not yet
+// removed included, in key order.
+func (s *ModelSnapshot) stored() []core.Entry {
+	var out []core.Entry
+	for _, e := range s.st {
+		out = append(out, ownEntry(e))
+	}
+	sortEntries(out)
+	return out
+}
+
+// Len returns the number of keys stored at the snapshot's version, expired
+// ones not yet removed included (as mvcc.Snapshot.Len).
+func (s *ModelSnapshot) Len() int { return len(s.st) }

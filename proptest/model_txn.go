@@ -24,6 +24,11 @@ type ModelTxn struct {
 	writes map[mkey]txnWrite
 	scans  []core.Key
 	done   bool
+	// commits counts the calls of Commit; result and err are the answer of
+	// the first (what UpdateTxn reports when its function committed).
+	commits int
+	result  uint64
+	err     error
 }
 
 type txnWrite struct {
@@ -139,6 +144,12 @@ func (t *ModelTxn) Commit() (uint64, error) {
 		return 0, core.ErrTxnDone
 	}
 	t.done = true
+	t.commits++
+	t.result, t.err = t.commit()
+	return t.result, t.err
+}
+
+func (t *ModelTxn) commit() (uint64, error) {
 	if len(t.writes) == 0 {
 		return t.begin, nil
 	}

@@ -1,136 +1,171 @@
 package proptest
 
 import (
+	"io"
 	"testing"
 
 	"github.com/inmemdb/inmem/core"
-	"github.com/inmemdb/inmem/mvcc"
 	"pgregory.net/rapid"
 )
 
-// Option configures Run.
+// Option configures Run and Replay.
 type Option func(*options)
 
 type options struct {
-	clock *core.ManualClock
+	clock    *core.ManualClock
+	retained func(core.Storage) uint64
+	proven   bool
+	reopen   func(core.Storage) (core.Storage, error)
+	restore  func(io.Reader) (core.Storage, error)
+	check    func(s core.Storage, stored []core.Entry) error
 }
 
 // WithClock tells Run the clock the stores newStore returns judge time by
 // (the factory must close over the same c). With it, Run generates TTLs and
-// clock advances, uses c as the Model's clock, and compares commit
-// timestamps; without it, every TTL is 0 and timestamps are not compared.
-// Sequences share c, so tests that pass the same c must not run in parallel.
+// clock advances, uses c as the Model's clock, compares commit timestamps and
+// snapshot times, and draws the steps that need time to pass (a transaction
+// over an expired value, expiry removal); without it, every TTL is 0 and
+// times are not compared. Sequences share c, so tests that pass the same c
+// must not run in parallel.
 func WithClock(c *core.ManualClock) Option {
 	return func(o *options) { o.clock = c }
 }
 
-// Run is the conformance suite of core.Storage. Each of rapid's checks (see
-// -rapid.checks, -rapid.steps) runs a random sequence of Put, Get,
-// GetVersioned, Delete, ScanPrefix and ScanByRun (and clock advances, see
-// WithClock) over a small key space against a fresh store from newStore and
-// a fresh Model, and fails t at the first answer that differs: values by
-// Value.Equal, versions, TTLs, errors by errors.Is. A versioned read at a
-// version older than the current one may answer ErrCompacted, unless the key
-// read is stored now with a value written at or before that version. After
-// every step the store's CurrentVersion must equal the Model's (versions are
-// gapless) and ScanByRun of every run must equal the Model's.
-//
-// newStore must return an empty store at version 0. Run calls t.Helper and
-// is safe to call from parallel tests unless they share a clock.
-func Run(t *testing.T, newStore func() core.Storage, opts ...Option) {
-	t.Helper()
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	rapid.Check(t, func(rt *rapid.T) {
-		m := &machine{f: rt, d: rapidDrawer{rt}, store: newStore()}
-		if o.clock != nil {
-			m.clock, m.ts, m.model = o.clock, true, NewModel(o.clock)
-		} else {
-			m.model = NewModel(nil)
-		}
-		rt.Repeat(m.actions())
-	})
+// WithRetained tells Run which versions the store keeps exactly: oldest(s)
+// returns the oldest version s still answers exactly (its history window).
+// Versioned reads and scans at or after it must equal the model's, and so
+// must SnapshotAt and the commits a watcher delivers; below it, SnapshotAt
+// must answer ErrCompacted and so must a watcher that has to look at such a
+// version. Without it, any version older than the current one may answer
+// ErrCompacted (unless the key read has not changed since).
+func WithRetained(oldest func(s core.Storage) uint64) Option {
+	return func(o *options) { o.retained = oldest }
 }
 
-// RunStore is Run for *mvcc.Store, with its extra API and invariants. Each
-// sequence gets a fresh core.ManualClock, which newStore must give the store
-// (mvcc.WithClock); besides Run's steps it draws ScanByType, Snapshot,
-// CompareAndSwap and CompareAndDelete (expecting the current version, 0, the
-// stored version or a wrong one), transactions (a few Gets, Puts, Deletes and
-// ScanPrefixes, sometimes a conflicting direct write before Commit: the
-// commit must fail with ErrConflict exactly when the Model's does),
-// transactions that scan a range holding a value expired but not yet removed
-// (then a commit elsewhere, a delete in the range, or any interference), clock
-// advances, and FindExpired plus RemoveExpired (with stale, invalid and
-// rewritten entries mixed in, and keys written again after the find with a
-// value that has expired too by the removal), and the operations beyond the
-// first API: Append (also inside transactions, on logs whose tail may be
-// expired, deleted or at the last sequence), DeletePrefix at every prefix
-// level, Touch, Expire with a limit, Scan, ScanRun and ScanType with
-// Reverse, Limit, After and Within (on the store, on kept snapshots and on
-// SnapshotAt snapshots, sometimes stopping early), SnapshotAt below, inside
-// and above the window, backups (Snapshot.WriteTo, then mvcc.Restore), and
-// watchers: opened after a drawn version with no filter, a WatchPrefix at any
-// level, a WatchRun or both, drained at random steps (each Next with a
-// deadline) and compared with the model's commit history filtered the same
-// way (versions, times, changes and their values), or ErrCompacted where a
-// version the watcher must look at has left the window; closed at random.
-// Versioned reads outside the window answer ErrCompacted only where mvcc's
-// rule allows it: not for a key stored with a value written at or before the
-// version read, nor for an absent key when nothing was removed after it.
+// WithProvenReads tells Run that the store answers a versioned read beyond
+// its retained history from its current data whenever that data proves the
+// answer: a key absent now when nothing was removed after the version read,
+// and a scan whose every stored record was written at or before it with
+// nothing removed since. Then ErrCompacted there is a failure.
+func WithProvenReads() Option {
+	return func(o *options) { o.proven = true }
+}
+
+// WithReopen gives Run a way to reopen a durable store: now and then the
+// suite closes the store (its watchers first; the store must be an
+// io.Closer, and a write after Close must fail with ErrClosed) and calls
+// reopen with it, which must return the same store opened again from what it
+// stored. The reopened store must hold exactly what it held (values,
+// versions, timestamps, TTLs, expired values not yet removed) and continue
+// the versions; a read of a version before the reopen may answer
+// ErrCompacted as WithRetained and WithProvenReads allow (a reopen counts as
+// removing everything before it), and a watcher may find the commits up to
+// it gone.
+func WithReopen(reopen func(old core.Storage) (core.Storage, error)) Option {
+	return func(o *options) { o.reopen = reopen }
+}
+
+// WithRestore gives Run a way to restore a backup: the Backup step writes a
+// snapshot with its WriteTo method (the store's snapshot must be an
+// io.WriterTo), calls restore with the bytes, and checks that the store
+// returned holds exactly the snapshot's data at the snapshot's version.
+func WithRestore(restore func(r io.Reader) (core.Storage, error)) Option {
+	return func(o *options) { o.restore = restore }
+}
+
+// WithCheck adds an invariant that Run checks after every step: check gets
+// the store and everything it must hold (the model's stored entries, expired
+// ones not yet removed included, in key order), and returns an error when
+// the store disagrees, for what only that store can report (mvcc's Stats).
+func WithCheck(check func(s core.Storage, stored []core.Entry) error) Option {
+	return func(o *options) { o.check = check }
+}
+
+// Run is the conformance suite of a store. Each of rapid's checks (see
+// -rapid.checks, -rapid.steps) runs a random sequence of operations over a
+// small key space against a fresh store from newStore and a fresh Model, and
+// fails t at the first answer that differs: values by Value.Equal (every
+// kind is drawn: vectors, floats including NaN, the infinities and -0,
+// nested arrays and maps, a JSON document), versions, TTLs, timestamps (with
+// WithClock), errors by errors.Is.
 //
-// After every step it checks, besides Run's invariants: a fresh snapshot
-// answers as the Model's does (Get of every key, prefix, run and type scans,
-// All, Len); CheckIndices passes and Stats counts exactly what the Model
-// stores; FindExpired at now and in the far future equals the Model's;
-// versioned reads inside the store's history window (Stats.History) equal
-// the Model's past exactly; and every snapshot taken earlier (the last few)
-// still answers exactly as it did when taken.
+// The steps are core.Storage's (Put, Get, GetVersioned, Delete, ScanPrefix,
+// ScanByRun; clock advances with WithClock) and, for each capability the
+// store offers (core's interfaces), that capability's:
 //
-// newStore must return an empty store at version 0.
-func RunStore(t *testing.T, newStore func(clock core.Clock) *mvcc.Store) {
+//   - core.TypeScanner: ScanByType at a version;
+//   - core.Viewer: snapshots, kept and compared again after every later step
+//     (Get of every key, prefix, run and type scans, Scan of everything,
+//     Version, Time, Err, and Len, All and Prefix when the snapshot has
+//     them), and range scans with Reverse, Limit, After (and Within, ScanRun
+//     and ScanType when the snapshot is a core.IndexScanner), sometimes
+//     stopped early, on the store (core.Scanner), a kept snapshot or a past
+//     one;
+//   - core.ViewerAt: SnapshotAt below, inside and above the retained
+//     history;
+//   - core.CompareAndSwapper: compare-and-swap and -delete expecting the
+//     live version, 0, the stored version or a wrong one;
+//   - core.Transactor: transactions of a few Gets, Puts, Deletes, Appends
+//     (core.TxnAppender) and ScanPrefixes, sometimes with a conflicting write
+//     before Commit (ErrConflict exactly when the Model's transaction
+//     conflicts), transactions over a range holding an expired value, and
+//     UpdateTxn with a function that fails, commits itself or returns;
+//   - core.ExpiryTarget (with WithClock): FindExpired and RemoveExpired with
+//     stale, invalid, duplicate and rewritten entries mixed in;
+//   - core.Expirer, core.Appender, core.PrefixDeleter, core.Toucher: Expire
+//     with a limit; Append, also on logs whose tail is expired, deleted or
+//     at the last sequence; DeletePrefix at every prefix level; Touch;
+//   - core.Watchable: watchers after a drawn version with no filter, a
+//     WatchPrefix at any level, a WatchRun or both, drained at random steps
+//     (each Next with a deadline) and compared with the model's commits
+//     filtered the same way, or ErrCompacted where a version has gone;
+//     closed at random;
+//   - with WithRestore, backups; with WithReopen, reopening the store.
+//
+// After every step it checks: CurrentVersion equals the Model's (versions
+// are gapless); ScanByRun of every run, and ScanByType of every type, equal
+// the Model's; the current snapshot and every kept one answer as the
+// Model's did; FindExpired at now and in the far future equals the Model's;
+// versioned reads inside the retained history (WithRetained) equal the
+// Model's past; and WithCheck's invariant holds.
+//
+// newStore must return an empty store at version 0. A store that is an
+// io.Closer is closed at the end of its sequence. Run calls t.Helper and is
+// safe to call from parallel tests unless they share a clock.
+func Run(t *testing.T, newStore func() core.Storage, opts ...Option) {
 	t.Helper()
+	o := buildOptions(opts)
 	rapid.Check(t, func(rt *rapid.T) {
-		m := newStoreMachine(rt, rapidDrawer{rt}, newStore)
+		m := newMachine(rt, rapidDrawer{rt}, o, newStore())
+		defer m.close()
 		rt.Repeat(m.actions())
 	})
 }
 
 // Replay decodes data as an operation sequence (one byte per choice) and runs
-// it as RunStore would run it, against a store from newStore and the Model,
-// failing t at the first difference. Any bytes are a valid sequence, which
-// makes it a fuzz target's engine: f.Fuzz(func(t *testing.T, b []byte) {
-// proptest.Replay(t, b, newStore) }).
-func Replay(t testing.TB, data []byte, newStore func(clock core.Clock) *mvcc.Store) {
+// it as Run would run one sequence, against a store from newStore and the
+// Model, failing t at the first difference. Any bytes are a valid sequence,
+// which makes it a fuzz target's engine: f.Fuzz(func(t *testing.T, b
+// []byte) { proptest.Replay(t, b, newStore, opts...) }).
+func Replay(t testing.TB, data []byte, newStore func() core.Storage, opts ...Option) {
 	t.Helper()
-	replay(t, data, newStore)
+	replay(t, data, newStore(), buildOptions(opts))
 }
 
-func replay(f failer, data []byte, newStore func(clock core.Clock) *mvcc.Store) {
+func replay(f failer, data []byte, store core.Storage, o *options) {
 	f.Helper()
 	d := &byteDrawer{b: data}
-	newStoreMachine(f, d, newStore).replay(d)
+	m := newMachine(f, d, o, store)
+	defer m.close()
+	m.replay(d)
 }
 
-// replay runs steps chosen by d, checking after each, until d runs out.
-func (m *machine) replay(d *byteDrawer) {
-	var slots []func()
-	for _, s := range m.steps() {
-		for range s.weight {
-			slots = append(slots, s.fn)
+func buildOptions(opts []Option) *options {
+	o := &options{}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(o)
 		}
 	}
-	m.check()
-	for len(d.b) > 0 {
-		slots[d.draw(len(slots), "action")]()
-		m.check()
-	}
-}
-
-func newStoreMachine(f failer, d drawer, newStore func(clock core.Clock) *mvcc.Store) *machine {
-	clock := core.NewManualClock(epoch)
-	s := newStore(clock)
-	return &machine{f: f, d: d, store: s, ms: s, model: NewModel(clock), clock: clock, ts: true}
+	return o
 }

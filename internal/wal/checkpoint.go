@@ -2,10 +2,10 @@ package wal
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io/fs"
 	"iter"
-	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -15,7 +15,8 @@ const CheckpointCreator = "inmem checkpoint"
 // WriteCheckpoint writes the state at version (every entry of entries, at
 // commit time t) to a checkpoint file, atomically: a temporary file, synced,
 // renamed into place, the directory synced. Then it removes the log segments
-// whose records are all at or before version, and older checkpoints. version
+// whose records are all at or before version, except the active (last) one,
+// which the log goes on appending to, and older checkpoints. version
 // must not be past the last record appended, nor before the last checkpoint.
 //
 // Writes go on while the file is written; a second checkpoint waits for the
@@ -38,20 +39,8 @@ func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entr
 		return err
 	}
 
-	name := checkpointName(version)
-	final := filepath.Join(l.dir, name)
-	tmp := final + tempExt
-	h := SnapshotHeader{Version: version, Time: t, Created: time.Now(), Creator: CheckpointCreator}
-	if err := writeFileSynced(tmp, h, entries); err != nil {
-		os.Remove(tmp)
+	if err := l.writeCheckpointFile(version, t, entries); err != nil {
 		return err
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("wal: checkpoint: %w", err)
-	}
-	if err := l.dirFile.Sync(); err != nil {
-		return fmt.Errorf("wal: checkpoint: sync directory: %w", err)
 	}
 
 	// The checkpoint is durable: drop what it covers.
@@ -60,24 +49,13 @@ func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entr
 	if err := l.usable(); err != nil {
 		return err
 	}
+	// The last segment stays, whatever it holds: the log goes on in it, and
+	// so a segment is never left unnamed by the one before it.
 	var drop []string
 	n := 0
-	for n < len(l.segs) {
-		end := l.written // the active (last) segment ends at the last version written
-		if n+1 < len(l.segs) {
-			end = l.segs[n+1].first - 1
-		}
-		if end > version {
-			break
-		}
+	for n+1 < len(l.segs) && l.segs[n+1].first-1 <= version {
 		drop = append(drop, segmentName(l.segs[n].first))
 		n++
-	}
-	if n == len(l.segs) && l.active != nil {
-		// Its records are in the checkpoint: no sync needed.
-		if err := l.closeActive(false); err != nil {
-			return err
-		}
 	}
 	l.segs = append(l.segs[:0], l.segs[n:]...)
 	l.ckptVer = version
@@ -88,9 +66,74 @@ func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entr
 	return l.remove(append(drop, ckpts...))
 }
 
+// writeCheckpointFile writes the checkpoint file of version: a temporary
+// file, synced, renamed into place, the directory synced.
+func (l *Log) writeCheckpointFile(version uint64, t time.Time, entries iter.Seq[Entry]) error {
+	final := l.path(checkpointName(version))
+	tmp := final + tempExt
+	h := SnapshotHeader{Version: version, Time: t, Created: time.Now(), Creator: CheckpointCreator}
+	if err := l.writeFileSynced(tmp, h, entries); err != nil {
+		l.fs.Remove(tmp)
+		return err
+	}
+	if err := l.fs.Rename(tmp, final); err != nil {
+		l.fs.Remove(tmp)
+		return fmt.Errorf("wal: checkpoint: %w", err)
+	}
+	if err := l.dirFile.Sync(); err != nil {
+		return fmt.Errorf("wal: checkpoint: sync directory: %w", err)
+	}
+
+	return nil
+}
+
+// InstallCheckpoint starts a recovered log that holds nothing (no record, no
+// checkpoint: a new directory) at version: it writes the state at version
+// (every entry of entries, at commit time t) as the directory's checkpoint,
+// as WriteCheckpoint would, and the log appends after version. It returns the
+// checkpoint's file name. Safe for concurrent use.
+func (l *Log) InstallCheckpoint(version uint64, t time.Time, entries iter.Seq[Entry]) (string, error) {
+	l.ckptMu.Lock()
+	defer l.ckptMu.Unlock()
+	l.mu.Lock()
+	err := l.usable()
+	if err == nil && (l.nextVer != 1 || l.ckptVer != 0 || len(l.segs) != 0 || len(l.buf) != segmentHdrLen) {
+		err = fmt.Errorf("%w: a checkpoint is installed only in an empty log", ErrInvalid)
+	}
+	l.mu.Unlock()
+	if err != nil {
+		return "", err
+	}
+	if err := l.writeCheckpointFile(version, t, entries); err != nil {
+		return "", err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.nextVer, l.written, l.ckptVer = version+1, version, version
+	return checkpointName(version), nil
+}
+
+// Empty reports whether the directory holds no file but, at most, the lock.
+// Safe for concurrent use.
+func (l *Log) Empty() (bool, error) {
+	names, err := l.fs.List(l.dir)
+	if err != nil {
+		return false, fmt.Errorf("wal: %w", err)
+	}
+	for _, name := range names {
+		if name != lockName {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
 // writeFileSynced writes a snapshot to a new file at path and syncs it.
-func writeFileSynced(path string, h SnapshotHeader, entries iter.Seq[Entry]) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+func (l *Log) writeFileSynced(path string, h SnapshotHeader, entries iter.Seq[Entry]) error {
+	if err := l.fs.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("wal: checkpoint: %w", err)
+	}
+	f, err := l.fs.Create(path)
 	if err != nil {
 		return fmt.Errorf("wal: checkpoint: %w", err)
 	}
@@ -113,15 +156,15 @@ func writeFileSynced(path string, h SnapshotHeader, entries iter.Seq[Entry]) err
 
 // checkpointsBefore lists the checkpoint files older than version.
 func (l *Log) checkpointsBefore(version uint64) ([]string, error) {
-	des, err := os.ReadDir(l.dir)
+	names, err := l.fs.List(l.dir)
 	if err != nil {
 		return nil, fmt.Errorf("wal: %w", err)
 	}
-	var names []string
-	for _, de := range des {
-		if v, ok := parseName(de.Name(), checkpointExt); ok && v < version {
-			names = append(names, de.Name())
+	var old []string
+	for _, name := range names {
+		if v, ok := parseName(name, checkpointExt); ok && v < version {
+			old = append(old, name)
 		}
 	}
-	return names, nil
+	return old, nil
 }

@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,12 +48,15 @@ func TestCheckpoint(t *testing.T) {
 		t.Fatalf("report %+v", got.report)
 	}
 
-	// A checkpoint at the last version drops the whole log and the older checkpoint.
+	// A checkpoint at the last version drops every segment but the active
+	// one, which the log goes on in, and the older checkpoint.
+	active := files(t, dir, segmentExt)
+	active = active[len(active)-1:]
 	if err := l.WriteCheckpoint(120, epoch, slices.Values(entries[:3])); err != nil {
 		t.Fatal(err)
 	}
-	if segs := files(t, dir, segmentExt); len(segs) != 0 || l.Size() != 0 {
-		t.Fatalf("segments %v, size %d after a checkpoint at the last version", segs, l.Size())
+	if segs := files(t, dir, segmentExt); !slices.Equal(segs, active) || l.Size() == 0 {
+		t.Fatalf("segments %v, size %d after a checkpoint at the last version; want %v", segs, l.Size(), active)
 	}
 	if c := files(t, dir, checkpointExt); !slices.Equal(c, []string{checkpointName(120)}) {
 		t.Fatalf("checkpoints %v", c)
@@ -62,7 +66,7 @@ func TestCheckpoint(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if segs := files(t, dir, segmentExt); !slices.Equal(segs, []string{segmentName(121)}) {
+	if segs := files(t, dir, segmentExt); segs[0] != active[0] {
 		t.Fatalf("segments %v", segs)
 	}
 	l, got = mustOpen(t, dir, Options{})
@@ -159,4 +163,41 @@ func TestCheckpointTempFileRemoved(t *testing.T) {
 	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
 		t.Fatalf("temporary file still there: %v", err)
 	}
+}
+
+// TestInstallCheckpoint: an empty log starts at an installed checkpoint and
+// appends after it; a log that holds anything refuses one.
+func TestInstallCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	l, _ := mustOpen(t, dir, Options{})
+	if empty, err := l.Empty(); err != nil || !empty {
+		t.Fatalf("Empty of a new directory: %v, %v", empty, err)
+	}
+	entries := genEntries(17, 20, 50)
+	name, err := l.InstallCheckpoint(50, epoch, slices.Values(entries))
+	if err != nil || name != checkpointName(50) {
+		t.Fatalf("InstallCheckpoint: %q, %v", name, err)
+	}
+	if empty, _ := l.Empty(); empty {
+		t.Fatal("Empty after a checkpoint")
+	}
+	if _, err := l.InstallCheckpoint(60, epoch, nil); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a second InstallCheckpoint: %v", err)
+	}
+	recs := genRecords(18, 51, 5)
+	appendAll(t, l, recs, 2)
+	l.Close()
+	_, got := mustOpen(t, dir, Options{})
+	if got.header == nil || got.header.Version != 50 || len(got.entries) != len(entries) || !got.report.ClosedCleanly {
+		t.Fatalf("recovered %+v, %d entries", got.report, len(got.entries))
+	}
+	checkRecords(t, got.records, recs)
+
+	dir = t.TempDir()
+	l, _ = mustOpen(t, dir, Options{})
+	appendAll(t, l, genRecords(19, 1, 1), 1)
+	if _, err := l.InstallCheckpoint(9, epoch, nil); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("InstallCheckpoint in a log holding a record: %v", err)
+	}
+	l.Close()
 }

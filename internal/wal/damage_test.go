@@ -9,13 +9,17 @@ import (
 )
 
 // buildLog writes recs into a fresh directory with small segments and returns
-// the directory and its segment names.
+// the directory, as a crash after the last sync leaves it (no clean-close
+// marker), and its segment names.
 func buildLog(t *testing.T, recs []Record, segSize int64) (string, []string) {
 	t.Helper()
 	dir := t.TempDir()
 	l, _ := mustOpen(t, dir, Options{SegmentSize: segSize, Sync: SyncNone})
 	appendAll(t, l, recs, 2)
 	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, closedName)); err != nil {
 		t.Fatal(err)
 	}
 	return dir, files(t, dir, segmentExt)
@@ -33,6 +37,9 @@ func recordEnds(t *testing.T, path string) []int {
 		p, st := checkFrame(data[off:])
 		if st != frameOK {
 			t.Fatalf("%s: bad frame at %d", path, off)
+		}
+		if payloadVersion(p) == 0 {
+			break // the end record
 		}
 		off += frameHeaderLen + len(p)
 		ends = append(ends, off)
@@ -65,6 +72,11 @@ func TestTornTail(t *testing.T) {
 			t.Fatal(err)
 		}
 		l, got, err := openRecover(dir, Options{})
+		if cut < segmentHdrLen {
+			// The segment before names this one: its header is not a crash's.
+			mustCorrupt(t, err, fmt.Sprintf("cut at %d, in the header of a segment named by its predecessor", cut))
+			continue
+		}
 		if err != nil {
 			t.Fatalf("cut at %d: %v", cut, err)
 		}
@@ -196,7 +208,7 @@ func TestCorruptionBeforeTail(t *testing.T) {
 		"torn end of a middle segment": func(dir string) {
 			p := filepath.Join(dir, segs[1])
 			fi, _ := os.Stat(p)
-			os.Truncate(p, fi.Size()-1)
+			os.Truncate(p, fi.Size()-frameHeaderLen-endPayloadLen-1) // into its last record
 		},
 		"garbage segment name": func(dir string) {
 			os.WriteFile(filepath.Join(dir, segmentName(1000)), []byte("not a segment at all, but long enough"), 0o644)

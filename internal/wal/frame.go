@@ -24,10 +24,19 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 const (
 	frameHeaderLen = 8
-	// minPayloadLen is the smallest record payload: version, time, count 0.
-	minPayloadLen = 8 + timeLen + 1
+	// minPayloadLen is the smallest frame payload: an end record's. A
+	// commit's is at least 8 + timeLen + 1 bytes (version, time, count 0).
+	minPayloadLen = endPayloadLen
 	// MaxRecordSize is the largest record payload the log writes or reads.
 	MaxRecordSize = 1 << 30
+	// MaxEntrySize is the most an entry's key and binary-encoded value may
+	// hold together: the largest such pair that a record of one change and
+	// a snapshot block of one entry can both hold. It is MaxRecordSize less
+	// maxEntryOverhead, which bounds everything else a one-change record
+	// holds (version, time, count, op, the key's length, the value's
+	// version, time and TTL); a snapshot entry holds less.
+	MaxEntrySize     = MaxRecordSize - maxEntryOverhead
+	maxEntryOverhead = 8 + timeLen + 1 + 1 + binary.MaxVarintLen32 + binary.MaxVarintLen64 + timeLen + binary.MaxVarintLen64
 )
 
 // appendRecord appends r's frame to b. On error b is returned unchanged in

@@ -60,6 +60,7 @@ func FuzzSegment(f *testing.F) {
 	f.Add(seg[:len(seg)-3], uint64(0))
 	f.Add(seg[:segmentHdrLen], uint64(0))
 	f.Add(seg[:10], uint64(0))
+	f.Add(appendEndRecord(slices.Clone(seg), 9), uint64(0))
 	f.Fuzz(func(t *testing.T, data []byte, base uint64) {
 		var got []Record
 		collect := func(r *Record) error {

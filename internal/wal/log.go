@@ -4,13 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/vfs"
 )
 
 // SyncPolicy says when the log's writes reach stable storage.
@@ -33,12 +34,22 @@ const (
 )
 
 // Options configure a Log. The zero value is usable: SyncAlways, 64 MiB
-// segments, no logging.
+// segments, no logging, the operating system's files.
 type Options struct {
 	Sync         SyncPolicy
 	SyncInterval time.Duration // SyncBatch: the background sync interval (0: DefaultSyncInterval)
 	SegmentSize  int64         // rotate the active segment once it is past this size (0: DefaultSegmentSize)
 	Logger       *slog.Logger  // recovery reports go here; nil: discarded
+	FS           vfs.FS        // the file system; nil: vfs.OS
+
+	// ReadOnly opens the directory for reading only: Open takes no lock and
+	// creates nothing, Recover reads what the directory holds (a torn tail is
+	// read up to its last complete record, reported and left in place; no
+	// file is cut, removed or written), and Append, Write, Sync and
+	// WriteCheckpoint fail with an error wrapping core.ErrReadOnly. Another
+	// Log may hold the directory meanwhile: when it changes the files while
+	// Recover reads them, Recover fails with ErrChanged.
+	ReadOnly bool
 }
 
 // Log is a directory holding a store's log segments and checkpoints. One Log
@@ -50,9 +61,10 @@ type Options struct {
 type Log struct {
 	dir     string
 	opts    Options
+	fs      vfs.FS
 	log     *slog.Logger
-	lock    *os.File
-	dirFile *os.File // for fsyncs of the directory
+	lock    io.Closer // nil when read-only
+	dirFile vfs.File  // for fsyncs of the directory; nil when read-only
 
 	ckptMu sync.Mutex // one checkpoint at a time
 
@@ -63,7 +75,7 @@ type Log struct {
 	nextVer    uint64 // the version the next Append must carry
 	pendFirst  uint64 // the version of the first pending record
 	written    uint64 // the last version written to a segment
-	active     *os.File
+	active     vfs.File
 	segs       []segment // retained segments, by first version; the last is active when active != nil
 	unsynced   bool      // active has writes not yet synced
 	dirDirty   bool      // a segment was created and the directory not yet synced
@@ -93,6 +105,7 @@ var errNotRecovered = fmt.Errorf("%w: the log is not recovered yet", ErrInvalid)
 // Open opens the log in dir, creating dir if needed, and takes an exclusive
 // lock on it: while the Log is open, a second Open of dir, from this process
 // or another, fails with an error wrapping ErrLocked. Call Recover next.
+// With Options.ReadOnly it creates nothing and takes no lock; dir must exist.
 func Open(dir string, opts Options) (*Log, error) {
 	if opts.Sync < SyncAlways || opts.Sync > SyncNone {
 		return nil, fmt.Errorf("%w: sync policy %d", ErrInvalid, opts.Sync)
@@ -110,27 +123,39 @@ func Open(dir string, opts Options) (*Log, error) {
 	if lg == nil {
 		lg = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	fsys := opts.FS
+	if fsys == nil {
+		fsys = vfs.OS
+	}
+	l := &Log{dir: dir, opts: opts, fs: fsys, log: lg, nextVer: 1}
+	if opts.ReadOnly {
+		if _, err := fsys.List(dir); err != nil {
+			return nil, fmt.Errorf("wal: %w", err)
+		}
+		return l, nil
+	}
+	if err := fsys.MkdirAll(dir); err != nil {
 		return nil, fmt.Errorf("wal: %w", err)
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o644)
+	lock, err := fsys.Lock(filepath.Join(dir, lockName))
+	if errors.Is(err, vfs.ErrLocked) {
+		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("wal: %w", err)
 	}
-	if err := lockFile(lock); err != nil {
-		lock.Close()
-		return nil, err
-	}
-	d, err := os.Open(dir)
+	d, err := fsys.OpenDir(dir)
 	if err != nil {
-		unlockFile(lock)
 		lock.Close()
 		return nil, fmt.Errorf("wal: %w", err)
 	}
-	l := &Log{dir: dir, opts: opts, log: lg, lock: lock, dirFile: d, nextVer: 1}
+	l.lock, l.dirFile = lock, d
 	l.buf = make([]byte, segmentHdrLen, 64<<10)
 	return l, nil
 }
+
+// path returns the path of a file of the directory.
+func (l *Log) path(name string) string { return filepath.Join(l.dir, name) }
 
 // Dir returns the directory the log lives in. Safe for concurrent use.
 func (l *Log) Dir() string { return l.dir }
@@ -142,11 +167,15 @@ func (l *Log) usable() error {
 		return fmt.Errorf("wal: %w", core.ErrClosed)
 	case l.err != nil:
 		return l.err
+	case l.opts.ReadOnly:
+		return errReadOnly
 	case l.state == stateOpen:
 		return errNotRecovered
 	}
 	return nil
 }
+
+var errReadOnly = fmt.Errorf("wal: the log is open read-only: %w", core.ErrReadOnly)
 
 // Append encodes r into the pending buffer; Write writes it. r.Version must
 // be one more than the version of the record appended before (or the last
@@ -202,7 +231,7 @@ func (l *Log) write() error {
 	}
 	out := l.buf[segmentHdrLen:]
 	if l.active == nil {
-		f, err := os.OpenFile(filepath.Join(l.dir, segmentName(l.pendFirst)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := l.fs.Create(l.path(segmentName(l.pendFirst)))
 		if err != nil {
 			return l.fail("create segment", err)
 		}
@@ -229,7 +258,52 @@ func (l *Log) write() error {
 		}
 	}
 	if l.segs[len(l.segs)-1].size >= l.opts.SegmentSize {
-		return l.closeActive(true)
+		return l.rotate()
+	}
+	return nil
+}
+
+// rotate starts the successor of the active segment, which is past the
+// segment size: the active segment is synced, the successor created with its
+// header alone and synced (and the directory), and only then the active
+// segment ends with an end record naming the successor, synced, and closed.
+// So an end record never names a segment that a crash can take away. l.mu
+// is held.
+func (l *Log) rotate() error {
+	if err := l.syncLocked(); err != nil {
+		return err
+	}
+	next := l.written + 1
+	f, err := l.fs.Create(l.path(segmentName(next)))
+	if err != nil {
+		return l.fail("create segment", err)
+	}
+	hdr := appendSegmentHeader(make([]byte, 0, segmentHdrLen+frameHeaderLen+endPayloadLen), next)
+	if _, err := f.Write(hdr); err != nil {
+		f.Close()
+		return l.fail("write", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return l.fail("sync", err)
+	}
+	if err := l.dirFile.Sync(); err != nil {
+		f.Close()
+		return l.fail("sync directory", err)
+	}
+	end := appendEndRecord(hdr[:0], next)
+	n, err := l.active.Write(end)
+	l.segs[len(l.segs)-1].size += int64(n)
+	if err == nil {
+		err = l.active.Sync()
+	}
+	if e := l.active.Close(); err == nil {
+		err = e
+	}
+	l.active, l.unsynced = f, false
+	l.segs = append(l.segs, segment{first: next, size: segmentHdrLen})
+	if err != nil {
+		return l.fail("end segment", err)
 	}
 	return nil
 }
@@ -297,7 +371,7 @@ func (l *Log) fail(op string, err error) error {
 // was created, the directory). The file sync runs without blocking Append.
 func (l *Log) Sync() error {
 	l.mu.Lock()
-	if err := l.usable(); err != nil && !errors.Is(err, errNotRecovered) {
+	if err := l.usable(); err != nil && err != errNotRecovered {
 		l.mu.Unlock()
 		return err
 	}
@@ -319,7 +393,7 @@ func (l *Log) Sync() error {
 	}
 	// A rotation or checkpoint may close f meanwhile; it syncs (or no longer
 	// needs) it first.
-	if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+	if err := f.Sync(); err != nil && !errors.Is(err, fs.ErrClosed) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		return l.fail("sync", err)
@@ -374,15 +448,18 @@ func (l *Log) LastVersion() uint64 {
 }
 
 // Close writes what is pending, syncs, closes the files and releases the
-// directory lock. Later calls of every method fail with an error wrapping
-// core.ErrClosed. Close returns the log's sticky write error if it had one.
+// directory lock. A log that was recovered and had no write error is marked
+// closed cleanly (the file CLOSED, synced, records its last version), so
+// that the next Recover refuses a log that lost any of it. Later calls of
+// every method fail with an error wrapping core.ErrClosed. Close returns the
+// log's sticky write error if it had one.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if l.state == stateClosed {
 		l.mu.Unlock()
 		return fmt.Errorf("wal: %w", core.ErrClosed)
 	}
-	wasReady := l.state == stateReady
+	wasReady := l.state == stateReady && !l.opts.ReadOnly
 	l.state = stateClosed
 	stop := l.stop
 	l.mu.Unlock()
@@ -394,22 +471,55 @@ func (l *Log) Close() error {
 	defer l.ckptMu.Unlock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.opts.ReadOnly {
+		return nil
+	}
 	err := l.err
 	if err == nil && wasReady {
 		if err = l.write(); err == nil {
 			err = l.closeActive(true)
+		}
+		if err == nil {
+			err = l.markClosed()
 		}
 	}
 	if l.active != nil {
 		l.active.Close()
 		l.active = nil
 	}
-	if e := unlockFile(l.lock); e != nil && err == nil {
-		err = fmt.Errorf("wal: unlock: %w", e)
-	}
 	if e := l.lock.Close(); e != nil && err == nil {
-		err = fmt.Errorf("wal: %w", e)
+		err = fmt.Errorf("wal: unlock: %w", e)
 	}
 	l.dirFile.Close()
 	return err
+}
+
+// markClosed writes the file CLOSED naming the last version written, through
+// a temporary file, synced, renamed, and the directory synced. l.mu is held.
+func (l *Log) markClosed() error {
+	tmp := l.path(closedName + tempExt)
+	if err := l.fs.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("wal: mark closed: %w", err)
+	}
+	f, err := l.fs.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("wal: mark closed: %w", err)
+	}
+	_, err = f.Write(appendClosed(nil, l.written))
+	if err == nil {
+		err = f.Sync()
+	}
+	if e := f.Close(); err == nil {
+		err = e
+	}
+	if err == nil {
+		err = l.fs.Rename(tmp, l.path(closedName))
+	}
+	if err == nil {
+		err = l.dirFile.Sync()
+	}
+	if err != nil {
+		return fmt.Errorf("wal: mark closed: %w", err)
+	}
+	return nil
 }

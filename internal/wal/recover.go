@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"iter"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/vfs"
 )
 
 // RecoveryReport says what Recover found and did. A plain value.
@@ -23,9 +23,10 @@ type RecoveryReport struct {
 	Segments          int      // log segments read
 	Records           int      // records replayed: those past the checkpoint
 	LastVersion       uint64   // the last version recovered; the next Append carries LastVersion+1
-	TornBytes         int64    // bytes cut off the end of the log; 0: none
-	TornAt            string   // where the cut was: "<segment file>@<offset>"; "": none
+	TornBytes         int64    // bytes of a torn tail: cut off the end of the log (left in place when read-only); 0: none
+	TornAt            string   // where the tail was: "<segment file>@<offset>"; "": none
 	TornReason        string   // what was found there: "incomplete record", "checksum mismatch", ...
+	ClosedCleanly     bool     // the log was closed by Close (not by a crash) and lost nothing since
 }
 
 // Recover reads the directory and hands its contents to the caller: first the
@@ -40,11 +41,14 @@ type RecoveryReport struct {
 // The recovered versions continue exactly (checkpoint version, then v+1,
 // v+2, ...). A torn or damaged tail of the last segment (an incomplete record,
 // or a damaged one with no valid record after it) is cut off the file,
-// reported and logged. Damage anywhere else (a damaged record followed by
-// valid ones, a bad segment header, a missing segment, a version gap or
+// reported and logged as a warning. Damage anywhere else (a damaged record
+// followed by valid ones, a bad segment header, a missing segment, a segment
+// whose end record names a successor that is missing, a version gap or
 // duplicate) is an error wrapping core.ErrCorrupt and the directory is left
-// as it was. A damaged checkpoint is passed over for an older one when the
-// log still holds every version after the older one; otherwise Recover fails.
+// as it was. So is any loss from a log closed cleanly: a torn tail, or a log
+// that ends before the last version Close recorded. A damaged checkpoint is
+// passed over for an older one when the log still holds every version after
+// the older one; otherwise Recover fails.
 //
 // Recover runs once per Log, before any Append; afterwards the log appends
 // after LastVersion. Safe for concurrent use (other calls wait or fail).
@@ -56,7 +60,7 @@ func (l *Log) Recover(load func(h SnapshotHeader, entries iter.Seq[Entry]) error
 	switch {
 	case l.state == stateClosed:
 		l.mu.Unlock()
-		return rep, l.usable()
+		return rep, fmt.Errorf("wal: %w", core.ErrClosed)
 	case l.recoverRan:
 		l.mu.Unlock()
 		return rep, fmt.Errorf("%w: Recover runs once", ErrInvalid)
@@ -64,7 +68,11 @@ func (l *Log) Recover(load func(h SnapshotHeader, entries iter.Seq[Entry]) error
 	l.recoverRan = true
 	l.mu.Unlock()
 
-	segs, ckpts, err := l.listDir()
+	segs, ckpts, marked, err := l.listDir()
+	if err != nil {
+		return rep, err
+	}
+	closedAt, marked, err := l.readClosed(marked)
 	if err != nil {
 		return rep, err
 	}
@@ -79,7 +87,7 @@ func (l *Log) Recover(load func(h SnapshotHeader, entries iter.Seq[Entry]) error
 			break
 		}
 		if !errors.Is(err, core.ErrCorrupt) {
-			return rep, err
+			return rep, l.changed(err)
 		}
 		l.log.Warn("wal: damaged checkpoint passed over", "dir", l.dir, "file", checkpointName(v), "err", err)
 		rep.Skipped = append(rep.Skipped, checkpointName(v))
@@ -106,30 +114,81 @@ func (l *Log) Recover(load func(h SnapshotHeader, entries iter.Seq[Entry]) error
 	last := base
 	kept := make([]segment, 0, len(segs)-start)
 	var rec Record
-	prev := uint64(0) // the last version of the segment read before
+	var cut tornTail   // a torn tail of the last segment, cut once all checks pass
+	prev := uint64(0)  // the last version of the segment read before
+	prevEnded := false // the segment read before ends with an end record
 	for i := start; i < len(segs); i++ {
+		name, isLast := segmentName(segs[i]), i == len(segs)-1
 		if i > start && segs[i] != prev+1 {
-			return rep, fmt.Errorf("%w: segment %s follows one ending at version %d", core.ErrCorrupt, segmentName(segs[i]), prev)
+			return rep, fmt.Errorf("%w: segment %s follows one ending at version %d", core.ErrCorrupt, name, prev)
 		}
-		res, err := l.replaySegment(segs[i], i == len(segs)-1, base, &rec, replay, &rep)
+		data, err := vfs.ReadFile(l.fs, l.path(name))
+		if err != nil {
+			return rep, l.changed(fmt.Errorf("wal: %w", err))
+		}
+		res, err := scanSegment(name, data, segs[i], isLast, base, &rec, func(r *Record) error {
+			rep.Records++
+			if replay != nil {
+				return replay(r)
+			}
+			return nil
+		})
 		if err != nil {
 			return rep, err
 		}
 		rep.Segments++
-		if res.removed {
+		if res.tornHeader {
+			if prevEnded {
+				return rep, fmt.Errorf("%w: segment %s, named by the end record of the one before, has a damaged header", core.ErrCorrupt, name)
+			}
+			cut = tornTail{name: name, n: int64(len(data)), reason: res.reason, remove: true}
 			break
 		}
-		prev = res.last
+		if res.reason != "" {
+			cut = tornTail{name: name, off: int64(res.good), n: int64(len(data) - res.good), reason: res.reason}
+		}
+		if res.ended && isLast {
+			if err := l.missingSuccessor(name, res.last+1); err != nil {
+				return rep, err
+			}
+		}
+		prev, prevEnded = res.last, res.ended
 		last = max(last, res.last)
-		kept = append(kept, segment{first: segs[i], size: res.size})
+		kept = append(kept, segment{first: segs[i], size: int64(res.good)})
 	}
 	if len(ckpts) > 0 && ckpts[len(ckpts)-1] > last {
 		return rep, fmt.Errorf("%w: checkpoint %s is damaged and the log ends at version %d", core.ErrCorrupt, checkpointName(ckpts[len(ckpts)-1]), last)
 	}
+	if marked {
+		switch {
+		case last < closedAt:
+			return rep, fmt.Errorf("%w: the log was closed cleanly at version %d and now ends at version %d", core.ErrCorrupt, closedAt, last)
+		case l.opts.ReadOnly && last > closedAt:
+			// A writer opened the directory after the marker was listed.
+		case cut.reason != "":
+			return rep, fmt.Errorf("%w: the log was closed cleanly at version %d and segment %s offset %d now holds %s", core.ErrCorrupt, closedAt, cut.name, cut.off, cut.reason)
+		case last > closedAt:
+			return rep, fmt.Errorf("%w: the log was closed cleanly at version %d and now holds version %d", core.ErrCorrupt, closedAt, last)
+		default:
+			rep.ClosedCleanly = true
+		}
+	}
 	rep.LastVersion = last
+	if cut.reason != "" {
+		l.torn(&rep, cut)
+	}
+	if l.opts.ReadOnly {
+		return rep, l.ready(rep, kept, last, base)
+	}
+	if cut.reason != "" {
+		if err := l.cutTail(cut); err != nil {
+			return rep, err
+		}
+	}
 
 	// Drop what the checkpoint covers: segments holding only versions <= base
-	// (a last segment cut back to them included) and older checkpoints.
+	// (a last segment cut back to them included) and older checkpoints; and
+	// the clean-close marker, before the log takes a write.
 	var drop []string
 	for _, f := range segs[:start] {
 		drop = append(drop, segmentName(f))
@@ -145,59 +204,106 @@ func (l *Log) Recover(load func(h SnapshotHeader, entries iter.Seq[Entry]) error
 			drop = append(drop, checkpointName(v))
 		}
 	}
+	if marked {
+		drop = append(drop, closedName)
+	}
 	if err := l.remove(drop); err != nil {
 		return rep, err
 	}
+	return rep, l.ready(rep, kept, last, base)
+}
 
+// ready makes a recovered log take writes after last (or, read-only, only
+// Close).
+func (l *Log) ready(rep RecoveryReport, kept []segment, last, base uint64) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.state == stateClosed {
-		return rep, l.usable()
+		return fmt.Errorf("wal: %w", core.ErrClosed)
 	}
-	if n := len(kept); n > 0 {
-		f, err := os.OpenFile(filepath.Join(l.dir, segmentName(kept[n-1].first)), os.O_WRONLY|os.O_APPEND, 0)
+	if n := len(kept); n > 0 && !l.opts.ReadOnly {
+		f, err := l.fs.OpenAppend(l.path(segmentName(kept[n-1].first)))
 		if err != nil {
-			return rep, fmt.Errorf("wal: %w", err)
+			return fmt.Errorf("wal: %w", err)
 		}
 		l.active = f
 	}
 	l.segs = kept
 	l.nextVer, l.written, l.ckptVer = last+1, last, base
 	l.state = stateReady
-	if l.opts.Sync == SyncBatch {
+	if l.opts.Sync == SyncBatch && !l.opts.ReadOnly {
 		l.stop, l.done = make(chan struct{}), make(chan struct{})
 		go l.syncLoop()
 	}
-	l.log.Info("wal: recovered", "dir", l.dir, "checkpoint", rep.CheckpointVersion,
-		"segments", rep.Segments, "records", rep.Records, "last_version", rep.LastVersion, "torn_bytes", rep.TornBytes)
-	return rep, nil
+	l.log.Debug("wal: recovered", "dir", l.dir, "checkpoint", rep.CheckpointVersion,
+		"segments", rep.Segments, "records", rep.Records, "last_version", rep.LastVersion,
+		"torn_bytes", rep.TornBytes, "closed_cleanly", rep.ClosedCleanly, "read_only", l.opts.ReadOnly)
+	return nil
+}
+
+// changed turns a file that vanished while a read-only Log read the
+// directory into ErrChanged: a writer removed it (a checkpoint drops old
+// files).
+func (l *Log) changed(err error) error {
+	if l.opts.ReadOnly && errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %w", ErrChanged, err)
+	}
+	return err
+}
+
+// missingSuccessor returns the error for a last segment whose end record
+// names a successor the directory listing did not hold: ErrCorrupt, or, for
+// a read-only Log that finds the successor now, ErrChanged (a writer rotated
+// the log after the listing).
+func (l *Log) missingSuccessor(name string, next uint64) error {
+	if l.opts.ReadOnly {
+		if names, err := l.fs.List(l.dir); err == nil && slices.Contains(names, segmentName(next)) {
+			return fmt.Errorf("%w: segment %s appeared", ErrChanged, segmentName(next))
+		}
+	}
+	return fmt.Errorf("%w: segment %s ends naming its successor %s, which is missing", core.ErrCorrupt, name, segmentName(next))
 }
 
 // listDir returns the segments' and the checkpoints' versions, ascending,
-// and removes temporary files a crashed checkpoint left.
-func (l *Log) listDir() (segs, ckpts []uint64, err error) {
-	des, err := os.ReadDir(l.dir)
+// and whether the clean-close marker is there, and removes temporary files
+// a crashed checkpoint or Close left (unless read-only).
+func (l *Log) listDir() (segs, ckpts []uint64, marked bool, err error) {
+	names, err := l.fs.List(l.dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("wal: %w", err)
+		return nil, nil, false, fmt.Errorf("wal: %w", err)
 	}
-	for _, de := range des {
-		name := de.Name()
-		if !de.Type().IsRegular() {
-			continue
-		}
+	for _, name := range names {
 		if v, ok := parseName(name, segmentExt); ok {
 			segs = append(segs, v)
 		} else if v, ok := parseName(name, checkpointExt); ok {
 			ckpts = append(ckpts, v)
-		} else if strings.HasSuffix(name, checkpointExt+tempExt) {
-			if err := os.Remove(filepath.Join(l.dir, name)); err != nil {
-				return nil, nil, fmt.Errorf("wal: %w", err)
+		} else if name == closedName {
+			marked = true
+		} else if (strings.HasSuffix(name, checkpointExt+tempExt) || name == closedName+tempExt) && !l.opts.ReadOnly {
+			if err := l.fs.Remove(l.path(name)); err != nil {
+				return nil, nil, false, fmt.Errorf("wal: %w", err)
 			}
 		}
 	}
-	slices.Sort(segs) // ReadDir sorts by name, and names sort as versions; cheap insurance
+	slices.Sort(segs) // names sort as versions; cheap insurance
 	slices.Sort(ckpts)
-	return segs, ckpts, nil
+	return segs, ckpts, marked, nil
+}
+
+// readClosed reads the clean-close marker when the listing held one.
+func (l *Log) readClosed(marked bool) (uint64, bool, error) {
+	if !marked {
+		return 0, false, nil
+	}
+	b, err := vfs.ReadFile(l.fs, l.path(closedName))
+	if err != nil {
+		if l.opts.ReadOnly && errors.Is(err, fs.ErrNotExist) {
+			return 0, false, nil // a writer opened the directory and removed it
+		}
+		return 0, false, fmt.Errorf("wal: %w", err)
+	}
+	v, err := checkClosed(b)
+	return v, err == nil, err
 }
 
 // verifyCheckpoint checks a checkpoint file's framing and checksums end to
@@ -205,7 +311,7 @@ func (l *Log) listDir() (segs, ckpts []uint64, err error) {
 // trailer.
 func (l *Log) verifyCheckpoint(v uint64) (SnapshotHeader, error) {
 	name := checkpointName(v)
-	f, err := os.Open(filepath.Join(l.dir, name))
+	f, err := l.fs.Open(l.path(name))
 	if err != nil {
 		return SnapshotHeader{}, fmt.Errorf("wal: %w", err)
 	}
@@ -233,9 +339,9 @@ var errStop = errors.New("stop")
 func (l *Log) loadCheckpoint(v uint64, h SnapshotHeader, load func(SnapshotHeader, iter.Seq[Entry]) error) error {
 	var readErr error
 	entries := func(yield func(Entry) bool) {
-		f, err := os.Open(filepath.Join(l.dir, checkpointName(v)))
+		f, err := l.fs.Open(l.path(checkpointName(v)))
 		if err != nil {
-			readErr = fmt.Errorf("wal: %w", err)
+			readErr = l.changed(fmt.Errorf("wal: %w", err))
 			return
 		}
 		defer f.Close()
@@ -256,49 +362,10 @@ func (l *Log) loadCheckpoint(v uint64, h SnapshotHeader, load func(SnapshotHeade
 	return err
 }
 
-type segmentResult struct {
-	last    uint64 // the version of its last record; first-1 when it holds none
-	size    int64  // its size after any cut
-	removed bool   // it was a torn header alone, and was removed
-}
-
-// replaySegment reads one segment, replays its records past base and cuts a
-// torn tail off it when it is the last segment.
-func (l *Log) replaySegment(first uint64, isLast bool, base uint64, rec *Record, replay func(*Record) error, rep *RecoveryReport) (segmentResult, error) {
-	name := segmentName(first)
-	path := filepath.Join(l.dir, name)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return segmentResult{}, fmt.Errorf("wal: %w", err)
-	}
-	res, err := scanSegment(name, data, first, isLast, base, rec, func(r *Record) error {
-		rep.Records++
-		if replay != nil {
-			return replay(r)
-		}
-		return nil
-	})
-	switch {
-	case err != nil:
-		return segmentResult{}, err
-	case res.tornHeader:
-		if err := os.Remove(path); err != nil {
-			return segmentResult{}, fmt.Errorf("wal: %w", err)
-		}
-		l.torn(rep, name, 0, int64(len(data)), res.reason)
-		return segmentResult{removed: true}, nil
-	case res.reason != "":
-		if err := truncate(path, int64(res.good)); err != nil {
-			return segmentResult{}, err
-		}
-		l.torn(rep, name, int64(res.good), int64(len(data)-res.good), res.reason)
-	}
-	return segmentResult{last: res.last, size: int64(res.good)}, nil
-}
-
 type scanResult struct {
 	last       uint64 // the version of the last good record; first-1 when there is none
-	good       int    // the offset after the last good record
+	good       int    // the offset after the last good record (and the end record)
+	ended      bool   // the segment ends with an end record naming last+1
 	tornHeader bool   // the data is an incomplete header alone: a crash while creating the segment
 	reason     string // why the bytes after good are a torn tail; "": there are none
 }
@@ -326,6 +393,9 @@ func scanSegment(name string, data []byte, first uint64, isLast bool, base uint6
 		if payload, status = checkFrame(data[off:]); status != frameOK {
 			break
 		}
+		if payloadVersion(payload) == 0 {
+			return endOfSegment(name, data, off, payload, next)
+		}
 		if v := payloadVersion(payload); v != next {
 			return scanResult{}, fmt.Errorf("%w: segment %s offset %d: version %d, want %d", core.ErrCorrupt, name, off, v, next)
 		}
@@ -344,6 +414,11 @@ func scanSegment(name string, data []byte, first uint64, isLast bool, base uint6
 	if off < len(data) {
 		reason := [...]string{frameShort: "incomplete record", frameBadLength: "bad record length", frameBadCRC: "checksum mismatch"}[status]
 		if !isLast {
+			if tornEndRecord(data[off:], next) {
+				// A crash while the log rotated: the successor is complete,
+				// the end record naming it is not.
+				return res, nil
+			}
 			return scanResult{}, fmt.Errorf("%w: segment %s offset %d: %s in a segment that is not the last", core.ErrCorrupt, name, off, reason)
 		}
 		if validFrameAfter(data, off, next-1) {
@@ -354,37 +429,65 @@ func scanSegment(name string, data []byte, first uint64, isLast bool, base uint6
 	return res, nil
 }
 
-func (l *Log) torn(rep *RecoveryReport, name string, off, n int64, reason string) {
-	rep.TornBytes += n
-	rep.TornAt = fmt.Sprintf("%s@%d", name, off)
-	rep.TornReason = reason
-	l.log.Warn("wal: torn log tail cut off", "dir", l.dir, "file", name, "offset", off, "bytes", n, "reason", reason)
-}
-
-// validFrameAfter reports whether a valid record of a version past last
-// starts anywhere in b after off.
-func validFrameAfter(b []byte, off int, last uint64) bool {
-	for q := off + 1; q+frameHeaderLen+minPayloadLen <= len(b); q++ {
-		n := binary.BigEndian.Uint32(b[q:])
-		if n < minPayloadLen || uint64(n) > uint64(len(b)-q-frameHeaderLen) {
-			continue
-		}
-		if v := payloadVersion(b[q+frameHeaderLen:]); v <= last || v-last > uint64(len(b)-off) {
-			continue
-		}
-		if _, st := checkFrame(b[q:]); st == frameOK {
-			return true
-		}
+// endOfSegment checks an end record found at off: it must be the segment's
+// last bytes and name the version after the segment's last record.
+func endOfSegment(name string, data []byte, off int, payload []byte, next uint64) (scanResult, error) {
+	end := off + frameHeaderLen + len(payload)
+	switch {
+	case len(payload) != endPayloadLen:
+		return scanResult{}, fmt.Errorf("%w: segment %s offset %d: an end record of %d bytes", core.ErrCorrupt, name, off, len(payload))
+	case binary.BigEndian.Uint64(payload[8:]) != next:
+		return scanResult{}, fmt.Errorf("%w: segment %s offset %d: end record names version %d as the next, want %d", core.ErrCorrupt, name, off, binary.BigEndian.Uint64(payload[8:]), next)
+	case end != len(data):
+		return scanResult{}, fmt.Errorf("%w: segment %s offset %d: %d bytes after its end record", core.ErrCorrupt, name, end, len(data)-end)
 	}
-	return false
+	return scanResult{last: next - 1, good: end, ended: true}, nil
 }
 
-func truncate(path string, size int64) error {
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+// tornEndRecord reports whether b is a proper prefix of the end record that
+// names next.
+func tornEndRecord(b []byte, next uint64) bool {
+	want := appendEndRecord(nil, next)
+	return len(b) < len(want) && string(b) == string(want[:len(b)])
+}
+
+// tornTail is a torn tail of the last segment: the bytes from off on (the
+// whole file when remove is set) are a write a crash interrupted.
+type tornTail struct {
+	name   string
+	off, n int64
+	reason string
+	remove bool
+}
+
+func (l *Log) torn(rep *RecoveryReport, t tornTail) {
+	rep.TornBytes += t.n
+	rep.TornAt = fmt.Sprintf("%s@%d", t.name, t.off)
+	rep.TornReason = t.reason
+	if l.opts.ReadOnly {
+		l.log.Warn("wal: torn log tail left in place (read-only)", "dir", l.dir, "file", t.name, "offset", t.off, "bytes", t.n, "reason", t.reason)
+		return
+	}
+	l.log.Warn("wal: torn log tail cut off", "dir", l.dir, "file", t.name, "offset", t.off, "bytes", t.n, "reason", t.reason)
+}
+
+// cutTail cuts a torn tail off its segment (or removes a segment that holds
+// an incomplete header alone), durably.
+func (l *Log) cutTail(t tornTail) error {
+	if t.remove {
+		if err := l.fs.Remove(l.path(t.name)); err != nil {
+			return fmt.Errorf("wal: %w", err)
+		}
+		if err := l.dirFile.Sync(); err != nil {
+			return fmt.Errorf("wal: sync directory: %w", err)
+		}
+		return nil
+	}
+	f, err := l.fs.OpenAppend(l.path(t.name))
 	if err != nil {
 		return fmt.Errorf("wal: %w", err)
 	}
-	err = f.Truncate(size)
+	err = f.Truncate(t.off)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -397,13 +500,31 @@ func truncate(path string, size int64) error {
 	return nil
 }
 
+// validFrameAfter reports whether a valid record of a version past last
+// starts anywhere in b after off.
+func validFrameAfter(b []byte, off int, last uint64) bool {
+	for q := off + 1; q+frameHeaderLen+minPayloadLen <= len(b); q++ {
+		n := binary.BigEndian.Uint32(b[q:])
+		if n < minPayloadLen || uint64(n) > uint64(len(b)-q-frameHeaderLen) {
+			continue
+		}
+		if v := payloadVersion(b[q+frameHeaderLen:]); (v <= last || v-last > uint64(len(b)-off)) && v != 0 {
+			continue
+		}
+		if _, st := checkFrame(b[q:]); st == frameOK {
+			return true
+		}
+	}
+	return false
+}
+
 // remove deletes files of the directory and syncs it.
 func (l *Log) remove(names []string) error {
 	if len(names) == 0 {
 		return nil
 	}
 	for _, name := range names {
-		if err := os.Remove(filepath.Join(l.dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := l.fs.Remove(l.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("wal: %w", err)
 		}
 	}

@@ -25,6 +25,7 @@ const (
 	checkpointExt  = ".ckpt"
 	tempExt        = ".tmp"
 	lockName       = "LOCK"
+	closedName     = "CLOSED"
 )
 
 func segmentName(first uint64) string { return fmt.Sprintf("%020d%s", first, segmentExt) }
@@ -69,4 +70,59 @@ func checkSegmentHeader(b []byte) (uint64, error) {
 		return 0, fmt.Errorf("%w: segment header: unknown flags %#x", core.ErrCorrupt, f)
 	}
 	return binary.BigEndian.Uint64(b[16:]), nil
+}
+
+// A segment that the log rotated away from ends with an end record: a frame
+// whose payload is
+//
+//	u64 0 (no commit has version 0) | u64 the successor's first version
+//
+// written only once the successor exists on stable storage, so that a
+// missing successor is damage, not a crash.
+
+const endPayloadLen = 16
+
+func appendEndRecord(b []byte, successor uint64) []byte {
+	start := len(b)
+	b = binary.BigEndian.AppendUint32(b, endPayloadLen)
+	b = append(b, 0, 0, 0, 0)
+	b = binary.BigEndian.AppendUint64(b, 0)
+	b = binary.BigEndian.AppendUint64(b, successor)
+	crc := crc32.Update(0, castagnoli, b[start:start+4])
+	crc = crc32.Update(crc, castagnoli, b[start+frameHeaderLen:])
+	binary.BigEndian.PutUint32(b[start+4:], crc)
+	return b
+}
+
+// The file CLOSED, written by Close once the log is synced and removed by
+// the next Recover before the log takes writes, records the last version of
+// a log closed cleanly, so that a log that ends before it is an error:
+//
+//	magic "inmemCLS" | u32 format version | u64 last version | u32 CRC-32C of the 20 bytes before
+
+const (
+	closedMagic   = "inmemCLS"
+	closedVersion = 1
+	closedLen     = 24
+)
+
+func appendClosed(b []byte, last uint64) []byte {
+	start := len(b)
+	b = append(b, closedMagic...)
+	b = binary.BigEndian.AppendUint32(b, closedVersion)
+	b = binary.BigEndian.AppendUint64(b, last)
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b[start:], castagnoli))
+}
+
+// checkClosed validates a CLOSED file and returns the last version it names.
+func checkClosed(b []byte) (uint64, error) {
+	switch {
+	case len(b) != closedLen || string(b[:8]) != closedMagic:
+		return 0, fmt.Errorf("%w: %s: not a clean-close marker", core.ErrCorrupt, closedName)
+	case crc32.Checksum(b[:20], castagnoli) != binary.BigEndian.Uint32(b[20:]):
+		return 0, fmt.Errorf("%w: %s: checksum mismatch", core.ErrCorrupt, closedName)
+	case binary.BigEndian.Uint32(b[8:]) != closedVersion:
+		return 0, fmt.Errorf("%w: %s: format version %d, this build reads %d", core.ErrCorrupt, closedName, binary.BigEndian.Uint32(b[8:]), closedVersion)
+	}
+	return binary.BigEndian.Uint64(b[12:]), nil
 }

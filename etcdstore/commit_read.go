@@ -1,0 +1,211 @@
+package etcdstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/inmemdb/inmem/core"
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// scanPage is how many records one etcd read of a range returns at most.
+const scanPage = 512
+
+// read reads what the plans of batch need: the version key, the records of
+// their keys, the index counts of those keys' namespaces, the highest
+// sequence of the event logs they append to and every record under the
+// prefixes they scan. It reads in as few etcd transactions as the
+// operation limit allows; the version key is in the first, and the rest
+// either at the first one's revision or later (then the commit's guard
+// fails, since the version key changed).
+func (s *Store) read(ctx context.Context, batch []*request) (*state, error) {
+	st := &state{slots: map[string]*slot{}, counts: map[string]int64{}, tails: map[string]uint64{}, scans: map[string][]*slot{}}
+	var gets []clientv3.Op
+	var handle []func(*pb.RangeResponse) error
+	get := func(op clientv3.Op, h func(*pb.RangeResponse) error) {
+		gets, handle = append(gets, op), append(handle, h)
+	}
+	count := func(k string) {
+		if has(st.counts, k) {
+			return
+		}
+		st.counts[k] = 0
+		get(clientv3.OpGet(k), func(r *pb.RangeResponse) error {
+			if len(r.Kvs) == 0 {
+				return nil
+			}
+			n, err := decodeCount(r.Kvs[0].Value)
+			if err != nil {
+				return corrupt(k, err)
+			}
+			st.counts[k] = n
+			return nil
+		})
+	}
+	counts := func(t core.TypeTag, ns core.Namespace) {
+		count(s.l.runKey(ns))
+		count(s.l.typeKey(t, ns))
+	}
+	get(clientv3.OpGet(s.l.version), func(r *pb.RangeResponse) error {
+		v, err := s.decodeVersion(r.Kvs)
+		if err != nil {
+			return err
+		}
+		st.version, st.rev = v, r.Header.Revision
+		if len(r.Kvs) > 0 {
+			st.vrev = r.Kvs[0].ModRevision
+		}
+		return nil
+	})
+	for _, rq := range batch {
+		for _, k := range rq.keys {
+			enc := s.l.dataKey(k)
+			if has(st.slots, enc) {
+				continue
+			}
+			sl := &slot{key: k, enc: enc}
+			st.slots[enc] = sl
+			get(clientv3.OpGet(enc), func(r *pb.RangeResponse) error { return s.fill(sl, r) })
+			counts(k.Type, k.Namespace)
+		}
+		if rq.tail != "" && !has(st.tails, rq.tail) {
+			st.tails[rq.tail] = 0
+			p := s.l.logPrefix(rq.tailNS)
+			get(clientv3.OpGet(p, clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithLimit(1)), func(r *pb.RangeResponse) error {
+				if len(r.Kvs) == 0 {
+					return nil
+				}
+				k := r.Kvs[0].Key
+				if len(k) != len(p)+8 {
+					return corrupt(string(k), errBadLogKey)
+				}
+				st.tails[rq.tail] = ^binary.BigEndian.Uint64(k[len(p):])
+				return nil
+			})
+			counts(core.TypeEvent, rq.tailNS)
+		}
+	}
+	for chunk := range slices.Chunk(gets, s.cfg.maxOps) {
+		resp, err := s.readTxn(ctx, chunk...)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range resp.Responses {
+			h := handle[0]
+			handle = handle[1:]
+			if err := h(r.GetResponseRange()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, rq := range batch {
+		if rq.scan != "" {
+			if err := s.readScan(ctx, st, rq.scan); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return st, nil
+}
+
+var errBadLogKey = errors.New("a log index key without an 8-byte sequence")
+
+// fill sets a slot's record from its read.
+func (s *Store) fill(sl *slot, r *pb.RangeResponse) error {
+	if len(r.Kvs) == 0 {
+		return nil
+	}
+	vv, err := decodeRecord(r.Kvs[0].Value)
+	if err != nil {
+		return corrupt(sl.enc, err)
+	}
+	sl.old, sl.modrev = &vv, r.Kvs[0].ModRevision
+	return nil
+}
+
+// readScan reads every record under the data prefix p at st's revision into
+// slots, and the index counts of their namespaces.
+func (s *Store) readScan(ctx context.Context, st *state, p string) error {
+	var out []*slot
+	need := map[string]bool{}
+	from, end := p, rangeEnd(p)
+	for {
+		resp, err := s.cli.Get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(st.rev), clientv3.WithLimit(scanPage))
+		if err != nil {
+			return err
+		}
+		for _, kv := range resp.Kvs {
+			e, err := s.entry(kv)
+			if err != nil {
+				return err
+			}
+			sl := st.slots[string(kv.Key)]
+			if sl == nil {
+				sl = &slot{key: e.Key, enc: string(kv.Key), old: &e.Value, modrev: kv.ModRevision}
+				st.slots[sl.enc] = sl
+			}
+			out = append(out, sl)
+			for _, k := range []string{s.l.runKey(e.Key.Namespace), s.l.typeKey(e.Key.Type, e.Key.Namespace)} {
+				if !has(st.counts, k) {
+					need[k] = true
+				}
+			}
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			break
+		}
+		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+	st.scans[p] = out
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range need {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	gets := make([]clientv3.Op, len(keys))
+	for i, k := range keys {
+		gets[i] = clientv3.OpGet(k, clientv3.WithRev(st.rev))
+	}
+	for i := 0; i < len(gets); i += s.cfg.maxOps {
+		resp, err := s.readTxn(ctx, gets[i:min(len(gets), i+s.cfg.maxOps)]...)
+		if err != nil {
+			return err
+		}
+		for j, r := range resp.Responses {
+			k := keys[i+j]
+			st.counts[k] = 0
+			if kvs := r.GetResponseRange().GetKvs(); len(kvs) > 0 {
+				n, err := decodeCount(kvs[0].Value)
+				if err != nil {
+					return corrupt(k, err)
+				}
+				st.counts[k] = n
+			}
+		}
+	}
+	return nil
+}
+
+// readTxn runs read-only operations in one etcd transaction (one revision),
+// retrying while etcd is between leaders or a member is unreachable: the
+// etcd client retries plain reads itself, but not transactions. It gives up
+// when ctx ends.
+func (s *Store) readTxn(ctx context.Context, ops ...clientv3.Op) (*clientv3.TxnResponse, error) {
+	for {
+		resp, err := s.cli.Txn(ctx).Then(ops...).Commit()
+		if err == nil || !transient(err) || !sleep(ctx, 20*time.Millisecond) {
+			return resp, err
+		}
+	}
+}
+
+func has[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
+}

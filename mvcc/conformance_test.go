@@ -1,0 +1,118 @@
+package mvcc_test
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/mvcc"
+	"github.com/inmemdb/inmem/mvcc/mvcctest"
+	"github.com/inmemdb/inmem/proptest"
+)
+
+// The conformance suite (proptest) on the store. Each run below is one
+// rapid.Check: -rapid.checks sequences (100 by default, a fifth under
+// -short).
+
+// TestRunMVCC runs the suite on the store as a stranger would: through
+// core's interfaces only, with and without a shared clock.
+func TestRunMVCC(t *testing.T) {
+	modes := []struct {
+		name  string
+		opts  []mvcc.Option
+		clock bool
+	}{
+		{"default without clock", nil, false},
+		{"default", nil, true},
+		{"history 3", []mvcc.Option{mvcc.WithHistory(3)}, true},
+		{"history 0 without clock", []mvcc.Option{mvcc.WithHistory(0)}, false},
+	}
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			if !mode.clock {
+				proptest.Run(t, func() core.Storage { return mvcc.New(mode.opts...) })
+				return
+			}
+			c := core.NewManualClock(epoch)
+			opts := append([]mvcc.Option{mvcc.WithClock(c)}, mode.opts...)
+			proptest.Run(t, func() core.Storage { return mvcc.New(opts...) }, proptest.WithClock(c))
+		})
+	}
+}
+
+// TestRunStore runs the suite with what the store promises beyond the
+// interfaces (mvcctest.Options: an exact history window, proven reads beyond
+// it, backups, Stats).
+func TestRunStore(t *testing.T) {
+	modes := []struct {
+		name string
+		opts []mvcc.Option
+	}{
+		{"default", nil},
+		{"history 3", []mvcc.Option{mvcc.WithHistory(3)}},
+		{"history 0", []mvcc.Option{mvcc.WithHistory(0)}},
+	}
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			mvcctest.RunStore(t, func(c core.Clock) *mvcc.Store {
+				return mvcc.New(append([]mvcc.Option{mvcc.WithClock(c)}, mode.opts...)...)
+			})
+		})
+	}
+}
+
+// TestRunDurable runs the suite on stores made by Open, closed and opened
+// again at random steps.
+func TestRunDurable(t *testing.T) {
+	modes := []struct {
+		name string
+		opts []mvcc.Option
+	}{
+		{"default", nil},
+		{"history 3, checkpoints", []mvcc.Option{mvcc.WithHistory(3), mvcc.WithCheckpointBytes(1 << 10)}},
+	}
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			mvcctest.RunDurable(t, func(dir string, c core.Clock) (*mvcc.Store, error) {
+				// The log need not reach the disk: Close flushes it, and a
+				// reopen follows a Close, never a crash.
+				opts := append([]mvcc.Option{mvcc.WithClock(c), mvcc.WithSync(mvcc.SyncNone)}, mode.opts...)
+				return mvcc.Open(dir, opts...)
+			})
+		})
+	}
+}
+
+// fuzzModes are the store configurations FuzzReplay picks from with the
+// input's first byte.
+var fuzzModes = [][]mvcc.Option{
+	nil,
+	{mvcc.WithHistory(3)},
+	{mvcc.WithHistory(0)},
+}
+
+// FuzzReplay decodes arbitrary bytes as an operation sequence (the first
+// byte picks the store's configuration, each later byte one choice) and runs
+// it against a store and the Model, comparing every answer and checking
+// every invariant after each step.
+func FuzzReplay(f *testing.F) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 16 {
+		b := make([]byte, 32+i*24)
+		for j := range b {
+			b[j] = byte(rng.UintN(256))
+		}
+		f.Add(b)
+	}
+	f.Add([]byte{})
+	f.Add([]byte{0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		opts := fuzzModes[0]
+		if len(data) > 0 {
+			opts, data = fuzzModes[int(data[0])%len(fuzzModes)], data[1:]
+		}
+		mvcctest.Replay(t, data, func(c core.Clock) *mvcc.Store {
+			return mvcc.New(append([]mvcc.Option{mvcc.WithClock(c)}, opts...)...)
+		})
+	})
+}

@@ -1,0 +1,6 @@
+//go:build race
+
+package mvcc_test
+
+// raceEnabled reports a -race build: the large stress tests scale down.
+const raceEnabled = true
