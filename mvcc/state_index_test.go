@@ -112,7 +112,7 @@ func TestScanByRunUsesIndex(t *testing.T) {
 	require.Equal(t, []string{string(small.AppendEncode(nil))}, ns)
 	c := collector{judge: fixedJudge(s.Now())}
 	st.scanRun(fxRun(2), &c)
-	require.Len(t, c.vals, 2)
+	require.Len(t, c.entries(), 2)
 }
 
 func TestScanByType(t *testing.T) {

@@ -165,7 +165,7 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 		return nil, err
 	}
 	enc := encodeKey(prefix)
-	c := collector{judge: fixedJudge(t.now)}
+	c := collector{judge: fixedJudge(t.now), keepEnc: true}
 	t.st.rangeRecords(enc, c.add)
 	t.scans = append(t.scans, scanRead{prefix: enc, count: c.stored})
 	recs := c.entries()
