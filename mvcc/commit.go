@@ -46,10 +46,11 @@ func (p *pending) notify() {
 	}
 }
 
-// await waits for p's signal: first spinning briefly (see spin), then
-// parked on its channel.
-func (s *Store) await(p *pending) {
-	if s.spin(p) {
+// await waits for p's signal: first spinning briefly when first is set
+// (the writer heads the queue, so the group in progress is the last it
+// waits for: see spin), then parked on its channel.
+func (s *Store) await(p *pending, first bool) {
+	if first && s.spin(p) {
 		return
 	}
 	if p.signal.CompareAndSwap(waitSpin, waitPark) {
@@ -65,7 +66,8 @@ const spinFor = 20 * time.Microsecond
 // spin waits for p's signal for up to spinFor without parking, and reports
 // whether it came. Spinning spares the leader a wake-up call and the writer
 // a trip through the scheduler, so the next group starts at once; it is
-// worth it only while another core runs the leader, so at most GOMAXPROCS-1
+// worth it only while another core runs the leader and the signal is near,
+// so only the writer at the head of the queue spins, at most GOMAXPROCS-1
 // writers spin at a time, and none when the store has a log.
 func (s *Store) spin(p *pending) bool {
 	if s.log != nil {
@@ -154,13 +156,14 @@ func (s *Store) enqueue(p *pending) (uint64, error) {
 		return 0, errReadOnly
 	}
 	s.queueMu.Lock()
+	first := len(s.queue) == 0
 	s.queue = append(s.queue, p)
 	leader := !s.leading
 	s.leading = true
 	s.queueMu.Unlock()
 
 	if !leader {
-		s.await(p) // done, or the previous leader handed over
+		s.await(p, first) // done, or the previous leader handed over
 	}
 	if !p.done {
 		s.writeMu.Lock()
