@@ -215,12 +215,21 @@ func (s *Store) lead() {
 	default:
 		d := &s.draft
 		d.reset(cur.cur, s.Now())
-		for _, p := range batch {
-			fn := p.apply
-			if fn == nil {
-				fn = p.put.apply
+		d.applyAll(batch)
+		if s.log == nil {
+			// Writers that queued while the group was applied join it: two
+			// writers taking turns then share groups instead of each
+			// committing alone.
+			s.queueMu.Lock()
+			late := len(batch)
+			batch = append(batch, s.queue...)
+			clear(s.queue)
+			s.queue = s.queue[:0]
+			s.queueMu.Unlock()
+			if late < len(batch) {
+				d.now = s.Now()
+				d.applyAll(batch[late:])
 			}
-			p.version, p.err = d.apply(fn)
 		}
 		if len(d.group) == 0 {
 			break
@@ -255,6 +264,18 @@ func (s *Store) lead() {
 		s.spare = batch[:0]
 	}
 	s.queueMu.Unlock()
+}
+
+// applyAll applies the operations of batch in order, each getting its
+// result.
+func (d *draft) applyAll(batch []*pending) {
+	for _, p := range batch {
+		fn := p.apply
+		if fn == nil {
+			fn = p.put.apply
+		}
+		p.version, p.err = d.apply(fn)
+	}
 }
 
 // apply runs one operation on the draft: its version if it changed
