@@ -28,14 +28,6 @@ const (
 	blockHeader = 4 * (blockMax + 1)
 )
 
-// newBlock returns an empty block with the given prefix and room for size bytes of suffixes.
-func newBlock(prefix string, size int) block {
-	b := make(block, blockHeader, blockHeader+len(prefix)+size)
-	b = append(b, prefix...)
-	b.offs()[0] = uint32(len(b))
-	return b
-}
-
 // offs returns the offsets header. A block's array comes from make, so it is aligned for
 // uint32.
 func (b block) offs() *[blockMax + 1]uint32 {
@@ -60,10 +52,6 @@ func (b block) suffix(i int) string {
 
 // piece returns string i as a view in two parts.
 func (b block) piece(i int) piece { return piece{b.prefix(), b.suffix(i)} }
-
-// size returns the bytes the first n strings take after the header: the prefix and their
-// suffixes.
-func (b block) size(n int) int { return int(b.offs()[n]) - blockHeader }
 
 // search returns the position among the first n strings of the first one >= key and whether
 // it equals key.
@@ -158,30 +146,6 @@ func (b block) remove(n, i int) block {
 	}
 	o[n] = 0
 	return b[:uint32(len(b))-k]
-}
-
-// shiftOut drops the first k of the n strings.
-func (b block) shiftOut(n, k int) block {
-	o := b.offs()
-	lo := o[k] - o[0]
-	copy(b[o[0]:], b[o[k]:])
-	for j := 0; j <= n-k; j++ {
-		o[j] = o[j+k] - lo
-	}
-	for j := n - k + 1; j <= n; j++ {
-		o[j] = 0
-	}
-	return b[:uint32(len(b))-lo]
-}
-
-// truncate keeps the first k of the n strings.
-func (b block) truncate(n, k int) block {
-	o := b.offs()
-	size := o[k]
-	for j := k + 1; j <= n; j++ {
-		o[j] = 0
-	}
-	return b[:size]
 }
 
 // piece is a string in two parts, p followed by s: a key or separator of a block (its prefix
