@@ -146,11 +146,21 @@ type Watchable interface {
 }
 
 // Appender is a store with event logs. Append writes value under the next
-// event key of ns (EventKey(ns, last+1), 1 for an empty log) in one commit
-// and returns the key and the version: concurrent appenders never collide
-// and never leave gaps. last counts expired values not yet removed.
+// event key of ns (EventKey(ns, last+1), 1 for a log that never held one) in
+// one commit and returns the key and the version: concurrent appenders never
+// collide and never leave gaps. last is the highest sequence the log has
+// used, stored or removed since (expired values not yet removed count):
+// sequences only grow, a number is never handed out twice.
 type Appender interface {
 	Append(ns Namespace, value Value, ttl time.Duration) (Key, uint64, error)
+}
+
+// NamespaceLister is a store (or a Snapshot) that lists namespaces:
+// Namespaces yields, in key order, each namespace holding at least one live
+// key p matches, once (a store lists a view taken now). Its cost grows with
+// the number of namespaces, not of keys. An invalid p yields nothing.
+type NamespaceLister interface {
+	Namespaces(p Prefix) iter.Seq[Namespace]
 }
 
 // PrefixDeleter is a store with bulk deletes. DeletePrefix removes every

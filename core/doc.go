@@ -30,6 +30,7 @@
 //   - Watchable (WatchCommits): a change feed (Watcher), filtered by
 //     WatchOptions (WatchPrefix, WatchRun);
 //   - Appender, PrefixDeleter, Toucher: event logs, bulk deletes, TTL renewal;
+//   - NamespaceLister (a store or a Snapshot): the namespaces under a Prefix;
 //   - ExpiryTarget and Expirer: what a background cleaner drives;
 //   - VectorSearcher: Search by meaning, shaped by SearchOptions (Similarity,
 //     Exact, MinScore, SearchBreadth), scored by a Metric.

@@ -127,7 +127,7 @@ func TestKeyCompare(t *testing.T) {
 }
 
 func TestKeySortOrder(t *testing.T) {
-	// A list already in the order data-model.md defines: tenant, app, agent,
+	// A list already in the order Key.Compare defines: tenant, app, agent,
 	// run id, type tag, user key.
 	r0, r1 := RunID{}, RunID{0: 1}
 	ordered := []Key{

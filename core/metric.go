@@ -84,6 +84,9 @@ func (q *VectorQuery) Len() int { return len(q.q) }
 // Vector returns a copy of the query's elements.
 func (q *VectorQuery) Vector() []float32 { return append([]float32(nil), q.q...) }
 
+// AppendVector appends the query's elements to dst and returns the result.
+func (q *VectorQuery) AppendVector(dst []float32) []float32 { return append(dst, q.q...) }
+
 // Score returns the score of v against the query under its metric, and true;
 // or false when v is not a KindVector Value of the query's length, or the
 // score is NaN (v holds a NaN, or infinities that cancel). Higher is closer.
@@ -94,6 +97,30 @@ func (q *VectorQuery) Score(v Value) (float32, bool) {
 	}
 	s := q.score(v.vector())
 	return s, s == s
+}
+
+// ScoreMany scores each of vs as Score does, into scores (which must be at
+// least as long as vs), with ok[i] false where Score would say false. While it
+// scores one vector it asks the processor to load the next ones, so the
+// memory loads of a batch overlap instead of waiting one after another: for
+// vectors scattered in memory (the neighbours of a graph node) it is several
+// times faster than a loop of Score. It allocates nothing.
+func (q *VectorQuery) ScoreMany(vs []Value, scores []float32, ok []bool) {
+	scores, ok = scores[:len(vs)], ok[:len(vs)]
+	const ahead = 2
+	for i := 0; i < ahead && i < len(vs); i++ {
+		if p, isVec := vs[i].any.(vectorptr); isVec && p != nil {
+			prefetch((*float32)(p))
+		}
+	}
+	for i := range vs {
+		if j := i + ahead; j < len(vs) {
+			if p, isVec := vs[j].any.(vectorptr); isVec && p != nil {
+				prefetch((*float32)(p))
+			}
+		}
+		scores[i], ok[i] = q.Score(vs[i])
+	}
 }
 
 // ScoreVector is Score for a vector given as a slice, which must have the

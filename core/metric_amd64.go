@@ -13,6 +13,12 @@ func dotNormAVX2(a, b *float32, n int) (d, bb float32)
 //go:noescape
 func l2sqAVX2(a, b *float32, n int) float32
 
+// prefetch asks the processor to load the first 256 bytes at p into its
+// caches; the hardware prefetcher follows on for the rest of a vector.
+//
+//go:noescape
+func prefetch(p *float32)
+
 func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv0() (eax uint32)

@@ -219,3 +219,12 @@ TEXT ·xgetbv0(SB), NOSPLIT, $0-4
 	BYTE $0x0f; BYTE $0x01; BYTE $0xd0 // XGETBV
 	MOVL AX, eax+0(FP)
 	RET
+
+// func prefetch(p *float32)
+TEXT ·prefetch(SB), NOSPLIT, $0-8
+	MOVQ p+0(FP), AX
+	PREFETCHT0 (AX)
+	PREFETCHT0 64(AX)
+	PREFETCHT0 128(AX)
+	PREFETCHT0 192(AX)
+	RET

@@ -221,3 +221,17 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+func TestScoreManyIsScore(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	q, _ := NewVectorQuery(Euclidean, randVec(r, 20))
+	vs := []Value{VectorValue(randVec(r, 20)), StringValue("x"), VectorValue(randVec(r, 3)), VectorValue(randVec(r, 20)), NullValue()}
+	scores, ok := make([]float32, len(vs)), make([]bool, len(vs))
+	q.ScoreMany(vs, scores, ok)
+	for i, v := range vs {
+		s, o := q.Score(v)
+		assert.Equal(t, o, ok[i], "%d", i)
+		assert.Equal(t, s, scores[i], "%d", i)
+	}
+	assert.Zero(t, testing.AllocsPerRun(50, func() { q.ScoreMany(vs, scores, ok) }))
+}

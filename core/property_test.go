@@ -190,7 +190,7 @@ func TestPropEncodePreservesPrefix(t *testing.T) {
 		if got != want {
 			t.Fatalf("bytes.HasPrefix(%x, %x) = %v, HasPrefix(%v, %v) = %v", k.Encode(), p.Encode(), got, k, p, want)
 		}
-		// A prefix match agrees with the definition in data-model.md.
+		// A prefix match agrees with its definition (Key.HasPrefix's doc).
 		def := k.Namespace == p.Namespace && k.Type == p.Type && bytes.HasPrefix(k.UserKey, p.UserKey)
 		if want != def {
 			t.Fatalf("HasPrefix(%v, %v) = %v, definition says %v", k, p, want, def)

@@ -17,8 +17,9 @@ import (
 //	go test -run '^$' -bench . -benchtime 200x -count 3 -benchmem
 //
 // Each operation's cost on etcd is round trips (see the package
-// documentation): put 2 (read, then the guarded write through raft and
-// fsync), get 1, ScanByRun 2, a snapshot's get 1.
+// documentation): put 1 (a transaction through raft and fsync, planned on
+// what the store knows of its keys), get 1, ScanByRun 2 (the run index,
+// then the range), a snapshot's get 1.
 
 // benchClusters are started on first use, with fsync (unlike the tests'
 // shared member), and closed when the package's tests end.

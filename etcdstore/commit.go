@@ -23,6 +23,7 @@ type request struct {
 	guards  []string       // data-key prefixes plan checks by reading etcd itself (a Txn's scans)
 	expire  bool           // the commit removes expired values (RemoveExpired)
 	alone   bool           // commits in an etcd transaction of its own (DeletePrefix's range delete)
+	fresh   bool           // plans on a read of etcd, never on what the Store knows (a Txn's commit)
 	plan    func(st *state) error
 
 	spans []span // what it reads and writes: batched requests' spans do not overlap
@@ -109,9 +110,9 @@ const maxBatch = 256
 
 // commit runs rq: it joins the queue, waits for the leader to commit its
 // batch or leads itself, and returns rq's version (the current version when
-// its plan changed nothing) or error. A request whose transaction fails
-// ambiguously (etcd unreachable, a leader change) is checked before it is
-// tried again, so it is applied at most once.
+// its plan changed nothing) or error. A batch whose transaction fails
+// ambiguously (etcd unreachable, a leader change) sends it again unchanged
+// (see runBatch), so it is applied at most once.
 func (s *Store) commit(rq *request) (uint64, error) {
 	if s.closed.Load() {
 		return 0, fmt.Errorf("etcdstore: %s: %w", rq.what, core.ErrClosed)

@@ -27,13 +27,35 @@ func (s *Store) runBatch(queue []*request) []*request {
 	batch, rest := pick(queue)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.timeout)
 	defer cancel()
+	fresh := false  // plan on a read of etcd, not on what is known
+	var read *state // a read of etcd from the last attempt's else branch
 	for {
-		st, err := s.read(ctx, batch)
-		if err != nil {
-			return s.fail(batch, rest, err)
+		var st *state
+		var guard []clientv3.Cmp
+		switch {
+		case read != nil:
+			st, read = read, nil
+		case !fresh:
+			r := s.newReader(batch)
+			if cmps, ok := s.known.guess(r.st, batch, s.l); ok {
+				st, guard = r.st, cmps
+				break
+			}
+			fresh = true
+			fallthrough
+		default:
+			var err error
+			if st, err = s.read(ctx, batch); err != nil {
+				s.known.reset()
+				return s.fail(batch, rest, err)
+			}
 		}
 		st.now = s.Now()
 		changing, over := s.plan(st, batch)
+		if guard != nil && unsettled(batch) {
+			fresh = true // no error or no-op rests on a guess: read etcd
+			continue
+		}
 		if len(over) > 0 {
 			batch = slices.DeleteFunc(batch, func(rq *request) bool { return slices.Contains(over, rq) })
 			rest = append(over, rest...)
@@ -48,37 +70,99 @@ func (s *Store) runBatch(queue []*request) []*request {
 		if last >= core.Latest-1 || last < st.version {
 			return s.fail(batch, rest, fmt.Errorf("%w", core.ErrVersionExhausted))
 		}
+		if guard == nil {
+			guard = []clientv3.Cmp{clientv3.Compare(clientv3.ModRevision(s.l.version), "=", st.vrev)}
+		}
+		// On a failed guard, the else branch reads what the batch needs (when
+		// one etcd transaction can hold the reads and no request scans).
+		var again *reader
+		var orElse []clientv3.Op
+		if r := s.newReader(batch); len(r.ops) <= s.cfg.maxOps && !scans(batch) {
+			again, orElse = r, r.ops
+		}
 		token := rand.Uint64()
 		ops := s.writeOps(st, changing, token)
-		resp, err := s.cli.Txn(ctx).
-			If(clientv3.Compare(clientv3.ModRevision(s.l.version), "=", st.vrev)).
-			Then(ops...).Commit()
-		switch {
-		case err == nil && resp.Succeeded:
-			s.noteVersion(last)
-			s.finishBatch(st, batch)
-			return rest
-		case err == nil:
-			continue // another process committed first: read again
-		case tooLarge(err) && len(changing) > 1:
-			// etcd refused the batch's size: commit its first request alone.
-			rest = append(slices.Clone(batch[1:]), rest...)
-			batch = batch[:1]
-			continue
-		case definite(err) || ctx.Err() != nil:
-			return s.fail(batch, rest, err)
-		}
-		// Ambiguous: the batch may have landed. It did exactly when the
-		// commit key of its last version carries this attempt's token.
-		if landed, lerr := s.landed(ctx, last, token); lerr == nil && landed {
-			s.noteVersion(last)
-			s.finishBatch(st, batch)
-			return rest
-		}
-		if !sleep(ctx, 20*time.Millisecond) {
-			return s.fail(batch, rest, err)
+		sent := false // a send of this transaction failed ambiguously: it may have landed
+		for {
+			resp, err := s.cli.Txn(ctx).If(guard...).Then(ops...).Else(orElse...).Commit()
+			switch {
+			case err == nil && resp.Succeeded:
+				s.known.learn(st, changing, resp.Header.Revision, s.l)
+				s.noteVersion(last)
+				s.finishBatch(st, batch)
+				return rest
+			case err == nil:
+				// Another process committed first, a guess was wrong, or an
+				// earlier send of this very transaction landed: it did
+				// exactly when the commit key of its last version carries
+				// its token.
+				if sent {
+					landed, lerr := s.landedWithin(ctx, last, token)
+					if lerr != nil {
+						return s.fail(batch, rest, lerr)
+					}
+					if landed {
+						s.noteVersion(last)
+						s.finishBatch(st, batch)
+						return rest
+					}
+				}
+				s.known.reset()
+				fresh = true
+				if again != nil && again.apply(resp.Responses) == nil {
+					read = again.st
+				}
+			case tooLarge(err) && len(changing) > 1 && !sent:
+				// etcd refused the batch's size: commit its first request alone.
+				rest = append(slices.Clone(batch[1:]), rest...)
+				batch = batch[:1]
+			case definite(err) || ctx.Err() != nil:
+				s.known.reset()
+				return s.fail(batch, rest, err)
+			default:
+				// Ambiguous: send the same transaction again. Its guard lets
+				// at most one send land; a guard failure then tells.
+				sent = true
+				s.known.reset()
+				if !sleep(ctx, 20*time.Millisecond) {
+					return s.fail(batch, rest, err)
+				}
+				continue
+			}
+			break
 		}
 	}
+}
+
+// landedWithin is landed, retried while etcd does not answer, until ctx
+// ends.
+func (s *Store) landedWithin(ctx context.Context, v, token uint64) (bool, error) {
+	for {
+		landed, err := s.landed(ctx, v, token)
+		if err == nil || !sleep(ctx, 20*time.Millisecond) {
+			return landed, err
+		}
+	}
+}
+
+// unsettled reports whether a plan of batch failed or changed nothing.
+func unsettled(batch []*request) bool {
+	for _, rq := range batch {
+		if rq.err != nil || rq.changes == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// scans reports whether a request of batch reads a range (DeletePrefix).
+func scans(batch []*request) bool {
+	for _, rq := range batch {
+		if rq.scan != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // fail finishes every request of batch with err and returns rest.
@@ -204,7 +288,7 @@ func (s *Store) cost(st *state, rq *request, ch []*slot, v uint64) (map[*slot][]
 
 // writeOps returns the etcd operations that commit the changing requests
 // of st: their records, the TTL and index entries, the version key and a
-// commit key per request.
+// commit key per request. It sets st's index counts to what they become.
 func (s *Store) writeOps(st *state, changing []*request, token uint64) []clientv3.Op {
 	ops := map[string]clientv3.Op{} // by etcd key: etcd refuses two operations on one key
 	deltas := map[string]int64{}
@@ -263,8 +347,10 @@ func (s *Store) writeOps(st *state, changing []*request, token uint64) []clientv
 		case d == 0:
 		case n <= 0:
 			ops[k] = clientv3.OpDelete(k)
+			st.counts[k] = 0
 		default:
 			ops[k] = clientv3.OpPut(k, string(binary.BigEndian.AppendUint64(nil, uint64(n))))
+			st.counts[k] = n
 		}
 	}
 	ops[s.l.version] = clientv3.OpPut(s.l.version, string(binary.BigEndian.AppendUint64(nil, last)))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/inmemdb/inmem/core"
 	"github.com/stretchr/testify/require"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // groupModel is the store's expected content after each version.
@@ -324,4 +325,50 @@ func TestGroupCommitConcurrent(t *testing.T) {
 	}
 	require.Len(t, seen, writers*each)
 	require.Equal(t, uint64(writers*each), a.CurrentVersion(), "gapless across both Stores")
+}
+
+// TestKnownGuessesAreChecked: a Store plans point writes on what it knows
+// of its keys; a key it never read is a guess, checked in the commit's
+// etcd transaction, and an error is never answered from a guess. Here b
+// writes keys a has never seen, then a writes over them: the records, the
+// index counts and the TTL index stay exact, and a's delete of a key it
+// guessed absent finds it.
+func TestKnownGuessesAreChecked(t *testing.T) {
+	clock := core.NewManualClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	a := newStore(t, WithClock(clock))
+	b := newStoreOn(t, testCli, a.Prefix(), WithClock(clock))
+	ns := testNS("known", 19)
+	x, y, z := core.KVKey(ns, "x"), core.KVKey(ns, "y"), core.KVKey(ns, "z")
+	_, err := b.Put(x, core.StringValue("b's"), time.Hour)
+	require.NoError(t, err)
+	_, err = b.Put(z, core.StringValue("b's"), 0)
+	require.NoError(t, err)
+	_, err = a.Put(y, core.StringValue("a's"), 0) // a learns y and the counts, at b's last version
+	require.NoError(t, err)
+	_, err = a.Put(x, core.StringValue("a's"), 0) // a guesses x absent: wrong
+	require.NoError(t, err)
+	removed, err := a.Delete(z) // a guesses z absent: the delete must find it
+	require.NoError(t, err)
+	require.Equal(t, "b's", removed.Value.String())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	count := func(key string) int64 {
+		t.Helper()
+		resp, err := testCli.Get(ctx, key)
+		require.NoError(t, err)
+		require.Len(t, resp.Kvs, 1, key)
+		n, err := decodeCount(resp.Kvs[0].Value)
+		require.NoError(t, err)
+		return n
+	}
+	require.Equal(t, int64(2), count(a.l.runKey(ns)), "x and y")
+	require.Equal(t, int64(2), count(a.l.typeKey(core.TypeKV, ns)))
+	resp, err := testCli.Get(ctx, a.l.expiry, clientv3.WithPrefix(), clientv3.WithCountOnly())
+	require.NoError(t, err)
+	require.Zero(t, resp.Count, "the rewrite of x dropped its TTL index entry")
+	got, err := b.Get(x)
+	require.NoError(t, err)
+	require.Equal(t, "a's", got.Value.String())
+	require.Zero(t, got.TTL)
 }

@@ -15,30 +15,34 @@ import (
 // scanPage is how many records one etcd read of a range returns at most.
 const scanPage = 512
 
-// read reads what the plans of batch need: the version key, the records of
-// their keys, the index counts of those keys' namespaces, the highest
-// sequence of the event logs they append to and every record under the
-// prefixes they scan. It reads in as few etcd transactions as the
-// operation limit allows; the version key is in the first, and the rest
-// either at the first one's revision or later (then the commit's guard
-// fails, since the version key changed).
-func (s *Store) read(ctx context.Context, batch []*request) (*state, error) {
+// reader is the first phase of a batch's reads: the etcd reads and how
+// each answer fills the state (the version key, the records of the
+// requests' keys, the index counts of those keys' namespaces, the highest
+// sequence of the event logs they append to).
+type reader struct {
+	st     *state
+	ops    []clientv3.Op
+	handle []func(*pb.RangeResponse) error
+}
+
+// newReader returns the reads of batch and the state they fill (empty until
+// they are applied).
+func (s *Store) newReader(batch []*request) *reader {
 	st := &state{slots: map[string]*slot{}, counts: map[string]int64{}, tails: map[string]uint64{}, scans: map[string][]*slot{}}
-	var gets []clientv3.Op
-	var handle []func(*pb.RangeResponse) error
+	r := &reader{st: st}
 	get := func(op clientv3.Op, h func(*pb.RangeResponse) error) {
-		gets, handle = append(gets, op), append(handle, h)
+		r.ops, r.handle = append(r.ops, op), append(r.handle, h)
 	}
 	count := func(k string) {
 		if has(st.counts, k) {
 			return
 		}
 		st.counts[k] = 0
-		get(clientv3.OpGet(k), func(r *pb.RangeResponse) error {
-			if len(r.Kvs) == 0 {
+		get(clientv3.OpGet(k), func(rr *pb.RangeResponse) error {
+			if len(rr.Kvs) == 0 {
 				return nil
 			}
-			n, err := decodeCount(r.Kvs[0].Value)
+			n, err := decodeCount(rr.Kvs[0].Value)
 			if err != nil {
 				return corrupt(k, err)
 			}
@@ -50,14 +54,14 @@ func (s *Store) read(ctx context.Context, batch []*request) (*state, error) {
 		count(s.l.runKey(ns))
 		count(s.l.typeKey(t, ns))
 	}
-	get(clientv3.OpGet(s.l.version), func(r *pb.RangeResponse) error {
-		v, err := s.decodeVersion(r.Kvs)
+	get(clientv3.OpGet(s.l.version), func(rr *pb.RangeResponse) error {
+		v, err := s.decodeVersion(rr.Kvs)
 		if err != nil {
 			return err
 		}
-		st.version, st.rev = v, r.Header.Revision
-		if len(r.Kvs) > 0 {
-			st.vrev = r.Kvs[0].ModRevision
+		st.version, st.rev = v, rr.Header.Revision
+		if len(rr.Kvs) > 0 {
+			st.vrev = rr.Kvs[0].ModRevision
 		}
 		return nil
 	})
@@ -69,17 +73,17 @@ func (s *Store) read(ctx context.Context, batch []*request) (*state, error) {
 			}
 			sl := &slot{key: k, enc: enc}
 			st.slots[enc] = sl
-			get(clientv3.OpGet(enc), func(r *pb.RangeResponse) error { return s.fill(sl, r) })
+			get(clientv3.OpGet(enc), func(rr *pb.RangeResponse) error { return s.fill(sl, rr) })
 			counts(k.Type, k.Namespace)
 		}
 		if rq.tail != "" && !has(st.tails, rq.tail) {
 			st.tails[rq.tail] = 0
 			p := s.l.logPrefix(rq.tailNS)
-			get(clientv3.OpGet(p, clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithLimit(1)), func(r *pb.RangeResponse) error {
-				if len(r.Kvs) == 0 {
+			get(clientv3.OpGet(p, clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithLimit(1)), func(rr *pb.RangeResponse) error {
+				if len(rr.Kvs) == 0 {
 					return nil
 				}
-				k := r.Kvs[0].Key
+				k := rr.Kvs[0].Key
 				if len(k) != len(p)+8 {
 					return corrupt(string(k), errBadLogKey)
 				}
@@ -89,27 +93,45 @@ func (s *Store) read(ctx context.Context, batch []*request) (*state, error) {
 			counts(core.TypeEvent, rq.tailNS)
 		}
 	}
-	for chunk := range slices.Chunk(gets, s.cfg.maxOps) {
+	return r
+}
+
+// apply fills the state from the answers to the next len(resps) reads.
+func (r *reader) apply(resps []*pb.ResponseOp) error {
+	for _, resp := range resps {
+		h := r.handle[0]
+		r.handle = r.handle[1:]
+		if err := h(resp.GetResponseRange()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// read reads what the plans of batch need: the reads of newReader, in as
+// few etcd transactions as the operation limit allows (the version key in
+// the first; the rest at its revision or later, when the commit's guard
+// fails since the version key changed), then every record under the
+// prefixes the requests scan, at the first read's revision.
+func (s *Store) read(ctx context.Context, batch []*request) (*state, error) {
+	r := s.newReader(batch)
+	for chunk := range slices.Chunk(r.ops, s.cfg.maxOps) {
 		resp, err := s.readTxn(ctx, chunk...)
 		if err != nil {
 			return nil, err
 		}
-		for _, r := range resp.Responses {
-			h := handle[0]
-			handle = handle[1:]
-			if err := h(r.GetResponseRange()); err != nil {
-				return nil, err
-			}
+		if err := r.apply(resp.Responses); err != nil {
+			return nil, err
 		}
 	}
 	for _, rq := range batch {
 		if rq.scan != "" {
-			if err := s.readScan(ctx, st, rq.scan); err != nil {
+			if err := s.readScan(ctx, r.st, rq.scan); err != nil {
 				return nil, err
 			}
 		}
 	}
-	return st, nil
+	return r.st, nil
 }
 
 var errBadLogKey = errors.New("a log index key without an 8-byte sequence")

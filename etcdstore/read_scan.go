@@ -101,6 +101,7 @@ func (s *Store) walkRange(vw *view, p string, o *scanOpts, n *int, yield func(co
 		if err != nil {
 			return false, mapErr("scan", err)
 		}
+		vw.pin(resp.Header.Revision)
 		for _, kv := range resp.Kvs {
 			dk := string(kv.Key)
 			if !flush(dk, false) {
@@ -192,6 +193,10 @@ func (s *Store) indexed(vw *view, p string) ([]string, error) {
 			cancel()
 			if err != nil {
 				return nil, mapErr("reading an index", err)
+			}
+			if rev == 0 {
+				rev = resp.Header.Revision
+				vw.pin(rev)
 			}
 			for _, kv := range resp.Kvs {
 				out = append(out, string(kv.Key[len(p):]))

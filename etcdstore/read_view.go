@@ -20,11 +20,18 @@ import (
 // changed (later), which it reads one revision earlier, where they still
 // hold what they held before the group.
 type view struct {
-	version uint64
-	rev     int64     // the etcd revision; 0 only with empty
+	version uint64    // unknown (0) in a view of the latest not yet pinned
+	rev     int64     // the etcd revision; 0: the latest, pinned by the first read (pin)
 	now     time.Time // expiry is judged at it
 	empty   bool      // version 0: nothing stored
 	later   []string  // sorted data keys to read at rev-1
+}
+
+// pin sets the revision of a view of the latest to the first read's.
+func (vw *view) pin(rev int64) {
+	if vw.rev == 0 {
+		vw.rev = rev
+	}
 }
 
 // isLater reports whether the data key dk is read at rev-1.
@@ -56,12 +63,12 @@ func (s *Store) latest(ctx context.Context, now time.Time) (view, error) {
 }
 
 // viewAt returns the view of version v, judged at now: the latest when v is
-// at or above the current version; core.ErrCompacted when the commit key of
-// v was pruned (Prune) after etcd compacted its revision.
+// at or above the current version (core.Latest: without a read, pinned by
+// the view's first read); core.ErrCompacted when the commit key of v was
+// pruned (Prune) after etcd compacted its revision.
 func (s *Store) viewAt(ctx context.Context, v uint64, now time.Time) (view, *commitMark, error) {
 	if v == core.Latest {
-		vw, err := s.latest(ctx, now)
-		return vw, nil, err
+		return view{now: now}, nil, nil
 	}
 	resp, err := s.readTxn(ctx, clientv3.OpGet(s.l.version), clientv3.OpGet(s.l.commitKey(v)), clientv3.OpGet(s.l.pruned))
 	if err != nil {
@@ -120,6 +127,13 @@ func (s *Store) laterKeys(ctx context.Context, v, last uint64, rev int64) ([]str
 		return nil, err
 	}
 	if uint64(len(resp.Kvs)) != last-v {
+		pruned, err := s.cli.Get(ctx, s.l.pruned)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.missingCommit(v+1, pruned.Kvs); errors.Is(err, core.ErrCompacted) {
+			return nil, err // a Prune ran since the commit key of v was read
+		}
 		return nil, corrupt(s.l.commitKey(v+1), fmt.Errorf("a group of commits up to %d lacks commit keys", last))
 	}
 	var out []string
@@ -147,5 +161,6 @@ func (s *Store) getAt(ctx context.Context, vw *view, dk string) (core.VersionedV
 	if err != nil {
 		return core.VersionedValue{}, false, err
 	}
+	vw.pin(resp.Header.Revision)
 	return s.record(resp.Kvs)
 }

@@ -31,6 +31,7 @@ type Store struct {
 	cfg    config
 
 	gc     committer     // this process's writers share etcd transactions (group commit)
+	known  known         // what the leading batch knows of etcd's keys (commit_known.go)
 	seen   atomic.Uint64 // the highest version this Store has seen
 	closed atomic.Bool
 	once   sync.Once

@@ -33,6 +33,11 @@ type Txn struct {
 	writes map[string]txnWrite
 	scans  []txnScan
 	done   bool
+
+	// What Commit answered, for Update when fn committed itself.
+	committed bool
+	result    uint64
+	resultErr error
 }
 
 type txnWrite struct {
@@ -312,6 +317,12 @@ func (t *Txn) Commit() (uint64, error) {
 		return 0, err
 	}
 	t.done = true
+	v, err := t.commit()
+	t.committed, t.result, t.resultErr = true, v, err
+	return v, err
+}
+
+func (t *Txn) commit() (uint64, error) {
 	if len(t.writes) == 0 {
 		return t.begin, nil
 	}
@@ -332,7 +343,7 @@ func (t *Txn) Commit() (uint64, error) {
 	for i, sc := range t.scans {
 		guards[i] = sc.prefix
 	}
-	return t.s.commit(&request{what: "Txn.Commit", keys: keys, guards: guards, plan: func(st *state) error {
+	return t.s.commit(&request{what: "Txn.Commit", keys: keys, guards: guards, fresh: true, plan: func(st *state) error {
 		if st.vrev != t.vrev { // something committed since Begin
 			if err := t.validate(st); err != nil {
 				return err
@@ -400,8 +411,10 @@ func (t *Txn) validate(st *state) error {
 
 // Update runs fn in a transaction and commits it, running it again on a
 // fresh transaction when the commit conflicts, at most WithUpdateRetries
-// times. fn's error (or a nil fn) ends it without committing. Safe for
-// concurrent use.
+// times. fn's error ends it without committing (a nil fn is
+// core.ErrInvalidArgument). When fn commits the transaction itself, Update
+// answers what that Commit answered (a conflict runs fn again); when fn
+// discards it, core.ErrTxnDone. Safe for concurrent use.
 func (s *Store) Update(fn func(*Txn) error) (uint64, error) {
 	if fn == nil {
 		return 0, fmt.Errorf("etcdstore: Update: nil function: %w", core.ErrInvalidArgument)
@@ -414,7 +427,14 @@ func (s *Store) Update(fn func(*Txn) error) (uint64, error) {
 			return 0, ferr
 		}
 		var v uint64
-		v, err = t.Commit()
+		switch {
+		case t.committed:
+			v, err = t.result, t.resultErr
+		case t.done:
+			return 0, fmt.Errorf("etcdstore: Update: %w: the function discarded its transaction", core.ErrTxnDone)
+		default:
+			v, err = t.Commit()
+		}
 		if !errors.Is(err, core.ErrConflict) {
 			return v, err
 		}

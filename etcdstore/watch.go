@@ -48,12 +48,12 @@ type Watcher struct {
 // that has at least one change the options match (WatchPrefix, WatchRun),
 // each with exactly its matching changes, in key order: core.ChangePut with
 // the value written; core.ChangeDelete and core.ChangeExpire with the value
-// removed. after = core.Latest means the current version (changes from now
-// on). The watch lives until Close or the store's Close. If the first
-// commit to deliver is older than etcd's compaction, Next returns
-// core.ErrCompacted: resume from a snapshot (Snapshot, then
-// Watch(snap.Version())). Writers never wait for watchers. Safe for
-// concurrent use.
+// removed. after may be above the current version: the watcher waits for
+// it; after = core.Latest means the current version (changes from now on).
+// The watch lives until Close or the store's Close. If the first commit to
+// deliver is older than etcd's compaction, Next returns core.ErrCompacted:
+// resume from a snapshot (Snapshot, then Watch(snap.Version())). Writers
+// never wait for watchers. Safe for concurrent use.
 func (s *Store) Watch(after uint64, opts ...WatchOption) *Watcher {
 	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(context.Background()))
 	w := &Watcher{s: s, opts: core.NewWatchOptions(opts...), cancel: cancel, done: make(chan struct{}), turn: make(chan struct{}, 1)}
@@ -72,7 +72,10 @@ func (s *Store) Watch(after uint64, opts ...WatchOption) *Watcher {
 		w.fail(err)
 		return w
 	}
-	w.after = min(after, cur)
+	w.after = after
+	if after == core.Latest {
+		w.after = cur
+	}
 	w.ch = s.cli.Watch(wctx, s.l.commit, clientv3.WithRange(rangeEnd(s.l.data)), clientv3.WithRev(start), clientv3.WithPrevKV())
 	return w
 }

@@ -36,7 +36,6 @@ func (g Groups) Namespaces(group string) iter.Seq[string] {
 	}
 }
 
-
 // RunGroup is the group prefix of run in the run index.
 func RunGroup(run core.RunID) string { return string(run[:]) }
 

@@ -39,8 +39,12 @@ type chunk[V any] struct {
 type History[V any] struct {
 	lo, hi uint64 // versions held: [lo, hi]; empty when n == 0
 	n      uint64
-	tail   *chunk[V] // the chunk of hi: versions [max(lo, hi&^31), hi]
+	tail   *chunk[V] // the chunk of hi: versions [max(lo, hi&^31), hi]; nil: one
 	full   *immutable.SortedMap[uint64, *chunk[V]]
+	// one is the value of a window that Push started, while it holds that
+	// one version: a History of one version allocates no chunk (a store
+	// that is never written, a fork, starts with one).
+	one V
 }
 
 // Len returns how many versions the window holds.
@@ -58,7 +62,12 @@ func (h History[V]) Push(version uint64, v V, limit int) History[V] {
 	}
 	slot := uint32(version & (chunkSize - 1))
 	if h.n == 0 || version != h.hi+1 {
-		return History[V]{lo: version, hi: version, n: 1, tail: newChunk(nil, 0, slot, v)}
+		return History[V]{lo: version, hi: version, n: 1, one: v}
+	}
+	if h.tail == nil {
+		// The window's one version moves into a chunk of its own.
+		at := uint32(h.hi & (chunkSize - 1))
+		h.tail = newChunk(nil, at, at, h.one)
 	}
 	next := History[V]{lo: h.lo, hi: version, n: h.n + 1, full: h.full}
 	if slot == 0 {
@@ -116,6 +125,9 @@ func (h History[V]) Get(version uint64) (V, bool) {
 	var zero V
 	if h.n == 0 || version < h.lo || version > h.hi {
 		return zero, false
+	}
+	if h.tail == nil {
+		return h.one, true
 	}
 	c := h.tail
 	if version>>chunkBits != h.hi>>chunkBits {

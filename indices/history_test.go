@@ -312,3 +312,39 @@ func TestHistoryPushOntoOlderVersion(t *testing.T) {
 	}
 	checkWindow(t, h, 0, 9, double)
 }
+
+// TestHistoryOfOneAllocatesNoChunk: a window of one version keeps its value
+// in the History itself; the next push moves it into a chunk, at any slot,
+// and two pushes onto the same one-version History stay apart.
+func TestHistoryOfOneAllocatesNoChunk(t *testing.T) {
+	for _, start := range []uint64{0, 5, 30, 31, 32, 1<<40 - 1} {
+		var h History[int]
+		h = h.Push(start, 1, 10)
+		if h.tail != nil {
+			t.Fatalf("start %d: a chunk for one version", start)
+		}
+		if v, ok := h.Get(start); !ok || v != 1 {
+			t.Fatalf("start %d: Get = %d, %v", start, v, ok)
+		}
+		a := h.Push(start+1, 2, 10)
+		b := h.Push(start+1, 3, 1)
+		for _, c := range []struct {
+			h       History[int]
+			first   bool
+			next, n int
+		}{{a, true, 2, 2}, {b, false, 3, 1}} {
+			if c.h.Len() != c.n {
+				t.Fatalf("start %d: Len %d, want %d", start, c.h.Len(), c.n)
+			}
+			if v, ok := c.h.Get(start); ok != c.first || ok && v != 1 {
+				t.Fatalf("start %d: Get(start) = %d, %v", start, v, ok)
+			}
+			if v, ok := c.h.Get(start + 1); !ok || v != c.next {
+				t.Fatalf("start %d: Get(start+1) = %d, %v, want %d", start, v, ok, c.next)
+			}
+		}
+		if v, _ := h.Get(start); v != 1 {
+			t.Fatalf("start %d: the one-version History changed", start)
+		}
+	}
+}

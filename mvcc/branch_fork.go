@@ -33,25 +33,29 @@ func (sn *Snapshot) Fork(opts ...Option) (*Store, error) {
 	if sn == nil {
 		return nil, fmt.Errorf("%w: Fork of a nil snapshot", core.ErrInvalidArgument)
 	}
-	cfg := newConfig(nil)
+	// The fork's configuration is built in place: options take its address,
+	// and a config of its own would escape to the heap as well.
+	f := &Store{base: sn}
+	cfg := &f.cfg
 	if sn.from != nil {
-		cfg = sn.from.cfg
+		*cfg = sn.from.cfg
 		// What only a durable store uses does not carry over.
 		cfg.sync, cfg.syncInterval, cfg.checkpointBytes, cfg.logger = SyncAlways, 0, 0, nil
+		cfg.startVersion, cfg.forkRefused = 0, nil
+		cfg.vectors = slices.Clone(cfg.vectors) // WithVectorIndex must not change the store's
+	} else {
+		*cfg = newConfig(nil)
 	}
-	cfg.startVersion, cfg.forkRefused = 0, nil
-	cfg.vectors = slices.Clone(cfg.vectors) // WithVectorIndex must not change the store's
 	for _, o := range opts {
 		if o != nil {
-			o(&cfg)
+			o(cfg)
 		}
 	}
 	if len(cfg.forkRefused) > 0 {
 		return nil, fmt.Errorf("%w: a fork is in memory and starts at its snapshot's version: it takes no %s",
 			core.ErrInvalidArgument, strings.Join(cfg.forkRefused, ", "))
 	}
-	f := newStore(cfg, withIndexes(sn.state(), cfg.vectors))
-	f.base = sn
+	f.start(withIndexes(sn.state(), cfg.vectors))
 	return f, nil
 }
 

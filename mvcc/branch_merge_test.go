@@ -408,3 +408,25 @@ func TestMergeIntoDurableStore(t *testing.T) {
 		require.Equal(t, int64(i), fxGetInt(t, s, fxK(ns, 20+i)))
 	}
 }
+
+// TestMergePlansAgainWhenStoreMoves: a store change to a merged key between
+// the merge's plan and its commit (here made by the Resolve function, which
+// runs in between) makes the merge plan again, so the change is judged,
+// never overwritten unseen.
+func TestMergePlansAgainWhenStoreMoves(t *testing.T) {
+	s, f, _, ns := fxBranch(t, 5)
+	fxPut(t, f, fxK(ns, 1), 10, 0)
+	fxPut(t, s, fxK(ns, 1), 11, 0) // a conflict
+	fxPut(t, f, fxK(ns, 2), 20, 0) // the fork's alone, until the store moves
+	var asked []string
+	_, err := s.Merge(f, Resolve(func(c Conflict) (core.Value, bool, error) {
+		asked = append(asked, string(c.Key.UserKey))
+		if len(asked) == 1 {
+			fxPut(t, s, fxK(ns, 2), 21, 0)
+		}
+		return c.Store.Value, true, nil
+	}))
+	require.NoError(t, err)
+	require.Equal(t, []string{"k001", "k001", "k002"}, asked)
+	require.Equal(t, int64(21), fxGetInt(t, s, fxK(ns, 2)), "the store's change, judged by Resolve")
+}

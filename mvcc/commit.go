@@ -213,7 +213,7 @@ func (s *Store) lead() {
 	case s.failed != nil:
 		fail(batch, s.failed)
 	default:
-		d := &s.draft
+		d := s.leaderDraft()
 		d.reset(cur.cur, s.Now())
 		d.applyAll(batch)
 		if s.log == nil {
@@ -276,6 +276,16 @@ func (d *draft) applyAll(batch []*pending) {
 		}
 		p.version, p.err = d.apply(fn)
 	}
+}
+
+// leaderDraft returns the commit leader's draft, made on the first write: a
+// store that is only read (a fork, say) needs none. The commit lock is
+// held (or the store is not yet shared).
+func (s *Store) leaderDraft() *draft {
+	if s.draft == nil {
+		s.draft = new(draft)
+	}
+	return s.draft
 }
 
 // apply runs one operation on the draft: its version if it changed

@@ -21,6 +21,7 @@ type draft struct {
 	ttl         indices.TTL[struct{}]
 	lastRemoval uint64
 	bytes       int64
+	seqs        seqMarks  // the event logs' high-water marks
 	baseRemoval uint64    // lastRemoval of the state the draft started from
 	version     uint64    // the newest version assigned in the draft
 	now         time.Time // the commit time of the draft's versions
@@ -57,6 +58,7 @@ func (d *draft) reset(st *state, now time.Time) {
 	if cap(d.keys) > maxDraftKeys {
 		d.keys = nil // a large group passed: do not keep its arena
 	}
+	d.seqs = st.seqs
 	d.data.Reset(&st.data)
 	d.runs.Reset(st.runs)
 	d.types.Reset(st.types)
@@ -115,6 +117,7 @@ func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Durati
 func (d *draft) remove(enc string, op core.ChangeOp) {
 	if prev, had := d.del(enc); had {
 		d.record(change{enc: enc, op: op, prev: prev, hadPrev: true})
+		d.seqRemoved(enc)
 	}
 }
 
@@ -277,7 +280,8 @@ func (d *draft) abort() {
 	}
 }
 
-// undo reverts rec's changes, newest first.
+// undo reverts rec's changes, newest first, and the sequence marks they
+// raised.
 func (d *draft) undo(rec *commitRec) {
 	for i := len(rec.changes) - 1; i >= 0; i-- {
 		c := &rec.changes[i]
@@ -286,6 +290,9 @@ func (d *draft) undo(rec *commitRec) {
 		} else {
 			d.del(c.enc)
 		}
+	}
+	if rec.seqsSaved {
+		d.seqs = rec.seqsBefore
 	}
 }
 
@@ -341,6 +348,7 @@ func (d *draft) freeze(v, lastRemoval uint64) *state {
 		ttl:         d.ttl,
 		lastRemoval: lastRemoval,
 		bytes:       d.bytes,
+		seqs:        d.seqs,
 	}
 	d.data.Publish(&st.data)
 	d.publishIndexes(st)

@@ -54,6 +54,10 @@ type commitRec struct {
 	// version's commit time but not its changes, which a watcher must not
 	// take for "nothing changed".
 	unknown bool
+	// seqsSaved is set when the commit raised a sequence mark; seqsBefore
+	// holds the marks from before it, which undo restores.
+	seqsSaved  bool
+	seqsBefore seqMarks
 }
 
 // newCommitRec returns the empty record of version, committed at t.

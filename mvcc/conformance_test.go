@@ -15,7 +15,8 @@ import (
 // -short).
 
 // TestRunMVCC runs the suite on the store as a stranger would: through
-// core's interfaces only, with and without a shared clock.
+// core's interfaces only, with and without a shared clock (TestRunStore
+// covers the other configurations, with mvcc's promises).
 func TestRunMVCC(t *testing.T) {
 	modes := []struct {
 		name  string
@@ -23,9 +24,7 @@ func TestRunMVCC(t *testing.T) {
 		clock bool
 	}{
 		{"default without clock", nil, false},
-		{"default", nil, true},
 		{"history 3", []mvcc.Option{mvcc.WithHistory(3)}, true},
-		{"history 0 without clock", []mvcc.Option{mvcc.WithHistory(0)}, false},
 	}
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
@@ -59,6 +58,22 @@ func TestRunStore(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestRunVectorIndex runs the suite (with mvcctest.Options) on stores with a
+// vector index over one of the suite's tenants: the store refuses what the
+// index cannot hold as the Model does, exact searches equal the Model's
+// brute force, and indexed ones return only live values of the view,
+// recalling the Model's best hits. Small graphs (M 2) make the index's
+// links, removals and reused slots turn over fast; in memory and durable.
+func TestRunVectorIndex(t *testing.T) {
+	within := core.TenantPrefix("t0")
+	idx := mvcc.WithVectorIndex(mvcc.VectorIndex{Within: within, Dims: 3, Metric: core.Euclidean, M: 2, EfConstruction: 4})
+	t.Run("memory", func(t *testing.T) {
+		c := core.NewManualClock(epoch)
+		opts := append(mvcctest.Options(c), proptest.WithVectorIndex(within, 3, core.Euclidean))
+		proptest.Run(t, func() core.Storage { return mvcc.New(mvcc.WithClock(c), idx) }, opts...)
+	})
 }
 
 // TestRunDurable runs the suite on stores made by Open, closed and opened

@@ -130,6 +130,11 @@ func recoverState(lg *wal.Log, history int, vectors []*vectorSpec) (recoveredLog
 			}
 			d.set(e.Key, storedOf(&e.Value))
 		}
+		seqs, err := seqMarksOf(h.Marks)
+		if err != nil {
+			return err
+		}
+		d.seqs = seqs
 		version, at = h.Version, h.Time
 		return nil
 	}
@@ -143,6 +148,7 @@ func recoverState(lg *wal.Log, history int, vectors []*vectorSpec) (recoveredLog
 				d.set(c.Key, storedOf(&c.Value))
 			} else {
 				d.del(c.Key)
+				d.seqRemoved(c.Key)
 			}
 		}
 		version, at = r.Version, r.Time
@@ -162,8 +168,9 @@ func recoverState(lg *wal.Log, history int, vectors []*vectorSpec) (recoveredLog
 			window = append(window, cloneRecord(r))
 			return nil
 		}
-		apply(&window[head]) // it leaves the window: into the base state
-		window[head] = cloneRecord(r)
+		w := &window[head]
+		apply(w) // it leaves the window: into the base state
+		w.Version, w.Time, w.Changes = r.Version, r.Time, append(w.Changes[:0], r.Changes...)
 		head = (head + 1) % len(window)
 		return nil
 	}
@@ -192,7 +199,7 @@ func (s *Store) replayWindow(window []wal.Record) error {
 	for i := range window {
 		r := &window[i]
 		cur := s.root.Load()
-		d := &s.draft
+		d := s.leaderDraft()
 		d.reset(cur.cur, r.Time)
 		if r.Version != d.next() {
 			return fmt.Errorf("%w: log record of version %d after version %d", core.ErrCorrupt, r.Version, d.version)
@@ -318,7 +325,7 @@ func (s *Store) Checkpoint() error {
 	if rec := st.commit(st.version); rec != nil {
 		t = rec.time()
 	}
-	if err := s.log.WriteCheckpoint(st.version, t, walEntries(st)); err != nil {
+	if err := s.log.WriteCheckpoint(st.version, t, walEntries(st), st.seqs.wal()...); err != nil {
 		if errors.Is(err, wal.ErrInvalid) && s.log.CheckpointVersion() >= st.version {
 			// A concurrent checkpoint of a newer state got there first: it
 			// holds everything this one would have.

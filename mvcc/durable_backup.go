@@ -26,7 +26,7 @@ func (sn *Snapshot) WriteTo(w io.Writer) (int64, error) {
 		return 0, fmt.Errorf("%w: WriteTo needs a writer", core.ErrInvalidArgument)
 	}
 	st := sn.state()
-	h := wal.SnapshotHeader{Version: st.version, Time: sn.Time(), Created: sn.Time(), Creator: backupCreator}
+	h := wal.SnapshotHeader{Version: st.version, Time: sn.Time(), Created: sn.Time(), Creator: backupCreator, Marks: st.seqs.wal()}
 	if rec := st.commit(st.version); rec != nil {
 		h.Time = rec.time()
 	}
@@ -82,7 +82,7 @@ func RestoreDir(dir string, r io.Reader, opts ...Option) (*Store, error) {
 		if rec := st.commit(st.version); rec != nil {
 			t = rec.time()
 		}
-		name, err := lg.InstallCheckpoint(st.version, t, walEntries(st))
+		name, err := lg.InstallCheckpoint(st.version, t, walEntries(st), st.seqs.wal()...)
 		if err != nil {
 			return nil, RecoveryReport{}, err
 		}
@@ -120,6 +120,9 @@ func Restore(r io.Reader, opts ...Option) (*Store, error) {
 	version = h.Version
 	if version > maxVersion {
 		return nil, fmt.Errorf("%w: backup at version %d", core.ErrCorrupt, version)
+	}
+	if d.seqs, err = seqMarksOf(h.Marks); err != nil {
+		return nil, fmt.Errorf("mvcc: restore: %w", err)
 	}
 	return newStore(cfg, recovered(d, version, h.Time)), nil
 }

@@ -80,8 +80,10 @@ func WithLogger(l *slog.Logger) Option {
 // it as recovery does, except that it cuts nothing: a record being written
 // by the process holding the directory is read up to the last complete
 // record before it, and reported (Recovery's TornBytes). The store does not
-// follow later writes of the other process: open again to see them. Stores
-// made by New ignore it; RestoreDir refuses it.
+// follow later writes of the other process: open again to see them. When
+// that process rotates its log or checkpoints while Open reads, Open reads
+// again (and fails only if the files keep changing under it, attempt after
+// attempt). Stores made by New ignore it; RestoreDir refuses it.
 func WithReadOnly() Option {
 	return func(cf *config) {
 		cf.refuseFork("WithReadOnly")

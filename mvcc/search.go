@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
@@ -73,16 +74,18 @@ func search(st *state, now time.Time, p core.Prefix, query []float32, k int, opt
 		return nil, o.Err
 	}
 	enc := string(p.AppendEncode(nil))
-	var idx *vecIndex
-	if !o.Exact {
-		idx = st.indexFor(enc, len(query), o.Metric)
-	}
+	// The index that covers the scope decides the default metric, also for
+	// an Exact search; it serves the search unless Exact.
+	idx := st.indexFor(enc, len(query), o.Metric)
 	m := o.Metric
 	if m == 0 {
 		m = core.Cosine
 		if idx != nil {
 			m = idx.spec.cfg.Metric
 		}
+	}
+	if o.Exact {
+		idx = nil
 	}
 	q, err := core.NewVectorQuery(m, query)
 	if err != nil {
@@ -118,6 +121,90 @@ func indexSearch(st *state, idx *vecIndex, now time.Time, enc string, q *core.Ve
 	return hits
 }
 
+// searchBatch is how many vectors an exact search scores at once.
+const searchBatch = 32
+
+// searchBatchOf is the scratch of an exact search: the records of a batch
+// and their scores.
+type searchBatchOf struct {
+	keys   []byte // the batch's encoded keys, back to back: the walk's are views of a reused buffer
+	ends   []int  // where each key ends in keys
+	recs   []*stored
+	vals   []core.Value
+	scores [searchBatch]float32
+	ok     [searchBatch]bool
+}
+
+var searchBatches = sync.Pool{New: func() any {
+	return &searchBatchOf{ends: make([]int, 0, searchBatch), recs: make([]*stored, 0, searchBatch), vals: make([]core.Value, 0, searchBatch)}
+}}
+
+func getSearchBatch() *searchBatchOf { return searchBatches.Get().(*searchBatchOf) }
+
+// add puts the record under enc (copied) in the batch.
+func (b *searchBatchOf) add(enc string, r *stored) {
+	b.keys = append(b.keys, enc...)
+	b.ends, b.recs, b.vals = append(b.ends, len(b.keys)), append(b.recs, r), append(b.vals, r.val)
+}
+
+// enc returns the key of entry i, a view into the batch's keys: valid until
+// reset.
+func (b *searchBatchOf) enc(i int) string {
+	lo := 0
+	if i > 0 {
+		lo = b.ends[i-1]
+	}
+	return view(b.keys[lo:b.ends[i]])
+}
+
+// reset empties b, dropping its references to the records.
+func (b *searchBatchOf) reset() {
+	clear(b.recs)
+	clear(b.vals)
+	b.keys, b.ends, b.recs, b.vals = b.keys[:0], b.ends[:0], b.recs[:0], b.vals[:0]
+}
+
+func (b *searchBatchOf) release() {
+	b.reset()
+	searchBatches.Put(b)
+}
+
+// offer adds x to the bounded min-heap h of the best k candidates, with its
+// own copy of its key (x.enc may be a view of a batch).
+func offer(h []scored, k int, x scored) []scored {
+	switch {
+	case len(h) < k:
+		x.enc = strings.Clone(x.enc)
+		h = append(h, x)
+		for i := len(h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !worse(&h[i], &h[p]) {
+				break
+			}
+			h[i], h[p] = h[p], h[i]
+			i = p
+		}
+	case worse(&h[0], &x):
+		x.enc = strings.Clone(x.enc)
+		h[0] = x
+		for i := 0; ; {
+			l := 2*i + 1
+			if l >= len(h) {
+				break
+			}
+			if r := l + 1; r < len(h) && worse(&h[r], &h[l]) {
+				l = r
+			}
+			if !worse(&h[l], &h[i]) {
+				break
+			}
+			h[i], h[l] = h[l], h[i]
+			i = l
+		}
+	}
+	return h
+}
+
 // scored is a candidate of an exact search: a record, its key's encoding
 // (its own copy: the walk's keys are views of a reused buffer) and its
 // score.
@@ -134,48 +221,34 @@ func worse(a, b *scored) bool { return a.s < b.s || (a.s == b.s && a.enc > b.enc
 
 // exactSearch scores every vector under enc and keeps the best k in a
 // bounded min-heap: one pass over the scope's entries, nothing allocated per
-// entry.
+// entry. The entries come in batches: a vector's elements lie apart from the
+// record that holds it, and core's ScoreMany asks for the next vectors of a
+// batch while it scores one.
 func exactSearch(st *state, now time.Time, enc string, q *core.VectorQuery, k int, o *core.SearchOptions) []Hit {
 	var h []scored
+	b := getSearchBatch()
+	defer b.release()
 	j := fixedJudge(now)
+	flush := func() {
+		q.ScoreMany(b.vals, b.scores[:len(b.vals)], b.ok[:len(b.vals)])
+		for i := range b.vals {
+			if sc := b.scores[i]; b.ok[i] && !(o.HasMinScore && sc < o.MinScore) {
+				h = offer(h, k, scored{sc, b.enc(i), b.recs[i]})
+			}
+		}
+		b.reset()
+	}
 	st.rangeRecords(enc, func(key string, r *stored) bool {
-		sc, ok := q.Score(r.val)
-		if !ok || (o.HasMinScore && sc < o.MinScore) || j.expired(r) {
+		if r.val.Kind() != core.KindVector || r.val.Len() != q.Len() || j.expired(r) {
 			return true
 		}
-		x := scored{sc, key, r}
-		switch {
-		case len(h) < k:
-			x.enc = strings.Clone(key)
-			h = append(h, x)
-			for i := len(h) - 1; i > 0; {
-				p := (i - 1) / 2
-				if !worse(&h[i], &h[p]) {
-					break
-				}
-				h[i], h[p] = h[p], h[i]
-				i = p
-			}
-		case worse(&h[0], &x):
-			x.enc = strings.Clone(key)
-			h[0] = x
-			for i := 0; ; {
-				l := 2*i + 1
-				if l >= len(h) {
-					break
-				}
-				if r := l + 1; r < len(h) && worse(&h[r], &h[l]) {
-					l = r
-				}
-				if !worse(&h[l], &h[i]) {
-					break
-				}
-				h[i], h[l] = h[l], h[i]
-				i = l
-			}
+		b.add(key, r)
+		if len(b.vals) == searchBatch {
+			flush()
 		}
 		return true
 	})
+	flush()
 	slices.SortFunc(h, func(a, b scored) int {
 		switch {
 		case a.s > b.s:

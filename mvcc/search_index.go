@@ -24,7 +24,7 @@ type VectorIndex struct {
 	// better recall, more memory and slower writes. 0: 16.
 	M int
 	// EfConstruction is the breadth of the search that places a new
-	// vector: more, a better graph and slower writes. 0: 100.
+	// vector: more, a better graph and slower writes. 0: 64.
 	EfConstruction int
 	// EfSearch is the default breadth of a search (core.SearchBreadth
 	// overrides it per search; never below k). 0: 64.

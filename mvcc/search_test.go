@@ -74,6 +74,11 @@ func vxRequireValidHits(t testing.TB, sn *Snapshot, p core.Prefix, q *core.Vecto
 // vectors the data holds under its scope, with their values and deadlines.
 func vxCheckIndexes(t testing.TB, st *state) {
 	t.Helper()
+	require.NoError(t, vxIndexError(st))
+}
+
+// vxIndexError is what vxCheckIndexes checks, as an error.
+func vxIndexError(st *state) error {
 	for _, vi := range st.vecs {
 		type e struct {
 			v  core.Value
@@ -85,20 +90,31 @@ func vxCheckIndexes(t testing.TB, st *state) {
 			return true
 		})
 		n := 0
+		var err error
 		st.rangeRecords(vi.spec.within, func(enc string, r *stored) bool {
 			if !vi.spec.indexable(r.val) {
 				return true
 			}
 			n++
 			got, ok := inIndex[enc]
-			require.True(t, ok, "index of %v lacks %v at version %d", vi.spec.cfg.Within, keyOf(enc), st.version)
-			require.True(t, got.v.Equal(r.val), "index of %v holds another vector for %v", vi.spec.cfg.Within, keyOf(enc))
-			require.Equal(t, deadlineOf(r), got.dl, "deadline of %v", keyOf(enc))
-			return true
+			switch {
+			case !ok:
+				err = fmt.Errorf("index of %v lacks %v at version %d", vi.spec.cfg.Within, keyOf(enc), st.version)
+			case !got.v.Equal(r.val):
+				err = fmt.Errorf("index of %v holds another vector for %v", vi.spec.cfg.Within, keyOf(enc))
+			case got.dl != deadlineOf(r):
+				err = fmt.Errorf("index of %v holds another deadline for %v", vi.spec.cfg.Within, keyOf(enc))
+			}
+			return err == nil
 		})
-		require.Equal(t, n, len(inIndex), "index of %v holds vectors the data has not, at version %d", vi.spec.cfg.Within, st.version)
-		require.Equal(t, n, vi.g.Len())
+		if err != nil {
+			return err
+		}
+		if n != len(inIndex) || n != vi.g.Len() {
+			return fmt.Errorf("index of %v holds %d vectors (%d counted), the data %d, at version %d", vi.spec.cfg.Within, len(inIndex), vi.g.Len(), n, st.version)
+		}
 	}
+	return nil
 }
 
 // vxWorld drives random vector writes on a store: puts (new, overwrite,
@@ -137,8 +153,11 @@ func (w *vxWorld) step(t testing.TB) {
 		_, err = w.s.Put(key, core.VectorValue(w.pool[w.r.IntN(len(w.pool))]), ttl)
 	case x < 11:
 		_, err = w.s.Put(core.KVKey(ns, "note"), core.StringValue("not a vector"), ttl)
-	case x < 12:
+	case x < 12: // outside the index: a vector of another length, and one of the index's
 		_, err = w.s.Put(core.VectorKey(w.other, "short"), core.VectorValue([]float32{1, 2}), 0)
+		if err == nil {
+			_, err = w.s.Put(core.VectorKey(w.other, fmt.Sprint("o", w.r.IntN(5))), core.VectorValue(w.pool[w.r.IntN(len(w.pool))]), 0)
+		}
 	case x < 13:
 		_, err = w.s.Put(key, core.StringValue("a vector key holding a string"), ttl)
 	case x < 16:
@@ -234,6 +253,10 @@ func TestSearchIndexedModel(t *testing.T) {
 					require.NoError(t, err)
 					vxRequireValidHits(t, sn, p, &q, hits)
 					want := vxBrute(t, sn, p, query, 5, m, nil)
+					if sn.st.indexFor(string(p.AppendEncode(nil)), 8, m) == nil {
+						// No index covers p (it is wider, or elsewhere): exact.
+						vxRequireHits(t, want, hits, fmt.Sprintf("search %v outside the index", p))
+					}
 					exact, err := sn.Search(p, query, 5, Exact(), Similarity(m))
 					require.NoError(t, err)
 					vxRequireHits(t, want, exact, fmt.Sprintf("Exact() under %v", p))

@@ -20,6 +20,7 @@ type state struct {
 	lastRemoval uint64     // the newest version that removed a key (delete or expiry)
 	bytes       int64      // what the stored entries hold (entryBytes), expired ones included
 	vecs        []vecIndex // the vector indexes (WithVectorIndex), at this version
+	seqs        seqMarks   // the event logs' high-water marks (state_seqs.go)
 	// group holds the commit records of the versions this state published at
 	// once: versions version-len(group)+1 … version, in order. A state built
 	// for a single version (a materialized past version) holds its own.

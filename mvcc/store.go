@@ -42,7 +42,7 @@ type Store struct {
 	recovery      RecoveryReport // what Open recovered
 	checkpointing atomic.Bool    // a background checkpoint runs
 	background    sync.WaitGroup // background checkpoints
-	draft         draft          // the commit leader's, reused for every group
+	draft         *draft         // the commit leader's, reused for every group
 
 	// A fork's (see Fork and Merge): the snapshot it started from, and what
 	// its last merge took.
@@ -75,15 +75,21 @@ func newConfig(opts []Option) config {
 
 // newStore returns a store whose current state is st.
 func newStore(cfg config, st *state) *Store {
-	s := &Store{cfg: cfg, closed: make(chan struct{}), maxSpinners: int32(runtime.GOMAXPROCS(0) - 1)}
+	s := &Store{cfg: cfg, maxSpinners: int32(runtime.GOMAXPROCS(0) - 1)}
+	s.start(st)
+	return s
+}
+
+// start readies s, configured, to serve with st as its current state.
+func (s *Store) start(st *state) {
+	s.closed = make(chan struct{})
 	ch := make(chan struct{})
 	s.notify.Store(&ch)
 	r := &root{cur: st}
-	if cfg.history > 0 {
-		r.past = r.past.Push(st.version, st, cfg.history+1)
+	if s.cfg.history > 0 {
+		r.past = r.past.Push(st.version, st, s.cfg.history+1)
 	}
 	s.root.Store(r)
-	return s
 }
 
 // Now returns the store's clock reading, stripped of any monotonic reading:

@@ -6,10 +6,11 @@ import (
 	"github.com/inmemdb/inmem/core"
 )
 
-// The store's capabilities as core's interfaces. The methods of api.md that
-// hand out a snapshot, a transaction or a watcher return mvcc's own types
-// (Snapshot() *Snapshot, Begin() *Txn, ...); Go has no covariant results, so
-// each has a twin under a name of its own that returns the core interface.
+// The store's capabilities as core's interfaces. The methods of the
+// contract that hand out a snapshot, a transaction or a watcher return
+// mvcc's own types (Snapshot() *Snapshot, Begin() *Txn, ...); Go has no
+// covariant results, so each has a twin under a name of its own that
+// returns the core interface.
 // Code written against core's interfaces (the conformance suite, the
 // cleaner, a program that runs on mvcc or etcdstore) calls the twins.
 
@@ -29,10 +30,12 @@ var (
 	_ core.Toucher           = (*Store)(nil)
 	_ core.ExpiryTarget      = (*Store)(nil)
 	_ core.Expirer           = (*Store)(nil)
+	_ core.NamespaceLister   = (*Store)(nil)
 
-	_ core.SnapshotView = (*Snapshot)(nil)
-	_ core.Snapshot     = (*Snapshot)(nil)
-	_ core.IndexScanner = (*Snapshot)(nil)
+	_ core.SnapshotView    = (*Snapshot)(nil)
+	_ core.Snapshot        = (*Snapshot)(nil)
+	_ core.IndexScanner    = (*Snapshot)(nil)
+	_ core.NamespaceLister = (*Snapshot)(nil)
 
 	_ core.Txn         = (*Txn)(nil)
 	_ core.TxnAppender = (*Txn)(nil)

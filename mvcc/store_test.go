@@ -113,7 +113,7 @@ func TestVersionMonotonicity(t *testing.T) {
 
 func TestGetVersionedRespectsMaxVersion(t *testing.T) {
 	// With history, past values stay exact after overwrites and deletes:
-	// the original answered "none" here (its defect 2).
+	// a store that kept only current values would answer "none" here.
 	s, clk := fxStore(WithHistory(100))
 	ns := fxNS("t", "a", 1)
 	k := core.KVKey(ns, "k")

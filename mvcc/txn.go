@@ -34,6 +34,7 @@ type Txn struct {
 	writes map[string]*txnWrite
 	reads  map[string]uint64 // encoded key -> version seen at Begin (0: absent)
 	scans  []scanRead
+	seqs   map[string]uint64 // event log prefix -> the highest sequence it used at Begin, for each log Append read
 	done   bool
 	// How Commit ended the transaction: attempted is set by Commit,
 	// committed when it succeeded with version result, err when it failed.
@@ -202,5 +203,5 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 // once and after Commit.
 func (t *Txn) Discard() {
 	t.done = true
-	t.writes, t.reads, t.scans = nil, nil, nil
+	t.writes, t.reads, t.scans, t.seqs = nil, nil, nil, nil
 }

@@ -11,11 +11,13 @@ import (
 )
 
 // Append buffers a write of value under the next event key of ns as the
-// transaction sees it (the log at Begin and the transaction's own writes),
-// and returns that key. The commit validates it: if another writer appends to
-// (or deletes the tail of) the same log first, Commit fails with ErrConflict,
-// and Update runs the function again on the new tail, so appends in
-// transactions are gapless too. Errors as Txn.Put.
+// transaction sees it (the log at Begin, its high-water mark, and the
+// transaction's own writes and deletes: a sequence is never handed out
+// twice, as with Store.Append), and returns that key. The commit validates
+// it: if another writer appends to (or deletes the tail of) the same log
+// first, or the log uses a higher sequence in any other way, Commit fails
+// with ErrConflict, and Update runs the function again on the new tail, so
+// appends in transactions are gapless too. Errors as Txn.Put.
 func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (core.Key, error) {
 	if t.done {
 		return core.Key{}, ErrTxnDone
@@ -29,7 +31,16 @@ func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (co
 		return core.Key{}, err
 	}
 	prefix := enc[:len(enc)-8]
-	last := t.lastSeq(prefix)
+	used := t.st.seqs.get(prefix)
+	if t.st.data.Len() > 0 {
+		stored, _ := lastSeq(t.st.data.Cursor(), prefix)
+		used = max(used, stored)
+	}
+	if t.seqs == nil {
+		t.seqs = make(map[string]uint64)
+	}
+	t.seqs[prefix] = used // a read the commit validates
+	last := max(t.ownLastSeq(prefix), used)
 	if last == math.MaxUint64 {
 		return core.Key{}, fmt.Errorf("%w: the event log of %s is at sequence %d", core.ErrTooLarge, ns, last)
 	}
@@ -50,28 +61,13 @@ func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (co
 	return key, nil
 }
 
-// lastSeq returns the highest 8-byte event sequence under the encoded
-// (namespace, event type) prefix as the transaction sees it: the log at
-// Begin without the events the transaction deleted, and its own writes.
-func (t *Txn) lastSeq(prefix string) uint64 {
+// ownLastSeq returns the highest 8-byte event sequence under the encoded
+// (namespace, event type) prefix among the transaction's own writes and
+// deletes (a deleted number is used too).
+func (t *Txn) ownLastSeq(prefix string) uint64 {
 	var last uint64
-	if t.st.data.Len() > 0 {
-		c := t.st.data.Cursor()
-		ok := c.SeekLT(prefixEnd(prefix)) // prefix ends with the event tag: never all 0xFF
-		var buf [128]byte
-		for ; ok; ok = c.Prev() {
-			if !c.HasPrefix(prefix) {
-				break
-			}
-			k := view(c.AppendKey(buf[:0]))
-			if w, own := t.writes[k]; len(k) == len(prefix)+8 && !(own && w.del) {
-				last = seqOf(k[len(prefix):])
-				break
-			}
-		}
-	}
-	for k, w := range t.writes {
-		if !w.del && len(k) == len(prefix)+8 && strings.HasPrefix(k, prefix) {
+	for k := range t.writes {
+		if len(k) == len(prefix)+8 && strings.HasPrefix(k, prefix) {
 			last = max(last, seqOf(k[len(prefix):]))
 		}
 	}

@@ -142,6 +142,12 @@ func (t *Txn) validate(d *draft) error {
 			return t.conflict(enc, seen.version, now.version)
 		}
 	}
+	for prefix, seen := range t.seqs {
+		used, _ := d.lastSeq(prefix)
+		if max(used, d.seqs.get(prefix)) != seen {
+			return fmt.Errorf("%w: the event log %s used sequences after version %d", core.ErrConflict, decodeNS(prefix[:len(prefix)-1]), t.st.version)
+		}
+	}
 	for _, sr := range t.scans {
 		// Entries stored now with versions up to the view's were all stored
 		// in the view: no newer entry and an equal count of stored entries,

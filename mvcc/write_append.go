@@ -10,14 +10,20 @@ import (
 )
 
 // Append writes value under the next event key of ns — core.EventKey(ns,
-// last+1), or sequence 1 for an empty log — in one commit, and returns the
-// key and the version. last is the highest event sequence stored in ns,
-// expired values not yet removed included; after the tail of a log is
-// deleted, its numbers may be used again. Concurrent appenders never collide
-// and never leave gaps: the sequence is chosen inside the commit. Event keys
-// whose user key is not 8 bytes are not sequences and are ignored. It fails
-// like Put, and with an error wrapping ErrTooLarge when the log is at
-// sequence MaxUint64. Safe for concurrent use.
+// last+1), or sequence 1 for a log that never held one — in one commit, and
+// returns the key and the version. last is the highest event sequence ns's
+// log has used: stored (expired values not yet removed included) or once
+// stored and since removed. Sequences of a log only grow: a number is never
+// handed out twice, across expiry, Delete, DeletePrefix, restarts, backups
+// and forks (the store keeps a high-water mark for each log whose newest
+// events were removed). Concurrent appenders never collide and never leave
+// gaps: the sequence is chosen inside the commit. Event keys whose user key
+// is not 8 bytes are not sequences and are ignored.
+//
+// It fails with the errors of Put (ErrInvalidTTL, ErrInvalidValue,
+// ErrTooLarge, ErrVersionExhausted, ErrClosed, a log error on a durable
+// store), and with an error wrapping ErrTooLarge when the log is at sequence
+// MaxUint64. Safe for concurrent use.
 func (s *Store) Append(ns core.Namespace, value core.Value, ttl time.Duration) (core.Key, uint64, error) {
 	probe := core.EventKey(ns, math.MaxUint64)
 	enc, err := s.checkWrite(probe, value, ttl)
@@ -26,8 +32,10 @@ func (s *Store) Append(ns core.Namespace, value core.Value, ttl time.Duration) (
 	}
 	var seq uint64
 	v, err := s.commit(func(d *draft) error {
-		last, ok := d.lastSeq(enc[:len(enc)-8])
-		if ok && last == math.MaxUint64 {
+		prefix := enc[:len(enc)-8]
+		last, _ := d.lastSeq(prefix)
+		last = max(last, d.seqs.get(prefix))
+		if last == math.MaxUint64 {
 			return fmt.Errorf("%w: the event log of %s is at sequence %d", core.ErrTooLarge, ns, last)
 		}
 		seq = last + 1

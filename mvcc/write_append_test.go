@@ -111,7 +111,10 @@ func TestTxnAppendConcurrentIsGapless(t *testing.T) {
 	apRequireLog(t, s, ns, all)
 }
 
-func TestAppendReusesNumbersAfterTheTailIsDeleted(t *testing.T) {
+// A log's sequences only grow: once its newest events are deleted, expired
+// and removed, or the whole namespace is deleted, Append goes on after the
+// highest number it ever handed out, never reusing one.
+func TestAppendNeverReusesASequence(t *testing.T) {
 	s, clk := fxStore()
 	ns := fxNS("t", "log", 1)
 	seqOfAppend := func(ttl time.Duration) uint64 {
@@ -123,29 +126,42 @@ func TestAppendReusesNumbersAfterTheTailIsDeleted(t *testing.T) {
 	for want := uint64(1); want <= 5; want++ {
 		require.Equal(t, want, seqOfAppend(0))
 	}
-	_, err := s.Delete(core.EventKey(ns, 5))
+	// Removing old events sets no mark: the tail holds the log's number.
+	_, err := s.Delete(core.EventKey(ns, 1))
+	require.NoError(t, err)
+	require.Zero(t, s.root.Load().cur.seqs.len(), "no mark while the tail is stored")
+	_, err = s.Delete(core.EventKey(ns, 5))
 	require.NoError(t, err)
 	_, err = s.Delete(core.EventKey(ns, 4))
 	require.NoError(t, err)
-	require.Equal(t, uint64(4), seqOfAppend(0), "the deleted tail's numbers are used again")
+	require.Equal(t, uint64(6), seqOfAppend(0), "the deleted tail's numbers are not used again")
 
-	// An expired tail not yet removed still counts; once removed, its
-	// number is used again.
-	require.Equal(t, uint64(5), seqOfAppend(time.Second))
+	// An expired tail not yet removed counts, and once removed too.
+	require.Equal(t, uint64(7), seqOfAppend(time.Second))
 	clk.Advance(2 * time.Second)
-	require.Equal(t, uint64(6), seqOfAppend(0), "an expired event not yet removed counts")
-	_, err = s.Delete(core.EventKey(ns, 6))
+	require.Equal(t, uint64(8), seqOfAppend(0), "an expired event not yet removed counts")
+	_, err = s.Delete(core.EventKey(ns, 8))
 	require.NoError(t, err)
 	res, err := s.Expire(0)
 	require.NoError(t, err)
 	require.Equal(t, 1, res.Removed)
-	require.Equal(t, uint64(5), seqOfAppend(0))
+	require.Equal(t, uint64(9), seqOfAppend(0), "after the expired tail was removed")
 
-	// A removed log starts again at 1.
+	// A removed log goes on after its last number.
 	n, _, err := s.DeletePrefix(core.NamespacePrefix(ns))
 	require.NoError(t, err)
-	require.Equal(t, 5, n)
-	require.Equal(t, uint64(1), seqOfAppend(0))
+	require.Equal(t, 4, n)
+	require.Equal(t, uint64(10), seqOfAppend(0))
+	tx := s.Begin()
+	k, err := tx.Append(ns, core.StringValue("in a txn"), 0)
+	require.NoError(t, err)
+	require.Equal(t, uint64(11), seqOf(string(k.UserKey)))
+	tx.Discard()
+
+	// A log that never had its tail removed starts at 1.
+	k, _, err = s.Append(fxNS("t", "log", 2), core.StringValue("first"), 0)
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), seqOf(string(k.UserKey)))
 }
 
 func TestAppendIgnoresNonSequenceEventKeys(t *testing.T) {
@@ -229,21 +245,24 @@ func TestTxnAppendSeesItsOwnWrites(t *testing.T) {
 	_, err = tx.Commit()
 	require.NoError(t, err)
 
-	// Deleting the tail in the transaction frees its number in the
-	// transaction too, as Store.Append does after a Delete.
+	// Deleting the tail in the transaction does not free its numbers,
+	// as with Store.Append after a Delete.
 	tx = s.Begin()
 	require.NoError(t, tx.Delete(core.EventKey(ns, 8)))
 	require.NoError(t, tx.Delete(core.EventKey(ns, 7)))
 	k, err = tx.Append(ns, core.StringValue("again"), 0)
 	require.NoError(t, err)
-	require.True(t, k.Equal(core.EventKey(ns, 5)), "after deleting its tail 7 and 8 (4 is the last left): got %s", k)
+	require.True(t, k.Equal(core.EventKey(ns, 9)), "after deleting its tail 7 and 8: got %s", k)
 	v, err := tx.Commit()
 	require.NoError(t, err)
-	vv, err := s.Get(core.EventKey(ns, 5))
+	vv, err := s.Get(core.EventKey(ns, 9))
 	require.NoError(t, err)
 	require.Equal(t, v, vv.Version)
 	_, err = s.Get(core.EventKey(ns, 8))
 	require.ErrorIs(t, err, core.ErrNotFound)
+	k, _, err = s.Append(ns, core.StringValue("after"), 0)
+	require.NoError(t, err)
+	require.True(t, k.Equal(core.EventKey(ns, 10)), "got %s", k)
 }
 
 func TestTxnAppendConflictsWithAnotherAppender(t *testing.T) {
@@ -276,7 +295,7 @@ func TestTxnAppendConflictsWithAnotherAppender(t *testing.T) {
 		if runs == 1 {
 			_, _, err2 := s.Append(ns, core.StringValue("theirs"), 0)
 			err = errors.Join(err, err2)
-		} else if !k.Equal(core.EventKey(ns, 3)) {
+		} else if !k.Equal(core.EventKey(ns, 4)) { // 2 was deleted, 3 is theirs
 			err = fmt.Errorf("second run appended %s", k)
 		}
 		return err

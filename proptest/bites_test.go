@@ -170,9 +170,9 @@ func TestSuiteBites(t *testing.T) {
 	}
 	for _, bug := range bugs {
 		t.Run(bug.name, func(t *testing.T) {
-			msg := hunt(300, bug.newStore)
+			msg := hunt(1000, bug.newStore)
 			if msg == "" {
-				t.Fatal("300 sequences did not catch the bug")
+				t.Fatal("1000 sequences did not catch the bug")
 			}
 			if !strings.Contains(msg, bug.want) {
 				t.Fatalf("caught by %q, want a failure mentioning %q", msg, bug.want)
@@ -262,6 +262,21 @@ func (s lossySnapshot) Get(k core.Key) (core.VersionedValue, error) {
 	return vv, err
 }
 
+// searchDropsBest returns each search without its best hit (and one more at
+// the end).
+type searchDropsBest struct{ *Model }
+
+func (s searchDropsBest) Search(p core.Prefix, q []float32, k int, opts ...core.SearchOption) ([]core.Hit, error) {
+	if _, err := s.Model.Search(p, q, k, opts...); err != nil {
+		return nil, err
+	}
+	hits, _ := s.Model.Search(p, q, k+1, opts...)
+	if len(hits) == 0 {
+		return hits, nil
+	}
+	return hits[1:], nil
+}
+
 // TestSuiteBitesCapabilities shows the suite catches defects planted in the
 // capabilities beyond core.Storage, and names the check that did.
 func TestSuiteBitesCapabilities(t *testing.T) {
@@ -275,12 +290,13 @@ func TestSuiteBitesCapabilities(t *testing.T) {
 		{"compare-and-swap drops the ttl", func(c *core.ManualClock) core.Storage { return casIgnoresTTL{NewModel(c)} }, "ttl"},
 		{"a transaction reads the latest version", func(c *core.ManualClock) core.Storage { return txnReadsLatest{NewModel(c)} }, "Txn.Get"},
 		{"a snapshot loses NaN", func(c *core.ManualClock) core.Storage { return viewFloatLossy{NewModel(c)} }, ": Get("},
+		{"a search loses its best hit", func(c *core.ManualClock) core.Storage { return searchDropsBest{NewModel(c)} }, "Search("},
 	}
 	for _, bug := range bugs {
 		t.Run(bug.name, func(t *testing.T) {
-			msg := hunt(300, bug.newStore)
+			msg := hunt(1000, bug.newStore)
 			if msg == "" {
-				t.Fatal("300 sequences did not catch the bug")
+				t.Fatal("1000 sequences did not catch the bug")
 			}
 			if !strings.Contains(msg, bug.want) {
 				t.Fatalf("caught by %q, want a failure mentioning %q", msg, bug.want)

@@ -12,7 +12,7 @@ import (
 var sentinels = []error{
 	core.ErrNotFound, core.ErrInvalidKey, core.ErrInvalidTTL, core.ErrVersionMismatch,
 	core.ErrConflict, core.ErrCompacted, core.ErrVersionExhausted, core.ErrTxnDone,
-	core.ErrTooLarge, core.ErrClosed, core.ErrInvalidArgument,
+	core.ErrTooLarge, core.ErrClosed, core.ErrInvalidArgument, core.ErrInvalidValue,
 }
 
 // sameErr reports whether got and want are both nil, or both non-nil and

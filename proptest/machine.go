@@ -56,6 +56,8 @@ type caps struct {
 	toucher  core.Toucher
 	expiry   core.ExpiryTarget
 	expirer  core.Expirer
+	lister   core.NamespaceLister
+	search   core.VectorSearcher
 	closer   io.Closer
 }
 
@@ -73,6 +75,8 @@ func capsOf(s core.Storage) caps {
 	c.toucher, _ = s.(core.Toucher)
 	c.expiry, _ = s.(core.ExpiryTarget)
 	c.expirer, _ = s.(core.Expirer)
+	c.lister, _ = s.(core.NamespaceLister)
+	c.search, _ = s.(core.VectorSearcher)
 	c.closer, _ = s.(io.Closer)
 	return c
 }
@@ -91,6 +95,9 @@ type machine struct {
 	snaps []snapPair
 
 	watchers []*watch // open watchers, at most maxWatchers
+
+	vecs          []core.Value // the vectors the vector steps put (vectorPool)
+	found, wanted int          // hits of approximate searches among the Model's top k, and the top ks' sizes
 }
 
 // newMachine returns a machine over store, with a fresh Model on o's clock.
@@ -101,6 +108,10 @@ func newMachine(f failer, d drawer, o *options, store core.Storage) *machine {
 	} else {
 		m.model = NewModel(nil)
 	}
+	if o.vindex != nil {
+		m.model.AddVectorIndex(o.vindex.within, o.vindex.dims, o.vindex.metric)
+	}
+	m.vecs = vectorPool(m.o)
 	m.setStore(store)
 	return m
 }
@@ -163,6 +174,7 @@ func (m *machine) steps() []step {
 	add(m.c.appender != nil, step{"Append", 2, m.append})
 	add(m.c.deleter != nil, step{"DeletePrefix", 1, m.deletePrefix})
 	add(m.c.toucher != nil, step{"Touch", 1, m.touch})
+	add(m.c.lister != nil, step{"Namespaces", 1, m.namespaces})
 	add(m.c.viewer != nil && m.o.restore != nil, step{"Backup", 1, m.backup})
 	add(m.c.watch != nil,
 		step{"Watch", 1, m.watch},
@@ -170,6 +182,9 @@ func (m *machine) steps() []step {
 		step{"WatchIdle", 1, m.watchIdle},
 		step{"WatchClose", 1, m.watchClose})
 	add(m.o.reopen != nil, step{"Reopen", 1, m.reopenStore})
+	add(m.c.search != nil,
+		step{"PutVector", 1, m.putVector},
+		step{"Search", 1, m.search})
 	return ss
 }
 

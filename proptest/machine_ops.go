@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/inmemdb/inmem/core"
@@ -241,7 +242,7 @@ func (m *machine) backup() {
 		}
 	}()
 	at, _ := m.model.SnapshotAt(v)
-	restored := newModelSnapshot(at.st, v, m.model.Now())
+	restored := newModelSnapshot(m.model, at.st, v, m.model.Now())
 	if got := r.CurrentVersion(); got != v {
 		m.f.Fatalf("Backup: the store restored at version %d is at version %d", v, got)
 	}
@@ -280,4 +281,30 @@ func (m *machine) reopenStore() {
 	}
 	m.setStore(s)
 	m.model.Reopen()
+}
+
+// namespaces compares the namespaces under a drawn prefix, listed by the
+// store (core.NamespaceLister) or by a kept snapshot that lists them too.
+func (m *machine) namespaces() {
+	p := m.corePrefix()
+	src, got := "store", m.c.lister.Namespaces(p)
+	want := m.model.Snapshot()
+	if len(m.snaps) > 0 && m.d.draw(2, "namespaces source") == 1 {
+		pair := m.snaps[m.d.draw(len(m.snaps), "kept snapshot")]
+		l, ok := pair.sn.(core.NamespaceLister)
+		if !ok {
+			return
+		}
+		src, got, want = fmt.Sprintf("snapshot %d", pair.want.version), l.Namespaces(p), pair.model
+	}
+	var gotNS, wantNS []core.Namespace
+	for ns := range got {
+		gotNS = append(gotNS, ns)
+	}
+	for ns := range want.Namespaces(p) {
+		wantNS = append(wantNS, ns)
+	}
+	if !slices.Equal(gotNS, wantNS) {
+		m.f.Fatalf("%s: Namespaces(%s) = %v, want %v", src, p, gotNS, wantNS)
+	}
 }

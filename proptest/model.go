@@ -16,19 +16,19 @@ import (
 // one of those maps. It never forgets a version, so it never answers
 // ErrCompacted.
 //
-// Semantics (api.md): versions start at 1 and rise by exactly 1 per committed
-// change; a failed or empty operation assigns no version; a value whose
-// Timestamp+TTL is at or before now is expired and reads as not found, but
-// stays stored until it is deleted, overwritten or removed by RemoveExpired.
-// Expiry is judged by the Model's own code, not core.VersionedValue.Expired,
-// so a bug there cannot hide in both.
+// Semantics (the contract of package core): versions start at 1 and rise by
+// exactly 1 per committed change; a failed or empty operation assigns no
+// version; a value whose Timestamp+TTL is at or before now is expired and
+// reads as not found, but stays stored until it is deleted, overwritten or
+// removed by RemoveExpired. Expiry is judged by the Model's own code, not
+// core.VersionedValue.Expired, so a bug there cannot hide in both.
 //
 // Beyond core.Storage it offers every capability of the contract (core's
 // Viewer, ViewerAt, Scanner, TypeScanner, CompareAndSwapper, Transactor,
-// Watchable, Appender, PrefixDeleter, Toucher, ExpiryTarget and Expirer), so
-// the suite runs every step against it alone. It records the commit of every
-// version (Commit), which is what a watcher must deliver, and Reopen, what a
-// durable store forgets when it is opened again.
+// Watchable, Appender, PrefixDeleter, Toucher, ExpiryTarget, Expirer and
+// NamespaceLister), so the suite runs every step against it alone. It
+// records the commit of every version (Commit), which is what a watcher must
+// deliver, and Reopen, what a durable store forgets when it is opened again.
 //
 // A Model is safe for concurrent use: one mutex guards it.
 type Model struct {
@@ -43,6 +43,9 @@ type Model struct {
 	reopened    uint64 // the version of the last Reopen: its commit record is gone
 	// wake, when not nil, is closed at the next commit: watchers wait on it.
 	wake chan struct{}
+	// indexes are the vector indexes whose rules the Model keeps
+	// (AddVectorIndex).
+	indexes []modelIndex
 }
 
 // modelState is the complete stored data of one version, expired values not

@@ -27,12 +27,16 @@ var (
 	_ core.Toucher           = (*Model)(nil)
 	_ core.ExpiryTarget      = (*Model)(nil)
 	_ core.Expirer           = (*Model)(nil)
+	_ core.NamespaceLister   = (*Model)(nil)
+	_ core.VectorSearcher    = (*Model)(nil)
 
-	_ core.Snapshot     = (*ModelSnapshot)(nil)
-	_ core.IndexScanner = (*ModelSnapshot)(nil)
-	_ core.Txn          = (*ModelTxn)(nil)
-	_ core.TxnAppender  = (*ModelTxn)(nil)
-	_ core.Watcher      = (*ModelWatcher)(nil)
+	_ core.Snapshot        = (*ModelSnapshot)(nil)
+	_ core.IndexScanner    = (*ModelSnapshot)(nil)
+	_ core.NamespaceLister = (*ModelSnapshot)(nil)
+	_ core.VectorSearcher  = (*ModelSnapshot)(nil)
+	_ core.Txn             = (*ModelTxn)(nil)
+	_ core.TxnAppender     = (*ModelTxn)(nil)
+	_ core.Watcher         = (*ModelWatcher)(nil)
 )
 
 // View is Snapshot as a core.Snapshot. Safe for concurrent use.
@@ -161,3 +165,9 @@ func (w *ModelWatcher) Next(ctx context.Context) (core.Commit, error) {
 // Close ends the watcher: Next returns ErrClosed. Safe to call twice and
 // concurrently with Next.
 func (w *ModelWatcher) Close() { w.once.Do(func() { close(w.done) }) }
+
+// Namespaces is Snapshot().Namespaces(p): the namespaces holding live keys
+// under p now. Safe for concurrent use.
+func (m *Model) Namespaces(p core.Prefix) iter.Seq[core.Namespace] {
+	return m.Snapshot().Namespaces(p)
+}

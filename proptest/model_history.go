@@ -113,5 +113,5 @@ func (m *Model) SnapshotAt(v uint64) (*ModelSnapshot, error) {
 	if v > 0 {
 		at = m.commits[v].time
 	}
-	return newModelSnapshot(m.states[v], v, at), nil
+	return newModelSnapshot(m, m.states[v], v, at), nil
 }

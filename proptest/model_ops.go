@@ -14,24 +14,32 @@ import (
 // DeletePrefix, Touch and Expire.
 
 // Append stores value under the next event key of ns, core.EventKey(ns,
-// last+1), where last is the highest 8-byte event sequence stored in ns
-// (expired values not yet removed included; 0 for an empty log), and returns
-// the key and the version. ErrInvalidTTL changes nothing, and so does an
+// last+1), where last is the highest 8-byte event sequence ns's log has
+// ever stored, in any version (removed since or not; 0 for a log that never
+// held one): sequences only grow. It returns the key and the version. ErrInvalidTTL changes nothing, and so does an
 // error wrapping ErrTooLarge when the log is at sequence MaxUint64. Safe for
 // concurrent use.
 func (m *Model) Append(ns core.Namespace, value core.Value, ttl time.Duration) (core.Key, uint64, error) {
 	if err := checkTTL(ttl); err != nil {
 		return core.Key{}, 0, err
 	}
+	// The value is checked as any write's before the log's tail is read, and
+	// again against the key it takes.
+	if err := m.checkVector(core.EventKey(ns, 0), value); err != nil {
+		return core.Key{}, 0, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var key core.Key
 	v, err := m.commit(func(next modelState, version uint64, now time.Time) (bool, error) {
-		last := lastSeq(next, ns, nil)
+		last := max(lastSeq(next, ns, nil), m.usedSeq(ns, m.version()))
 		if last == math.MaxUint64 {
 			return false, fmt.Errorf("%w: the event log of %s is at sequence %d", core.ErrTooLarge, ns, last)
 		}
 		key = core.EventKey(ns, last+1)
+		if err := m.checkVector(key, value); err != nil {
+			return false, err
+		}
 		next[keyOf(key)] = core.Entry{Key: key, Value: core.VersionedValue{Value: value, Version: version, Timestamp: now, TTL: ttl}}
 		return true, nil
 	})
@@ -39,6 +47,17 @@ func (m *Model) Append(ns core.Namespace, value core.Value, ttl time.Duration) (
 		return core.Key{}, 0, err
 	}
 	return ownKey(key), v, nil
+}
+
+// usedSeq returns the highest sequence ns's log stored in any version up to
+// v: the number Append goes on after, whatever was removed since. The
+// caller holds m.mu.
+func (m *Model) usedSeq(ns core.Namespace, v uint64) uint64 {
+	var last uint64
+	for _, st := range m.states[:v+1] {
+		last = max(last, lastSeq(st, ns, nil))
+	}
+	return last
 }
 
 // lastSeq returns the highest sequence of an event key of ns with an 8-byte

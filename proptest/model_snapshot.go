@@ -11,6 +11,7 @@ import (
 // moment it was taken, like mvcc.Snapshot. It implements core.SnapshotView
 // and is safe for concurrent use (it reads a map that never changes).
 type ModelSnapshot struct {
+	m       *Model // the Model's vector index rules (nil: none)
 	st      modelState
 	live    []core.Entry // the live entries of st at now, in key order
 	version uint64
@@ -24,13 +25,13 @@ var _ core.SnapshotView = (*ModelSnapshot)(nil)
 func (m *Model) Snapshot() *ModelSnapshot {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return newModelSnapshot(m.current(), m.version(), m.Now())
+	return newModelSnapshot(m, m.current(), m.version(), m.Now())
 }
 
 // newModelSnapshot returns the view of st, the state of version, with
-// expiry judged at now.
-func newModelSnapshot(st modelState, version uint64, now time.Time) *ModelSnapshot {
-	return &ModelSnapshot{st: st, live: selectLive(st, now, func(core.Key) bool { return true }), version: version, now: now}
+// expiry judged at now; its searches follow m's vector index rules.
+func newModelSnapshot(m *Model, st modelState, version uint64, now time.Time) *ModelSnapshot {
+	return &ModelSnapshot{m: m, st: st, live: selectLive(st, now, func(core.Key) bool { return true }), version: version, now: now}
 }
 
 // Version returns the version the snapshot holds.
@@ -107,3 +108,24 @@ func (s *ModelSnapshot) stored() []core.Entry {
 // Len returns the number of keys stored at the snapshot's version, expired
 // ones not yet removed included (as mvcc.Snapshot.Len).
 func (s *ModelSnapshot) Len() int { return len(s.st) }
+
+// Namespaces yields, in key order, each namespace holding a live key of the
+// snapshot that p matches, once; an invalid p yields nothing.
+func (s *ModelSnapshot) Namespaces(p core.Prefix) iter.Seq[core.Namespace] {
+	return func(yield func(core.Namespace) bool) {
+		if !p.Valid() {
+			return
+		}
+		var last *core.Namespace
+		for _, e := range s.live {
+			if !p.Match(e.Key) || (last != nil && *last == e.Key.Namespace) {
+				continue
+			}
+			ns := e.Key.Namespace
+			last = &ns
+			if !yield(ns) {
+				return
+			}
+		}
+	}
+}

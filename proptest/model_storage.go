@@ -48,6 +48,9 @@ func (m *Model) put(key core.Key, value core.Value, ttl time.Duration, expected 
 	if err := checkTTL(ttl); err != nil {
 		return 0, err
 	}
+	if err := m.checkVector(key, value); err != nil {
+		return 0, err
+	}
 	key = ownKey(key)
 	m.mu.Lock()
 	defer m.mu.Unlock()

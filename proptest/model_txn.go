@@ -23,6 +23,7 @@ type ModelTxn struct {
 	reads  map[mkey]bool
 	writes map[mkey]txnWrite
 	scans  []core.Key
+	logs   map[core.Namespace]uint64 // for each log Append read: the highest sequence used at Begin
 	done   bool
 	// commits counts the calls of Commit; result and err are the answer of
 	// the first (what UpdateTxn reports when its function committed).
@@ -77,6 +78,9 @@ func (t *ModelTxn) Put(key core.Key, value core.Value, ttl time.Duration) error 
 		return err
 	}
 	if err := checkTTL(ttl); err != nil {
+		return err
+	}
+	if err := t.m.checkVector(key, value); err != nil {
 		return err
 	}
 	key = ownKey(key)
@@ -159,6 +163,11 @@ func (t *ModelTxn) commit() (uint64, error) {
 	if err := t.validate(m.current()); err != nil {
 		return 0, err
 	}
+	for ns, used := range t.logs {
+		if m.usedSeq(ns, m.version()) != used {
+			return 0, fmt.Errorf("%w: the event log of %s used a sequence after version %d", core.ErrConflict, ns, t.begin)
+		}
+	}
 	return m.commitAs(true, func(next modelState, version uint64, now time.Time) (bool, error) {
 		changed := false
 		for k, w := range t.writes {
@@ -204,9 +213,10 @@ func (t *ModelTxn) validate(cur modelState) error {
 }
 
 // Append buffers a write of value under the next event key of ns as the
-// transaction sees it (the log at Begin without the events it deleted, with
-// its own writes) and returns that key; the commit fails with ErrConflict if
-// the tail it read or the key it takes changed after Begin. Errors as Put,
+// transaction sees it (every sequence the log used up to Begin, and its own
+// writes and deletes: sequences only grow) and returns that key; the commit
+// fails with ErrConflict if the tail it read or the key it takes changed
+// after Begin, or the log used a higher sequence meanwhile. Errors as Put,
 // and ErrTooLarge at sequence MaxUint64.
 func (t *ModelTxn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (core.Key, error) {
 	if t.done {
@@ -215,9 +225,22 @@ func (t *ModelTxn) Append(ns core.Namespace, value core.Value, ttl time.Duration
 	if err := checkTTL(ttl); err != nil {
 		return core.Key{}, err
 	}
-	last := lastSeq(t.st, ns, func(k mkey) bool { return t.writes[k].del })
-	for k, w := range t.writes {
-		if !w.del && k.ns == ns && k.t == core.TypeEvent && len(k.uk) == 8 {
+	// The value is checked as any write's before the log's tail is read
+	// (as the store checks it, against the log's first key), and again
+	// against the key it takes.
+	if err := t.m.checkVector(core.EventKey(ns, 0), value); err != nil {
+		return core.Key{}, err
+	}
+	t.m.mu.Lock()
+	used := t.m.usedSeq(ns, t.begin)
+	t.m.mu.Unlock()
+	if t.logs == nil {
+		t.logs = map[core.Namespace]uint64{}
+	}
+	t.logs[ns] = used
+	last := used
+	for k := range t.writes {
+		if k.ns == ns && k.t == core.TypeEvent && len(k.uk) == 8 {
 			last = max(last, binary.BigEndian.Uint64([]byte(k.uk)))
 		}
 	}
@@ -228,6 +251,9 @@ func (t *ModelTxn) Append(ns core.Namespace, value core.Value, ttl time.Duration
 		t.reads[keyOf(core.EventKey(ns, last))] = true
 	}
 	key := core.EventKey(ns, last+1)
+	if err := t.m.checkVector(key, value); err != nil {
+		return core.Key{}, err
+	}
 	t.reads[keyOf(key)] = true
 	t.writes[keyOf(key)] = txnWrite{key: key, value: value, ttl: ttl}
 	return ownKey(key), nil

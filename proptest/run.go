@@ -18,6 +18,7 @@ type options struct {
 	reopen   func(core.Storage) (core.Storage, error)
 	restore  func(io.Reader) (core.Storage, error)
 	check    func(s core.Storage, stored []core.Entry) error
+	vindex   *modelIndex
 }
 
 // WithClock tells Run the clock the stores newStore returns judge time by
@@ -81,6 +82,17 @@ func WithCheck(check func(s core.Storage, stored []core.Entry) error) Option {
 	return func(o *options) { o.check = check }
 }
 
+// WithVectorIndex tells Run that the store keeps a vector index over
+// within, of vectors of dims elements scored by metric
+// (mvcc.WithVectorIndex): the Model then refuses what the store must refuse
+// (a vector of another length, or with a NaN or an infinity, under within:
+// ErrInvalidValue), the vector steps draw vectors of dims elements, and a
+// search under within scores by metric by default. Without it the vector
+// steps draw vectors of 3 elements and every search is expected exact.
+func WithVectorIndex(within core.Prefix, dims int, metric core.Metric) Option {
+	return func(o *options) { o.vindex = &modelIndex{within: within, dims: dims, metric: metric} }
+}
+
 // Run is the conformance suite of a store. Each of rapid's checks (see
 // -rapid.checks, -rapid.steps) runs a random sequence of operations over a
 // small key space against a fresh store from newStore and a fresh Model, and
@@ -113,13 +125,24 @@ func WithCheck(check func(s core.Storage, stored []core.Entry) error) Option {
 //   - core.ExpiryTarget (with WithClock): FindExpired and RemoveExpired with
 //     stale, invalid, duplicate and rewritten entries mixed in;
 //   - core.Expirer, core.Appender, core.PrefixDeleter, core.Toucher: Expire
-//     with a limit; Append, also on logs whose tail is expired, deleted or
-//     at the last sequence; DeletePrefix at every prefix level; Touch;
+//     with a limit; Append (a log's sequences only grow: never one handed
+//     out before), also on logs whose tail is expired, deleted or at the
+//     last sequence; DeletePrefix at every prefix level; Touch;
+//   - core.NamespaceLister: the namespaces under a prefix of every level,
+//     listed by the store or by a kept snapshot that lists them;
 //   - core.Watchable: watchers after a drawn version with no filter, a
 //     WatchPrefix at any level, a WatchRun or both, drained at random steps
 //     (each Next with a deadline) and compared with the model's commits
 //     filtered the same way, or ErrCompacted where a version has gone;
 //     closed at random;
+//   - core.VectorSearcher: puts of vectors (of the index's length, of
+//     another length, with a NaN, all zeros, ties), and searches at every
+//     prefix level on the store, a kept snapshot or a past one, with
+//     Similarity, MinScore, a bad k or query: with Exact() the hits must be
+//     the Model's brute force exactly; without it (the store may use an
+//     index) every hit must be a live value of the view under the prefix,
+//     scored as the Model scores it, best first, and the hits must recall at
+//     least 90% of the Model's top k over the sequence;
 //   - with WithRestore, backups; with WithReopen, reopening the store.
 //
 // After every step it checks: CurrentVersion equals the Model's (versions

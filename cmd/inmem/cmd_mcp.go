@@ -21,7 +21,8 @@ func mcpCmd(e *env) *cobra.Command {
 serves it over the Model Context Protocol on standard input and output, until
 the client closes standard input or the process gets SIGINT or SIGTERM. The
 tools: remember, recall, append_event, history, forget, list_namespaces,
-search (docs/cli.md describes their arguments). --vector-index keeps an
+search, and fork, diff and merge for named in-memory branches (docs/cli.md
+describes their arguments). --vector-index keeps an
 approximate nearest-neighbour index over a scope's embeddings; without one,
 search compares every vector of its scope. The server holds DIR like any
 application: the read-only commands work beside it.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -119,7 +120,7 @@ func (e *env) stat(s *readStore) statReport {
 	bar.done()
 	rep.LiveKeys = n
 	rep.Tenants = []countJSON{}
-	for _, name := range slices.Sorted(mapKeys(tenants)) {
+	for _, name := range slices.Sorted(maps.Keys(tenants)) {
 		rep.Tenants = append(rep.Tenants, countJSON{Name: name, Keys: tenants[name]})
 	}
 	rep.Types = []countJSON{}
@@ -129,16 +130,6 @@ func (e *env) stat(s *readStore) statReport {
 		}
 	}
 	return rep
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func printStat(w io.Writer, r statReport) error {

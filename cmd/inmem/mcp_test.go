@@ -142,7 +142,7 @@ func TestMCPEndToEnd(t *testing.T) {
 	var keys []string
 	cursor := ""
 	for page := 0; ; page++ {
-		args := maps(agent)
+		args := cloneArgs(agent)
 		if cursor != "" {
 			args["cursor"] = cursor
 		}
@@ -222,7 +222,7 @@ func TestMCPEndToEnd(t *testing.T) {
 	}
 }
 
-func maps(m map[string]any) map[string]any {
+func cloneArgs(m map[string]any) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		out[k] = v

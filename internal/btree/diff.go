@@ -1,5 +1,7 @@
 package btree
 
+import "unsafe"
+
 // Diff calls fn for each key in [lo, hi) whose entry differs between a and b, in ascending key
 // order or, with reverse, descending: the key, a's value (nil when a has no entry under it) and
 // b's (nil when b has none). hi "" means no upper bound. A key present in both differs when eq
@@ -120,44 +122,62 @@ func (w *differ[V]) run(eq func(x, y *V) bool, fn func(key string, x, y *V) bool
 // skipShared moves both cursors, which stand on the same key in the same leaf, past the
 // largest subtree both maps share from that position on: the rest of the leaf, or of its
 // highest ancestor that is one node in both maps. Within one node the same key has the same
-// position, so whatever follows it in that node is the same on both sides. It returns whether
-// each cursor is still on an entry.
+// position, so whatever follows it in that node is the same on both sides. Then, as long as
+// the subtrees the two cursors move on to are one node too, it steps over those as well
+// without descending into them: after a change, the siblings along its path cost a pointer
+// comparison each. It returns whether each cursor is still on an entry.
 func (w *differ[V]) skipShared() (bool, bool) {
 	a, b := &w.a, &w.b
 	lvl, top := 0, min(a.t.h, b.t.h)-1 // 0 is the leaf; top the highest level both maps have
 	for lvl < top && a.node(lvl+1) == b.node(lvl+1) {
 		lvl++
 	}
-	return a.skip(lvl, w.rev), b.skip(lvl, w.rev)
+	for {
+		da, db := a.next(lvl, w.rev), b.next(lvl, w.rev)
+		if da < 0 || db < 0 {
+			return a.enter(da, w.rev), b.enter(db, w.rev)
+		}
+		// The subtrees the cursors moved on to, at levels height-2-depth.
+		la, lb := a.t.h-2-da, b.t.h-2-db
+		if la != lb || a.path[da].child() != b.path[db].child() {
+			return a.enter(da, w.rev), b.enter(db, w.rev)
+		}
+		lvl = la
+	}
 }
 
 // node returns the node at level lvl (1: the parent of the leaves; the tree's height less one:
 // the root) on the cursor's path, for identity comparisons. 1 <= lvl < height.
 func (c *Cursor[V]) node(lvl int) *inner[V] { return c.path[c.t.h-1-lvl].n }
 
-// skip moves the cursor past the subtree at level lvl that holds its position (lvl 0: the
-// rest of its leaf), to the next entry in the walk's direction; false when there is none.
-func (c *Cursor[V]) skip(lvl int, reverse bool) bool {
-	if lvl == 0 {
-		if reverse {
-			c.pos = -1
-			return c.fixBackward()
-		}
-		c.pos = c.lf.n
-		return c.fixForward()
-	}
-	// The subtree is the child that path step d takes; move that step to the next child.
+// child returns the child the step takes, for identity comparisons.
+func (s *step[V]) child() unsafe.Pointer { return s.n.kids[s.i] }
+
+// next moves the step of the cursor's path that leads into the subtree at level lvl holding
+// its position (lvl 0: its leaf) on to that subtree's next sibling in the walk's direction,
+// climbing past parents that have none, and returns the depth of the step it moved; -1 when
+// the subtree was the map's last. The cursor stands on no entry until enter.
+func (c *Cursor[V]) next(lvl int, reverse bool) int {
 	for d := c.t.h - 2 - lvl; d >= 0; d-- {
 		s := &c.path[d]
 		if reverse && s.i > 0 {
 			s.i--
-			return c.edge(d+1, true)
+			return d
 		}
 		if !reverse && s.i+1 < s.n.n {
 			s.i++
-			return c.edge(d+1, false)
+			return d
 		}
 	}
-	c.lf = nil
-	return false
+	return -1
+}
+
+// enter places the cursor on the first entry (the last, with reverse) of the subtree the path
+// step at depth d leads to; with d -1, on none (false).
+func (c *Cursor[V]) enter(d int, reverse bool) bool {
+	if d < 0 {
+		c.lf = nil
+		return false
+	}
+	return c.edge(d+1, reverse)
 }

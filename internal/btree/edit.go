@@ -31,7 +31,7 @@ func (e *Edit[V]) Get(key string) (V, bool) {
 }
 
 // Cursor returns a cursor over the edit's current contents, not positioned. It is valid until
-// the edit's next Set, Delete or SetMany; Map does not invalidate it.
+// the edit's next change (Set, SetNear, Delete); Map does not invalidate it.
 func (e *Edit[V]) Cursor() *Cursor[V] { return &Cursor[V]{t: e.t} }
 
 // Map freezes and returns the current contents as an immutable Map. The edit stays usable: it

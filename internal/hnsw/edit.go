@@ -123,6 +123,9 @@ func (e *Edit) newID() (id uint32, reused bool) {
 func (e *Edit) insert(key string, v core.Value, dl Deadline) {
 	p := e.g.p
 	q, _ := p.Metric.QueryOf(v)
+	s := e.s
+	s.vec = q.AppendVector(s.vec[:0])
+	c := quantize(s.vec, nil)
 	lv := p.levelOf(key)
 	id, reused := e.newID()
 	if reused {
@@ -132,17 +135,16 @@ func (e *Edit) insert(key string, v core.Value, dl Deadline) {
 			lv = int(old.level)
 		}
 	}
-	n := &node{owner: e.owner, key: key, val: v, dl: dl, level: uint8(lv), links: p.newLinks(lv)}
+	n := &node{owner: e.owner, key: key, val: v, c: c, dl: dl, level: uint8(lv), links: p.newLinks(lv)}
 	e.keys.Set(key, id)
 	if e.g.top < 0 {
 		e.g.nodes.set(id, n, e.owner)
 		e.g.entry, e.g.top = id, int32(lv)
 		return
 	}
-	s := e.s
 	a := acceptor{now: Deadline{Sec: -1 << 63}, skip: id, skipOn: true}
 	top := int(e.g.top)
-	ep := p.descend(&e.g.nodes, &q, e.g.entry, top, lv)
+	ep := p.descend(&e.g.nodes, &n.c, e.g.entry, top, lv)
 	// Each level's walk starts from what the level above found: its
 	// results, and the best node it met, which is a tombstone when every
 	// node near the new one was removed (a walk must not start from nothing).
@@ -157,7 +159,7 @@ func (e *Edit) insert(key string, v core.Value, dl Deadline) {
 				pushMin(&s.res, it)
 			}
 		}
-		p.searchLayer(&e.g.nodes, s, &q, p.EfConstruction, l, &a)
+		p.searchLayer(&e.g.nodes, s, &n.c, p.EfConstruction, l, &a)
 		s.out = s.out[:0]
 		for len(s.res) > 0 {
 			s.out = append(s.out, popMin(&s.res))
@@ -201,20 +203,14 @@ func (e *Edit) link(from, to uint32, l int) {
 		f.links[o]++
 		return
 	}
-	q, ok := p.Metric.QueryOf(f.val)
-	if !ok {
-		return
-	}
 	s := e.s
 	s.out = s.out[:0]
 	for _, x := range nbs {
 		if n := e.g.nodes.get(x); !n.dead { // a full list drops its links to tombstones
-			sc, _ := q.Score(n.val)
-			s.out = append(s.out, item{sc, x})
+			s.out = append(s.out, item{approx(p.Metric, &f.c, &n.c), x})
 		}
 	}
-	sc, _ := q.Score(e.g.nodes.get(to).val)
-	s.out = append(s.out, item{sc, to})
+	s.out = append(s.out, item{approx(p.Metric, &f.c, &e.g.nodes.get(to).c), to})
 	sortBest(s.out)
 	s.ids = e.selectNeighbors(s.out, p.linkCap(l), s.ids[:0])
 	p.setNeighbors(f, l, s.ids)
@@ -250,18 +246,17 @@ func (e *Edit) selectNeighbors(cands []item, m int, out []uint32) []uint32 {
 		if len(out) >= m {
 			break
 		}
-		v := e.g.nodes.get(c.id).val
+		cc := &e.g.nodes.get(c.id).c
 		good := true
-		for i := range s.kept {
-			if sc, ok := s.kept[i].Score(v); ok && sc > c.s {
+		for _, k := range s.kept {
+			if approx(p.Metric, k, cc) > c.s {
 				good = false
 				break
 			}
 		}
 		if good {
 			out = append(out, c.id)
-			q, _ := p.Metric.QueryOf(v)
-			s.kept = append(s.kept, q)
+			s.kept = append(s.kept, cc)
 		}
 	}
 	clear(s.kept)

@@ -10,7 +10,7 @@ import (
 // Defaults of Config's tuning fields.
 const (
 	DefaultM              = 16
-	DefaultEfConstruction = 100
+	DefaultEfConstruction = 64
 	DefaultEfSearch       = 64
 	maxLevel              = 16
 )
@@ -79,6 +79,7 @@ type node struct {
 	owner uint64
 	key   string     // the store's encoded key; "" for a tombstone
 	val   core.Value // the vector: its elements are the stored Value's
+	c     code       // the vector quantized: what walks score
 	dl    Deadline
 	level uint8
 	dead  bool

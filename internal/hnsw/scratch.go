@@ -2,6 +2,7 @@ package hnsw
 
 import (
 	"sync"
+	"unsafe"
 
 	"github.com/inmemdb/inmem/core"
 )
@@ -21,8 +22,43 @@ type scratch struct {
 	best item   // the best node a walk met, accepted or not
 	out  []item
 	ids  []uint32
-	kept []core.VectorQuery
 	hits []Hit
+	// a batch of neighbours to score (searchLayer)
+	bIDs    []uint32
+	bNodes  []*node
+	bVals   []core.Value
+	bScores []float32
+	bOK     []bool
+	vec     []float32 // the query's elements
+	qc      code      // the query quantized
+	kept    []*code   // selectNeighbors
+}
+
+// scoreCodes scores the codes of the batch s.bNodes against qc into
+// s.bScores. The nodes and their codes lie scattered in memory: it asks the
+// processor to load all the nodes of the batch, then all their codes, so
+// that the loads overlap instead of waiting one after another.
+func (s *scratch) scoreCodes(m core.Metric, qc *code) {
+	n := len(s.bNodes)
+	if cap(s.bScores) < n {
+		s.bScores, s.bOK = make([]float32, n), make([]bool, n)
+	}
+	s.bScores = s.bScores[:n]
+	for _, nd := range s.bNodes {
+		prefetch(unsafe.Pointer(unsafe.SliceData(nd.c.b)))
+	}
+	for i, nd := range s.bNodes {
+		s.bScores[i] = approx(m, qc, &nd.c)
+	}
+}
+
+// score scores the batch s.bVals into s.bScores and s.bOK.
+func (s *scratch) score(q *core.VectorQuery) {
+	if n := len(s.bVals); cap(s.bScores) < n {
+		s.bScores, s.bOK = make([]float32, n), make([]bool, n)
+	}
+	s.bScores, s.bOK = s.bScores[:len(s.bVals)], s.bOK[:len(s.bVals)]
+	q.ScoreMany(s.bVals, s.bScores, s.bOK)
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -32,9 +68,8 @@ func getScratch() *scratch { return scratchPool.Get().(*scratch) }
 // release returns s to the pool, dropping the Values its buffers point at so
 // that a pooled scratch keeps no vector alive.
 func (s *scratch) release() {
-	clear(s.kept)
 	clear(s.hits[:cap(s.hits)])
-	s.kept, s.hits = s.kept[:0], s.hits[:0]
+	s.hits = s.hits[:0]
 	scratchPool.Put(s)
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unsafe"
 
 	"github.com/inmemdb/inmem/core"
 )
@@ -76,16 +77,32 @@ func (g *Graph) Search(q *core.VectorQuery, k int, f Filter, o SearchOptions, ou
 			return g.exact(s, q, k, &a, out)
 		}
 	}
-	s.start(ef * g.p.m0)
-	ep := g.descend(q, 0)
+	s.start(min(ef*g.p.m0, int(g.n)))
+	s.vec = q.AppendVector(s.vec[:0])
+	s.qc = quantize(s.vec, s.qc.b)
+	ep := g.p.descend(&g.nodes, &s.qc, g.entry, int(g.top), 0)
 	s.seen.add(ep.id)
 	pushMax(&s.cand, ep)
 	s.best = ep
 	if a.ok(ep.id, g.nodes.get(ep.id)) {
 		pushMin(&s.res, ep)
 	}
-	g.p.searchLayer(&g.nodes, s, q, ef, 0, &a)
+	g.p.searchLayer(&g.nodes, s, &s.qc, ef, 0, &a)
+	g.rescore(s, q)
 	return g.collect(s, k, out)
+}
+
+// rescore replaces the walk's scores of the results in s.res by exact ones.
+func (g *Graph) rescore(s *scratch, q *core.VectorQuery) {
+	s.bVals = s.bVals[:0]
+	for _, it := range s.res {
+		s.bVals = append(s.bVals, g.nodes.get(it.id).val)
+	}
+	s.score(q)
+	for i := range s.res {
+		s.res[i].s = s.bScores[i]
+	}
+	clear(s.bVals)
 }
 
 // exactBudget is the scope size up to which an exact scan of a filtered
@@ -114,28 +131,46 @@ func (g *Graph) scanIDs(s *scratch, prefix string, limit int) bool {
 	return true
 }
 
-// exact scores every node of s.ids and returns the best k the acceptor
-// accepts. Its heap orders equal scores by position in s.ids, which is key
-// order, so that of equal scores at the boundary the smaller keys are kept.
+// exact scores every node of s.ids (the keys under the filter's prefix, in
+// key order) live at the filter's moment and returns the best k. It works in
+// batches: the nodes, then their vectors, lie scattered in memory, and a
+// batch asks for all of a kind at once (see scoreCodes). Its heap orders
+// equal scores by position in s.ids, which is key order, so that of equal
+// scores at the boundary the smaller keys are kept.
 func (g *Graph) exact(s *scratch, q *core.VectorQuery, k int, a *acceptor, out []Hit) []Hit {
 	s.res = s.res[:0]
-	for i, id := range s.ids {
-		n := g.nodes.get(id)
-		if !a.ok(id, n) {
-			continue
+	const batch = 32
+	for lo := 0; lo < len(s.ids); lo += batch {
+		ids := s.ids[lo:min(lo+batch, len(s.ids))]
+		s.bNodes = s.bNodes[:0]
+		for _, id := range ids {
+			n := g.nodes.get(id)
+			prefetch(unsafe.Pointer(n))
+			s.bNodes = append(s.bNodes, n)
 		}
-		sc, ok := q.Score(n.val)
-		if !ok {
-			continue
+		s.bVals, s.bIDs = s.bVals[:0], s.bIDs[:0]
+		for i, n := range s.bNodes {
+			if n.dl.After(a.now) { // the keys under the prefix: no tombstone, no other scope
+				s.bVals = append(s.bVals, n.val)
+				s.bIDs = append(s.bIDs, uint32(lo+i))
+			}
 		}
-		if x := (item{sc, uint32(i)}); len(s.res) < k {
-			s.res = append(s.res, x)
-			upRanked(s.res, len(s.res)-1)
-		} else if worseRanked(s.res[0], x) {
-			s.res[0] = x
-			downRanked(s.res, 0)
+		s.score(q)
+		for j, pos := range s.bIDs {
+			if !s.bOK[j] {
+				continue
+			}
+			if x := (item{s.bScores[j], pos}); len(s.res) < k {
+				s.res = append(s.res, x)
+				upRanked(s.res, len(s.res)-1)
+			} else if worseRanked(s.res[0], x) {
+				s.res[0] = x
+				downRanked(s.res, 0)
+			}
 		}
 	}
+	clear(s.bVals)
+	clear(s.bNodes)
 	for i := range s.res {
 		s.res[i].id = s.ids[s.res[i].id]
 	}
@@ -194,21 +229,16 @@ func (g *Graph) collect(s *scratch, k int, out []Hit) []Hit {
 	return append(out, s.hits[:min(k, len(s.hits))]...)
 }
 
-// descend walks greedily from the entry down the levels above stop and
-// returns the closest node it found on level stop+1 (the entry itself when
-// the graph's top is stop or lower).
-func (g *Graph) descend(q *core.VectorQuery, stop int) item {
-	return g.p.descend(&g.nodes, q, g.entry, int(g.top), stop)
-}
-
-func (p *params) descend(t *trie, q *core.VectorQuery, entry uint32, top, stop int) item {
-	sc, _ := q.Score(t.get(entry).val)
-	ep := item{sc, entry}
+// descend walks greedily from entry (at level top) down the levels above
+// stop, scoring by the codes, and returns the closest node it found on level
+// stop+1 (entry itself when top <= stop).
+func (p *params) descend(t *trie, qc *code, entry uint32, top, stop int) item {
+	ep := item{approx(p.Metric, qc, &t.get(entry).c), entry}
 	for l := top; l > stop; l-- {
 		for moved := true; moved; {
 			moved = false
 			for _, nb := range p.neighbors(t.get(ep.id), l) {
-				if s, ok := q.Score(t.get(nb).val); ok && s > ep.s {
+				if s := approx(p.Metric, qc, &t.get(nb).c); s > ep.s {
 					ep, moved = item{s, nb}, true
 				}
 			}
@@ -223,21 +253,27 @@ func (p *params) descend(t *trie, q *core.VectorQuery, entry uint32, top, stop i
 // accepted results, and leaves the accepted results in s.res (a min-heap).
 // Nodes the acceptor refuses are walked through but never enter s.res, so a
 // filtered walk goes on until it has ef results or runs out of graph.
-func (p *params) searchLayer(t *trie, s *scratch, q *core.VectorQuery, ef, l int, a *acceptor) {
+func (p *params) searchLayer(t *trie, s *scratch, qc *code, ef, l int, a *acceptor) {
 	for len(s.cand) > 0 {
 		c := popMax(&s.cand)
 		if len(s.res) >= ef && c.s < s.res[0].s {
 			break
 		}
+		// Gather the unvisited neighbours first and score them as a batch:
+		// their codes lie scattered in memory, and a batch overlaps the loads
+		// (it prefetches ahead) where one-by-one scoring waits on each.
+		s.bIDs, s.bNodes = s.bIDs[:0], s.bNodes[:0]
 		for _, nb := range p.neighbors(t.get(c.id), l) {
-			if !s.seen.add(nb) {
-				continue
+			if s.seen.add(nb) {
+				n := t.get(nb)
+				prefetch(unsafe.Pointer(n))
+				s.bIDs = append(s.bIDs, nb)
+				s.bNodes = append(s.bNodes, n)
 			}
-			n := t.get(nb)
-			sc, ok := q.Score(n.val)
-			if !ok {
-				continue
-			}
+		}
+		s.scoreCodes(p.Metric, qc)
+		for i, nb := range s.bIDs {
+			sc := s.bScores[i]
 			if sc > s.best.s {
 				s.best = item{sc, nb}
 			}
@@ -245,7 +281,7 @@ func (p *params) searchLayer(t *trie, s *scratch, q *core.VectorQuery, ef, l int
 				continue
 			}
 			pushMax(&s.cand, item{sc, nb})
-			if a.ok(nb, n) {
+			if a.ok(nb, s.bNodes[i]) {
 				pushMin(&s.res, item{sc, nb})
 				if len(s.res) > ef {
 					popMin(&s.res)
@@ -253,4 +289,5 @@ func (p *params) searchLayer(t *trie, s *scratch, q *core.VectorQuery, ef, l int
 			}
 		}
 	}
+	clear(s.bNodes)
 }

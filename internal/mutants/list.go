@@ -15,7 +15,8 @@ type Mutant struct {
 	ID       string
 	Section  string   // the [section] of the list it is in
 	File     string   // slash-separated, relative to the module root
-	Packages []string // go test package patterns, e.g. ./mvcc
+	Dir      string   // the directory go test runs in, relative to the root: another module's (etcdstore); "" the root module's
+	Packages []string // go test package patterns, e.g. ./mvcc (relative to Dir)
 	Run      string   // a go test -run pattern
 	Why      string   // what the bug is, in one line
 	Old, New string
@@ -40,7 +41,9 @@ var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 // Parse reads a list in the format of mutants.txt: blank lines and lines
 // starting with # are ignored; "[name]" starts a section; "mutant <id>"
 // starts an entry, followed by "file", "pkgs", "run", "why", "old" and "new"
-// lines (keyword, spaces, value). "old" and "new" may repeat: their values
+// lines (keyword, spaces, value), and optionally "dir" (the directory of
+// another module of the repository, such as etcdstore, whose go test runs
+// the packages). "old" and "new" may repeat: their values
 // are joined with newlines. In old and new values, \t stands for a tab.
 func Parse(r io.Reader) ([]Mutant, error) {
 	var (
@@ -107,6 +110,8 @@ func Parse(r io.Reader) ([]Mutant, error) {
 		switch key {
 		case "file":
 			cur.File = value
+		case "dir":
+			cur.Dir = value
 		case "pkgs":
 			cur.Packages = strings.Fields(value)
 		case "run":

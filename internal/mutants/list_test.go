@@ -23,7 +23,7 @@ func TestListIsWellFormed(t *testing.T) {
 			t.Errorf("%s: a mutant plants a bug in the code, not in a test (%s)", m.ID, m.File)
 		}
 		for _, p := range m.Packages {
-			if fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err != nil || !fi.IsDir() {
+			if fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(m.Dir), filepath.FromSlash(p))); err != nil || !fi.IsDir() {
 				t.Errorf("%s: package %s is not a directory of the module", m.ID, p)
 			}
 		}
@@ -45,6 +45,7 @@ new    a < b
 [mvcc]
 mutant two
 file mvcc/y.go
+dir  sub/module
 pkgs ./mvcc
 run  TestC
 why  two lines
@@ -64,6 +65,9 @@ new  \t\treturn
 	if one.ID != "one" || one.Section != "core" || one.File != "core/x.go" || len(one.Packages) != 2 ||
 		one.Run != "TestA|TestB" || one.Why != "it breaks" || one.Old != "a <= b" || one.New != "a < b" || one.Line != 4 {
 		t.Fatalf("first: %+v", one)
+	}
+	if one.Dir != "" || two.Dir != "sub/module" {
+		t.Fatalf("dir: %q, %q", one.Dir, two.Dir)
 	}
 	if two.Section != "mvcc" || two.Old != "\tif x {\n\t\treturn" || two.New != "\tif !x {\n\t\treturn" {
 		t.Fatalf("second: %+v", two)

@@ -142,7 +142,7 @@ func runMutant(root, dir, goBin string, m Mutant) (res outcome) {
 	for attempt := 0; attempt < 2 && (attempt == 0 || res.verdict == "SURVIVED"); attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), *each+time.Minute)
 		cmd := exec.CommandContext(ctx, goBin, args...)
-		cmd.Dir = root
+		cmd.Dir = filepath.Join(root, filepath.FromSlash(m.Dir))
 		cmd.Env = append(os.Environ(), "INMEM_MUTANTS=") // no nested mutant runs
 		out, err := cmd.CombinedOutput()
 		cancel()

@@ -13,7 +13,7 @@ import (
 const CheckpointCreator = "inmem checkpoint"
 
 // WriteCheckpoint writes the state at version (every entry of entries, at
-// commit time t) to a checkpoint file, atomically: a temporary file, synced,
+// commit time t, and the marks, in key order) to a checkpoint file, atomically: a temporary file, synced,
 // renamed into place, the directory synced. Then it removes the log segments
 // whose records are all at or before version, except the active (last) one,
 // which the log goes on appending to, and older checkpoints. version
@@ -22,7 +22,7 @@ const CheckpointCreator = "inmem checkpoint"
 // Writes go on while the file is written; a second checkpoint waits for the
 // first. On error the directory holds what it held before (plus, at worst, a
 // temporary file the next Recover removes). Safe for concurrent use.
-func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entry]) error {
+func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entry], marks ...Mark) error {
 	l.ckptMu.Lock()
 	defer l.ckptMu.Unlock()
 	l.mu.Lock()
@@ -39,7 +39,7 @@ func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entr
 		return err
 	}
 
-	if err := l.writeCheckpointFile(version, t, entries); err != nil {
+	if err := l.writeCheckpointFile(version, t, entries, marks); err != nil {
 		return err
 	}
 
@@ -68,10 +68,10 @@ func (l *Log) WriteCheckpoint(version uint64, t time.Time, entries iter.Seq[Entr
 
 // writeCheckpointFile writes the checkpoint file of version: a temporary
 // file, synced, renamed into place, the directory synced.
-func (l *Log) writeCheckpointFile(version uint64, t time.Time, entries iter.Seq[Entry]) error {
+func (l *Log) writeCheckpointFile(version uint64, t time.Time, entries iter.Seq[Entry], marks []Mark) error {
 	final := l.path(checkpointName(version))
 	tmp := final + tempExt
-	h := SnapshotHeader{Version: version, Time: t, Created: time.Now(), Creator: CheckpointCreator}
+	h := SnapshotHeader{Version: version, Time: t, Created: time.Now(), Creator: CheckpointCreator, Marks: marks}
 	if err := l.writeFileSynced(tmp, h, entries); err != nil {
 		l.fs.Remove(tmp)
 		return err
@@ -89,10 +89,11 @@ func (l *Log) writeCheckpointFile(version uint64, t time.Time, entries iter.Seq[
 
 // InstallCheckpoint starts a recovered log that holds nothing (no record, no
 // checkpoint: a new directory) at version: it writes the state at version
-// (every entry of entries, at commit time t) as the directory's checkpoint,
-// as WriteCheckpoint would, and the log appends after version. It returns the
-// checkpoint's file name. Safe for concurrent use.
-func (l *Log) InstallCheckpoint(version uint64, t time.Time, entries iter.Seq[Entry]) (string, error) {
+// (every entry of entries, at commit time t, and the marks) as the
+// directory's checkpoint, as WriteCheckpoint would, and the log appends
+// after version. It returns the checkpoint's file name. Safe for concurrent
+// use.
+func (l *Log) InstallCheckpoint(version uint64, t time.Time, entries iter.Seq[Entry], marks ...Mark) (string, error) {
 	l.ckptMu.Lock()
 	defer l.ckptMu.Unlock()
 	l.mu.Lock()
@@ -104,7 +105,7 @@ func (l *Log) InstallCheckpoint(version uint64, t time.Time, entries iter.Seq[En
 	if err != nil {
 		return "", err
 	}
-	if err := l.writeCheckpointFile(version, t, entries); err != nil {
+	if err := l.writeCheckpointFile(version, t, entries, marks); err != nil {
 		return "", err
 	}
 	l.mu.Lock()

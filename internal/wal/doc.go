@@ -7,5 +7,8 @@
 // store opens a Log, recovers its state through callbacks, appends one Record
 // per commit and writes checkpoints from an iterator over its entries.
 //
-// The byte layouts and the recovery rules are described in docs/format.md.
+// Every file operation goes through a vfs.FS (Options.FS): the operating
+// system's files, or in tests an in-memory file system that fails, fills up
+// and crashes. The byte layouts and the recovery rules are described in
+// docs/format.md.
 package wal

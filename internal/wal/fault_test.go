@@ -97,6 +97,7 @@ func TestCrashAtEveryOperation(t *testing.T) {
 	if total < 50 {
 		t.Fatalf("the workload runs only %d operations", total)
 	}
+	t.Logf("the workload runs %d file operations: %d crashes, half of them torn", total, 2*total)
 	for _, torn := range []bool{false, true} {
 		for k := 1; k <= total; k++ {
 			what := fmt.Sprintf("crash (torn %v) at operation %d of %d", torn, k, total)

@@ -166,3 +166,25 @@ func TestGoldenSnapshot(t *testing.T) {
 	}
 	mustEqualBytes(t, "empty snapshot stream", buf.Bytes(), empty)
 }
+
+// TestGoldenNames pins the file names of docs/format.md.
+func TestGoldenNames(t *testing.T) {
+	for got, want := range map[string]string{
+		segmentName(7):              "00000000000000000007.wal",
+		checkpointName(1 << 40):     "00000001099511627776.ckpt",
+		checkpointName(3) + tempExt: "00000000000000000003.ckpt.tmp",
+		closedName:                  "CLOSED",
+		closedName + tempExt:        "CLOSED.tmp",
+		lockName:                    "LOCK",
+	} {
+		if got != want {
+			t.Errorf("name %q, want %q", got, want)
+		}
+	}
+	if v, ok := parseName("18446744073709551615.wal", segmentExt); !ok || v != 1<<64-1 {
+		t.Errorf("parseName of the largest version: %d, %v", v, ok)
+	}
+	if _, ok := parseName("7.wal", segmentExt); ok {
+		t.Error("a name of fewer than 20 digits parsed")
+	}
+}

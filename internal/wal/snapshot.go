@@ -18,14 +18,17 @@ import (
 //	header:  magic "inmemSNP" | u32 format version | u32 body length | body | u32 CRC-32C of all header bytes before it
 //	body:    u64 store version | time snapshot | time created | u8 creator length | creator
 //	blocks:  'B' | u32 payload length | u32 entry count | payload (entries) | u32 CRC-32C of the block's bytes before it
+//	marks:   'M' | u32 payload length | u32 mark count | payload (marks) | u32 CRC-32C of the block's bytes before it
 //	trailer: 'T' | u64 entry count | u32 CRC-32C of every stream byte before this field
 //
 // An entry is uvarint key length, key | uvarint value version | time |
-// uvarint ttl | value, as in a log change.
+// uvarint ttl | value, as in a log change. Mark blocks (snapshot_marks.go)
+// follow the entry blocks in format version 2 only; a stream without marks
+// is written as version 1, byte for byte as before marks existed.
 
 const (
 	snapshotMagic   = "inmemSNP"
-	snapshotVersion = 1
+	snapshotVersion = 1 // a stream without marks
 	maxHeaderBody   = 8 + 2*timeLen + 1 + 255
 	blockEntries    = 'B'
 	blockTrailer    = 'T'
@@ -42,6 +45,11 @@ type SnapshotHeader struct {
 	Time    time.Time // the snapshot's time: the commit time of Version
 	Created time.Time // when the stream was written
 	Creator string    // what wrote it (free text, at most 255 bytes)
+	// Marks are the named counters the stream carries beside its entries,
+	// in strictly increasing key order (format version 2; none in version
+	// 1). ReadSnapshot returns them; a checkpoint's are in the header that
+	// Recover passes to its load callback.
+	Marks []Mark
 }
 
 // WriteSnapshot writes h and every entry of entries to w in the snapshot
@@ -56,6 +64,9 @@ func WriteSnapshot(w io.Writer, h SnapshotHeader, entries iter.Seq[Entry]) (int6
 	}
 	if len(h.Creator) > 255 {
 		return 0, fmt.Errorf("%w: creator %q longer than 255 bytes", ErrInvalid, h.Creator)
+	}
+	if err := checkMarks(h.Marks); err != nil {
+		return 0, err
 	}
 	sw := snapshotWriter{w: w, crc: crc32.New(castagnoli)}
 	buf := appendSnapshotHeader(make([]byte, 0, blockTarget+blockTarget/4), &h)
@@ -107,6 +118,9 @@ func WriteSnapshot(w io.Writer, h SnapshotHeader, entries iter.Seq[Entry]) (int6
 			return sw.n, err
 		}
 	}
+	if buf, err = writeMarks(&sw, buf, h.Marks); err != nil {
+		return sw.n, err
+	}
 	buf = append(buf[:0], blockTrailer)
 	buf = binary.BigEndian.AppendUint64(buf, count)
 	sw.crc.Write(buf)
@@ -133,7 +147,11 @@ func (sw *snapshotWriter) write(b []byte) error {
 
 func appendSnapshotHeader(b []byte, h *SnapshotHeader) []byte {
 	b = append(b, snapshotMagic...)
-	b = binary.BigEndian.AppendUint32(b, snapshotVersion)
+	version := uint32(snapshotVersion)
+	if len(h.Marks) > 0 {
+		version = snapshotVersionMarks
+	}
+	b = binary.BigEndian.AppendUint32(b, version)
 	bodyLen := 8 + 2*timeLen + 1 + len(h.Creator)
 	b = binary.BigEndian.AppendUint32(b, uint32(bodyLen))
 	b = binary.BigEndian.AppendUint64(b, h.Version)
@@ -170,10 +188,11 @@ func ReadSnapshot(r io.Reader, fn func(Entry) error) (SnapshotHeader, error) {
 
 // snapshotReader reads exact byte counts and checksums all it reads.
 type snapshotReader struct {
-	r     io.Reader
-	crc   uint32 // of every byte read so far
-	small [maxHeaderBody]byte
-	buf   []byte // block payloads
+	r       io.Reader
+	crc     uint32 // of every byte read so far
+	small   [maxHeaderBody]byte
+	version uint32 // the stream's format version
+	buf     []byte // block payloads
 }
 
 func truncated(err error, what string) error {
@@ -236,12 +255,17 @@ func readSnapshot(r io.Reader, fn func(Entry) error, decode bool) (SnapshotHeade
 		if err != nil {
 			return SnapshotHeader{}, err
 		}
-		switch b[0] {
-		case blockTrailer:
+		switch {
+		case b[0] == blockTrailer:
 			return h, sr.trailer(total)
-		case blockEntries:
+		case b[0] == blockMarks && sr.version >= snapshotVersionMarks:
+			if h.Marks, err = sr.marks(h.Marks); err != nil {
+				return SnapshotHeader{}, err
+			}
+			continue
+		case b[0] == blockEntries && len(h.Marks) == 0:
 		default:
-			return SnapshotHeader{}, snapCorrupt("unknown block kind %#x after %d entries", b[0], total)
+			return SnapshotHeader{}, snapCorrupt("unexpected block kind %#x after %d entries and %d marks (format version %d)", b[0], total, len(h.Marks), sr.version)
 		}
 		var hdr [blockHdrLen]byte
 		hdr[0] = blockEntries
@@ -283,8 +307,9 @@ func (sr *snapshotReader) header() (SnapshotHeader, error) {
 	if string(b[:8]) != snapshotMagic {
 		return h, snapCorrupt("bad magic %q", b[:8])
 	}
-	if v := binary.BigEndian.Uint32(b[8:]); v != snapshotVersion {
-		return h, snapCorrupt("format version %d, this build reads %d", v, snapshotVersion)
+	sr.version = binary.BigEndian.Uint32(b[8:])
+	if sr.version != snapshotVersion && sr.version != snapshotVersionMarks {
+		return h, snapCorrupt("format version %d, this build reads %d and %d", sr.version, snapshotVersion, snapshotVersionMarks)
 	}
 	bodyLen := binary.BigEndian.Uint32(b[12:])
 	if bodyLen < maxHeaderBody-255 || bodyLen > maxHeaderBody {
