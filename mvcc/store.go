@@ -1,6 +1,7 @@
 package mvcc
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,18 +18,22 @@ import (
 // committed change gets the next version.
 type Store struct {
 	root     atomic.Pointer[root]
-	writeMu  sync.Mutex // the commit lock: held by the leader of a group commit
-	queueMu  sync.Mutex // guards queue, spare and leading
-	leading  bool       // a leader is at work (or handing over)
-	queue    []*pending // writes waiting for a leader
-	spare    []*pending // a drained queue, reused
-	cfg      config
-	commits  atomic.Uint64
-	groups   atomic.Uint64
-	watchers atomic.Int64                  // Next calls that may be waiting: publishes wake them
-	notify   atomic.Pointer[chan struct{}] // closed and replaced after a publish; made when a Next first waits
-	closed   atomic.Pointer[chan struct{}] // closed by Close; made on first use (closedCh)
-	conflict atomic.Uint64
+	writeMu  sync.Mutex   // the commit lock: held by the leader of a group commit
+	queueMu  sync.Mutex   // guards queue, spare and leading
+	leading  bool         // a leader is at work (or handing over)
+	queue    []*pending   // writes waiting for a leader
+	spare    []*pending   // a drained queue, reused
+	spinners atomic.Int32 // writers spinning for their signal (see spin)
+	// maxSpinners is how many writers may spin at once: one less than
+	// GOMAXPROCS when the store was made.
+	maxSpinners int32
+	cfg         config
+	commits     atomic.Uint64
+	groups      atomic.Uint64
+	watchers    atomic.Int64                  // Next calls that may be waiting: publishes wake them
+	notify      atomic.Pointer[chan struct{}] // closed and replaced after a publish; made when a Next first waits
+	closed      atomic.Pointer[chan struct{}] // closed by Close; made on first use (closedCh)
+	conflict    atomic.Uint64
 
 	isClosed      atomic.Bool
 	failed        error          // sticky: a log write failed; guarded by writeMu
@@ -70,7 +75,7 @@ func newConfig(opts []Option) config {
 
 // newStore returns a store whose current state is st.
 func newStore(cfg config, st *state) *Store {
-	s := &Store{cfg: cfg}
+	s := &Store{cfg: cfg, maxSpinners: int32(runtime.GOMAXPROCS(0) - 1)}
 	s.start(st)
 	return s
 }

@@ -166,7 +166,7 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 		return nil, err
 	}
 	enc := encodeKey(prefix)
-	c := collector{judge: fixedJudge(t.now)}
+	c := collector{judge: fixedJudge(t.now), keepEnc: true}
 	t.st.rangeRecords(enc, c.add)
 	t.scans = append(t.scans, scanRead{prefix: enc, count: c.stored})
 	recs := c.entries()
@@ -182,11 +182,11 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 	out := make([]core.Entry, 0, len(recs)+len(own))
 	i := 0
 	for _, w := range own {
-		for i < len(recs) && c.encs[i] < w.enc {
+		for i < len(recs) && c.enc(i) < w.enc {
 			out = append(out, recs[i])
 			i++
 		}
-		if i < len(recs) && c.encs[i] == w.enc {
+		if i < len(recs) && c.enc(i) == w.enc {
 			i++ // shadowed by the transaction's own write
 		}
 		if !w.del {

@@ -65,7 +65,9 @@ func lastSeq[C interface {
 	SeekLT(string) bool
 	Last() bool
 	Prev() bool
-	Key() string
+	HasPrefix(string) bool
+	KeyLen() int
+	AppendKey([]byte) []byte
 }](c C, prefix string) (uint64, bool) {
 	var ok bool
 	if end := prefixEnd(prefix); end == "" {
@@ -74,12 +76,13 @@ func lastSeq[C interface {
 		ok = c.SeekLT(end)
 	}
 	for ; ok; ok = c.Prev() {
-		k := c.Key()
-		if len(k) < len(prefix) || k[:len(prefix)] != prefix {
+		if !c.HasPrefix(prefix) {
 			return 0, false
 		}
-		if len(k) == len(prefix)+8 {
-			return seqOf(k[len(prefix):]), true
+		if c.KeyLen() == len(prefix)+8 {
+			var buf [128]byte
+			k := c.AppendKey(buf[:0])
+			return seqOf(view(k[len(prefix):])), true
 		}
 	}
 	return 0, false
