@@ -10,9 +10,19 @@ import (
 
 // Put stores value under key with the given TTL (0: never expires) and returns
 // the version assigned to the write. The key's user key and the value are
-// copied or immutable, so the caller may reuse its slices. It fails with
-// ErrInvalidKey (unknown type tag), ErrInvalidTTL (negative TTL) or
-// ErrVersionExhausted, changing nothing. O(log n); safe for concurrent use.
+// copied or immutable, so the caller may reuse its slices. O(log n); safe for
+// concurrent use.
+//
+// It fails with an error wrapping one of these sentinels of package core,
+// changing nothing: ErrInvalidKey (an unknown type tag), ErrInvalidTTL (a
+// negative TTL), ErrInvalidValue (arrays and maps nested deeper than
+// core.MaxValueDepth, or a vector a WithVectorIndex index refuses),
+// ErrTooLarge (over WithMaxKeySize or WithMaxValueSize, or a key and value
+// larger than one entry of the log or a backup holds), ErrClosed after
+// Close, ErrReadOnly on a store opened WithReadOnly, ErrVersionExhausted when
+// no version is left. On a store made by Open, a failed write of the log
+// gives that error (wrapping the file system's, such as syscall.ENOSPC), and
+// the store refuses every later write with it.
 func (s *Store) Put(key core.Key, value core.Value, ttl time.Duration) (uint64, error) {
 	sc := getScratch()
 	defer sc.release()
@@ -27,7 +37,9 @@ func (s *Store) Put(key core.Key, value core.Value, ttl time.Duration) (uint64, 
 // expected, where 0 means the key must be absent (or expired). It returns the
 // new version, or an error wrapping ErrVersionMismatch that names the version
 // found, and changes nothing then. A single-key fast path: no transaction is
-// built. Safe for concurrent use.
+// built. It fails as Put does otherwise (ErrInvalidKey, ErrInvalidTTL,
+// ErrInvalidValue, ErrTooLarge, ErrClosed, ErrReadOnly, ErrVersionExhausted,
+// a log write's error). Safe for concurrent use.
 func (s *Store) CompareAndSwap(key core.Key, expected uint64, value core.Value, ttl time.Duration) (uint64, error) {
 	sc := getScratch()
 	defer sc.release()
@@ -85,8 +97,12 @@ func checkVersion(d *draft, enc string, expected uint64) error {
 }
 
 // Delete removes key and returns the value it had. A key that is absent or
-// expired gives ErrNotFound and assigns no version. O(log n); safe for
-// concurrent use.
+// expired gives ErrNotFound and assigns no version. It fails with an error
+// wrapping ErrInvalidKey for an unknown type tag, and, changing nothing,
+// ErrClosed after Close, ErrReadOnly on a store opened WithReadOnly,
+// ErrVersionExhausted when no version is left, or a failed log write's
+// error on a store made by Open (which then refuses every later write).
+// O(log n); safe for concurrent use.
 func (s *Store) Delete(key core.Key) (core.VersionedValue, error) {
 	var removed core.VersionedValue
 	err := s.remove(key, func(d *draft, enc string) error {
@@ -103,7 +119,8 @@ func (s *Store) Delete(key core.Key) (core.VersionedValue, error) {
 // CompareAndDelete removes key only if its current version is expected (a
 // version of a live value: an absent or expired key gives ErrNotFound). A
 // mismatch gives an error wrapping ErrVersionMismatch and changes nothing.
-// Safe for concurrent use.
+// It fails as Delete does otherwise (ErrInvalidKey, ErrClosed, ErrReadOnly,
+// ErrVersionExhausted, a log write's error). Safe for concurrent use.
 func (s *Store) CompareAndDelete(key core.Key, expected uint64) error {
 	return s.remove(key, func(d *draft, enc string) error {
 		if _, ok := d.live(enc); !ok {
