@@ -81,21 +81,28 @@ func (d *draft) next() uint64 { return d.version + 1 }
 // put stores value under enc at the next version, recording the change.
 // enc must be the caller's own string (it is kept in the commit record).
 func (d *draft) put(enc string, value core.Value, ttl time.Duration) {
-	d.putKey(enc, true, value, ttl)
+	d.putKey(enc, true, value, ttl, -1)
+}
+
+// putSized is put for a value whose Size is known (the write's check
+// measured it): the draft's byte count need not walk it again.
+func (d *draft) putSized(enc string, value core.Value, ttl time.Duration, size int) {
+	d.putKey(enc, true, value, ttl, size)
 }
 
 // putView is put for an enc that is a view of the caller's scratch buffer:
 // the commit record keeps the stored key itself when the tree offers it in
 // frozen memory (an overwrite in a leaf the group has not changed the keys
 // of), else a copy.
-func (d *draft) putView(enc string, value core.Value, ttl time.Duration) {
-	d.putKey(enc, false, value, ttl)
+func (d *draft) putView(enc string, value core.Value, ttl time.Duration, size int) {
+	d.putKey(enc, false, value, ttl, size)
 }
 
-// putKey is put when owned, putView otherwise.
-func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Duration) {
+// putKey is put when owned, putView otherwise; size is value.Size(), or -1
+// when not known yet.
+func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Duration, size int) {
 	r := newStored(value, d.next(), d.now, ttl)
-	prev, had, frozen := d.store(enc, r)
+	prev, had, frozen := d.store(enc, r, size)
 	switch {
 	case owned:
 	case frozen != "":
@@ -145,15 +152,18 @@ func (d *draft) expectChanges(n int) { d.expect = n }
 // set stores r under enc and keeps the indices exact; it returns what was
 // stored before.
 func (d *draft) set(enc string, r stored) (stored, bool) {
-	prev, had, _ := d.store(enc, r)
+	prev, had, _ := d.store(enc, r, -1)
 	return prev, had
 }
 
 // store is set that also returns the tree's frozen view of the stored key,
 // if it has one (btree's SetNear).
-func (d *draft) store(enc string, r stored) (prev stored, had bool, frozen string) {
+func (d *draft) store(enc string, r stored, size int) (prev stored, had bool, frozen string) {
 	prev, had, near, frozen := d.data.SetNear(enc, r)
-	d.bytes += entryBytes(enc, &r)
+	if size < 0 {
+		size = r.val.Size()
+	}
+	d.bytes += entryBytesOf(enc, size)
 	if had {
 		d.bytes -= entryBytes(enc, &prev)
 	}

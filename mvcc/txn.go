@@ -50,6 +50,7 @@ type txnWrite struct {
 	key   core.Key
 	value core.Value
 	ttl   time.Duration
+	size  int // value.Size(), from the write's check
 	del   bool
 }
 
@@ -122,7 +123,8 @@ func (t *Txn) Put(key core.Key, value core.Value, ttl time.Duration) error {
 	}
 	w := &txnWrite{key: key, value: value, ttl: ttl}
 	w.enc = encodeKey(key)
-	if err := t.s.checkSize(w.enc, value); err != nil {
+	var err error
+	if w.size, err = t.s.checkSize(w.enc, value); err != nil {
 		return err
 	}
 	t.buffer(w)

@@ -54,7 +54,7 @@ func (t *Txn) commit() (uint64, error) {
 		for _, w := range ws {
 			switch {
 			case !w.del:
-				d.put(w.enc, w.value, w.ttl)
+				d.putSized(w.enc, w.value, w.ttl, w.size)
 			default:
 				if _, ok := d.get(w.enc); ok {
 					d.remove(w.enc, core.ChangeDelete)

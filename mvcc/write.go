@@ -26,11 +26,11 @@ import (
 func (s *Store) Put(key core.Key, value core.Value, ttl time.Duration) (uint64, error) {
 	sc := getScratch()
 	defer sc.release()
-	enc, err := s.checkWriteView(sc, key, value, ttl)
+	enc, size, err := s.checkWriteView(sc, key, value, ttl)
 	if err != nil {
 		return 0, err
 	}
-	return s.commitPut(putOp{enc: enc, value: value, ttl: ttl})
+	return s.commitPut(putOp{enc: enc, value: value, ttl: ttl, size: size})
 }
 
 // CompareAndSwap stores value under key only if the key's current version is
@@ -43,37 +43,40 @@ func (s *Store) Put(key core.Key, value core.Value, ttl time.Duration) (uint64, 
 func (s *Store) CompareAndSwap(key core.Key, expected uint64, value core.Value, ttl time.Duration) (uint64, error) {
 	sc := getScratch()
 	defer sc.release()
-	enc, err := s.checkWriteView(sc, key, value, ttl)
+	enc, size, err := s.checkWriteView(sc, key, value, ttl)
 	if err != nil {
 		return 0, err
 	}
-	return s.commitPut(putOp{enc: enc, value: value, ttl: ttl, cas: true, expected: expected})
+	return s.commitPut(putOp{enc: enc, value: value, ttl: ttl, size: size, cas: true, expected: expected})
 }
 
-// checkWrite validates a write and returns the key's encoding.
-func (s *Store) checkWrite(key core.Key, value core.Value, ttl time.Duration) (string, error) {
+// checkWrite validates a write and returns the key's encoding and the
+// value's Size.
+func (s *Store) checkWrite(key core.Key, value core.Value, ttl time.Duration) (string, int, error) {
 	if err := checkWriteArgs(key, ttl); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	enc := encodeKey(key)
-	if err := s.checkSize(enc, value); err != nil {
-		return "", err
+	size, err := s.checkSize(enc, value)
+	if err != nil {
+		return "", 0, err
 	}
-	return enc, nil
+	return enc, size, nil
 }
 
 // checkWriteView is checkWrite with the encoding written into sc: the
 // string returned is a view of sc, valid until sc is released.
-func (s *Store) checkWriteView(sc *scratch, key core.Key, value core.Value, ttl time.Duration) (string, error) {
+func (s *Store) checkWriteView(sc *scratch, key core.Key, value core.Value, ttl time.Duration) (string, int, error) {
 	if err := checkWriteArgs(key, ttl); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	sc.b = key.AppendEncode(sc.b[:0])
 	enc := view(sc.b)
-	if err := s.checkSize(enc, value); err != nil {
-		return "", err
+	size, err := s.checkSize(enc, value)
+	if err != nil {
+		return "", 0, err
 	}
-	return enc, nil
+	return enc, size, nil
 }
 
 func checkWriteArgs(key core.Key, ttl time.Duration) error {
@@ -159,20 +162,22 @@ func checkTTL(ttl time.Duration) error { return core.ValidateTTL(ttl) }
 // else ErrTooLarge), and the configured limits: WithMaxKeySize on the key's
 // encoding, WithMaxValueSize on the value's data (core.Measure's Data), both
 // ErrTooLarge. A vector a vector index cannot hold is refused too
-// (checkVector). The value is walked once, and not past MaxValueDepth.
-func (s *Store) checkSize(enc string, value core.Value) error {
+// (checkVector). The value is walked once, and not past MaxValueDepth; the
+// walk also gives the value's Size, which it returns for the store's byte
+// counts (draft.putKey), so that a put walks its value no more than before.
+func (s *Store) checkSize(enc string, value core.Value) (int, error) {
 	if s.cfg.maxKey > 0 && len(enc) > s.cfg.maxKey {
-		return fmt.Errorf("%w: key %s is %d bytes encoded, over the limit of %d", core.ErrTooLarge, keyOf(enc), len(enc), s.cfg.maxKey)
+		return 0, fmt.Errorf("%w: key %s is %d bytes encoded, over the limit of %d", core.ErrTooLarge, keyOf(enc), len(enc), s.cfg.maxKey)
 	}
 	m, err := value.Measure()
 	if err != nil {
-		return fmt.Errorf("mvcc: value of key %s: %w", keyOf(enc), err)
+		return 0, fmt.Errorf("mvcc: value of key %s: %w", keyOf(enc), err)
 	}
 	if n := len(enc) + m.Encoded; n > wal.MaxEntrySize {
-		return fmt.Errorf("%w: key %s and its value are %d bytes encoded, over the %d one entry of the log or a backup holds", core.ErrTooLarge, keyOf(enc), n, wal.MaxEntrySize)
+		return 0, fmt.Errorf("%w: key %s and its value are %d bytes encoded, over the %d one entry of the log or a backup holds", core.ErrTooLarge, keyOf(enc), n, wal.MaxEntrySize)
 	}
 	if s.cfg.maxValue > 0 && m.Data > s.cfg.maxValue {
-		return fmt.Errorf("%w: value of key %s holds %d bytes of data, over the limit of %d", core.ErrTooLarge, keyOf(enc), m.Data, s.cfg.maxValue)
+		return 0, fmt.Errorf("%w: value of key %s holds %d bytes of data, over the limit of %d", core.ErrTooLarge, keyOf(enc), m.Data, s.cfg.maxValue)
 	}
-	return checkVector(s.cfg.vectors, enc, value)
+	return m.Size, checkVector(s.cfg.vectors, enc, value)
 }
