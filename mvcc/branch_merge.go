@@ -237,7 +237,7 @@ func (m *merger) plan() error {
 			}
 		}
 		if step.act == actFork && c.inFork {
-			if err := m.s.checkSize(c.enc, c.fork.val); err != nil {
+			if _, err := m.s.checkSize(c.enc, c.fork.val); err != nil {
 				return err
 			}
 		}
@@ -272,7 +272,7 @@ func (m *merger) resolve(c *forkChange, step mergeStep, baseLive, storeLive, for
 	case storeLive && v.Equal(step.was.val):
 		step.act = actKeep
 	default:
-		if err := m.s.checkSize(c.enc, v); err != nil {
+		if _, err := m.s.checkSize(c.enc, v); err != nil {
 			return step, err
 		}
 		step.act, step.value = actValue, v

@@ -99,6 +99,7 @@ type putOp struct {
 	enc      string // a view of the writer's scratch buffer (see draft.putView)
 	value    core.Value
 	ttl      time.Duration
+	size     int // value.Size(), from the write's check
 	cas      bool
 	expected uint64
 }
@@ -110,7 +111,7 @@ func (op *putOp) apply(d *draft) error {
 			return err
 		}
 	}
-	d.putView(op.enc, op.value, op.ttl)
+	d.putView(op.enc, op.value, op.ttl, op.size)
 	return nil
 }
 

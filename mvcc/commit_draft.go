@@ -86,24 +86,31 @@ func (d *draft) next() uint64 { return d.version + 1 }
 // put stores value under enc at the next version, recording the change.
 // enc must be the caller's own string (it is kept in the commit record).
 func (d *draft) put(enc string, value core.Value, ttl time.Duration) {
-	d.putKey(enc, true, value, ttl)
+	d.putKey(enc, true, value, ttl, -1)
+}
+
+// putSized is put for a value whose Size is known (the write's check
+// measured it): the draft's byte count need not walk it again.
+func (d *draft) putSized(enc string, value core.Value, ttl time.Duration, size int) {
+	d.putKey(enc, true, value, ttl, size)
 }
 
 // putView is put for an enc that is a view of the caller's scratch buffer:
 // the commit record keeps a copy in the draft's key arena until the draft
 // finishes, which moves the group's copies into the state (see keepKeys).
-func (d *draft) putView(enc string, value core.Value, ttl time.Duration) {
-	d.putKey(enc, false, value, ttl)
+func (d *draft) putView(enc string, value core.Value, ttl time.Duration, size int) {
+	d.putKey(enc, false, value, ttl, size)
 }
 
 // maxDraftKeys is the largest key arena a draft keeps from one group to the
 // next.
 const maxDraftKeys = 64 << 10
 
-// putKey is put when owned, putView otherwise.
-func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Duration) {
+// putKey is put when owned, putView otherwise; size is value.Size(), or -1
+// when not known yet.
+func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Duration, size int) {
 	r := newStored(value, d.next(), d.now, ttl)
-	prev, had := d.set(enc, r)
+	prev, had := d.store(enc, r, size)
 	if !owned {
 		start := len(d.keys)
 		d.keys = append(d.keys, enc...)
@@ -151,8 +158,16 @@ func (d *draft) expectChanges(n int) { d.expect = n }
 // set stores r under enc and keeps the indices exact; it returns what was
 // stored before.
 func (d *draft) set(enc string, r stored) (prev stored, had bool) {
+	return d.store(enc, r, -1)
+}
+
+// store is set for a value whose Size is known (size >= 0), or not (-1).
+func (d *draft) store(enc string, r stored, size int) (prev stored, had bool) {
 	prev, had, near := d.data.SetNear(enc, r)
-	d.bytes += entryBytes(enc, &r)
+	if size < 0 {
+		size = r.val.Size()
+	}
+	d.bytes += entryBytesOf(enc, size)
 	if had {
 		d.bytes -= entryBytes(enc, &prev)
 	}

@@ -26,7 +26,7 @@ import (
 // MaxUint64. Safe for concurrent use.
 func (s *Store) Append(ns core.Namespace, value core.Value, ttl time.Duration) (core.Key, uint64, error) {
 	probe := core.EventKey(ns, math.MaxUint64)
-	enc, err := s.checkWrite(probe, value, ttl)
+	enc, size, err := s.checkWrite(probe, value, ttl)
 	if err != nil {
 		return core.Key{}, 0, err
 	}
@@ -44,7 +44,7 @@ func (s *Store) Append(ns core.Namespace, value core.Value, ttl time.Duration) (
 		if err := checkVector(s.cfg.vectors, string(key), value); err != nil {
 			return err // an index whose scope holds this sequence but not the probe's
 		}
-		d.put(string(key), value, ttl)
+		d.putSized(string(key), value, ttl, size)
 		return nil
 	})
 	if err != nil {
