@@ -173,6 +173,20 @@ func Run(t *testing.T, newStore func() core.Storage, opts ...Option) {
 	})
 }
 
+// RunStore is Run for a store type judged by a clock: it makes one
+// core.ManualClock, passes it to every newStore call (the store must judge
+// TTLs and commit times by it) and runs Run with WithClock(clock) and opts,
+// so every capability S offers is drawn with time passing. newStore must
+// return an empty store at version 0. For an *mvcc.Store, the package
+// mvcc/mvcctest's RunStore also checks what mvcc promises beyond core's
+// interfaces (its history window, backups, Stats). Safe to call from
+// parallel tests: each call has its own clock.
+func RunStore[S core.Storage](t *testing.T, newStore func(clock core.Clock) S, opts ...Option) {
+	t.Helper()
+	clock := core.NewManualClock(epoch)
+	Run(t, func() core.Storage { return newStore(clock) }, append([]Option{WithClock(clock)}, opts...)...)
+}
+
 // Replay decodes data as an operation sequence (one byte per choice) and runs
 // it as Run would run one sequence, against a store from newStore and the
 // Model, failing t at the first difference. Any bytes are a valid sequence,
