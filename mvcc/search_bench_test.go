@@ -133,3 +133,22 @@ func BenchmarkPutVectorIndexed(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSnapshotIndexed: a snapshot of a store whose index holds 1K and
+// 20K vectors of 384: the same cost at either size (the index is part of
+// the root the snapshot loads).
+func BenchmarkSnapshotIndexed(b *testing.B) {
+	for _, n := range []int{1000, 20_000} {
+		b.Run(fmt.Sprintf("vectors=%dK", n/1000), func(b *testing.B) {
+			bv := benchVectorStore(b, n, 384, 100, true)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				benchSnapshotSink = bv.s.Snapshot()
+			}
+			if benchSnapshotSink.Len() != n {
+				b.Fatalf("snapshot holds %d keys, want %d", benchSnapshotSink.Len(), n)
+			}
+		})
+	}
+}
