@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"testing"
 	"unsafe"
 
@@ -142,6 +143,47 @@ func BenchmarkValueConstructors(b *testing.B) {
 			b.ReportAllocs()
 			for range b.N {
 				bb.fn()
+			}
+		})
+	}
+}
+
+// BenchmarkValueWalks measures the walks over a value a write makes (Size
+// for the store's byte counts, Measure for the acceptance check) and Equal,
+// on a JSON object of ten fields and on a document of nested objects and
+// arrays.
+func BenchmarkValueWalks(b *testing.B) {
+	object := func(n int) Value {
+		m := make(map[string]Value, n)
+		for i := range n {
+			m[fmt.Sprintf("field%d", i)] = StringValue("a value of some twenty bytes")
+		}
+		return MapValue(m)
+	}
+	doc := make(map[string]Value)
+	for i := range 5 {
+		doc[fmt.Sprintf("section%d", i)] = ArrayValue(object(4), object(4), Int64Value(int64(i)))
+	}
+	for _, sh := range []struct {
+		name string
+		v    Value
+	}{{"object10", object(10)}, {"document", MapValue(doc)}} {
+		b.Run(sh.name+"/Size", func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				_ = sh.v.Size()
+			}
+		})
+		b.Run(sh.name+"/Measure", func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				_, _ = sh.v.Measure()
+			}
+		})
+		b.Run(sh.name+"/Equal", func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				_ = sh.v.Equal(sh.v)
 			}
 		})
 	}

@@ -33,7 +33,11 @@
 //   - NamespaceLister (a store or a Snapshot): the namespaces under a Prefix;
 //   - ExpiryTarget and Expirer: what a background cleaner drives;
 //   - VectorSearcher: Search by meaning, shaped by SearchOptions (Similarity,
-//     Exact, MinScore, SearchBreadth), scored by a Metric.
+//     Exact, MinScore, SearchBreadth), scored by a Metric;
+//   - Brancher (Branch, DiffViews, MergeBranch): forks of a view, the
+//     differences between two views, and three-way merges of a fork back,
+//     shaped by MergeOptions (PreferFork, PreferStore, Resolve) and
+//     reporting a MergeConflict.
 //
 // Package proptest proves any store against one model, turning each of its
 // steps on when the store offers the capability, and stores assert at

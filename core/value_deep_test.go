@@ -135,6 +135,7 @@ func TestMeasure(t *testing.T) {
 		enc, err := c.v.MarshalBinary()
 		require.NoError(t, err)
 		require.Equal(t, len(enc), m.Encoded, "%s", c.v)
+		require.Equal(t, c.v.Size(), m.Size, "%s", c.v)
 	}
 	_, err := deepArray(MaxValueDepth+1, NullValue()).Measure()
 	require.ErrorIs(t, err, ErrInvalidValue)

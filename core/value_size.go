@@ -130,6 +130,9 @@ type Measure struct {
 	// each bool, 4 for each vector element, 0 for a null; an array or a map
 	// adds nothing of its own.
 	Data int
+	// Size is Value.Size's estimate of the memory the value holds, counted
+	// in the same walk.
+	Size int
 }
 
 // Measure walks v once and returns its Measure. A v that nests deeper than
@@ -151,6 +154,7 @@ func (v Value) Measure() (Measure, error) {
 func measure(v Value, depth int, m *Measure) bool {
 	m.Depth = max(m.Depth, depth)
 	m.Encoded++ // the kind byte
+	m.Size += valueHeader
 	switch x := v.any.(type) {
 	case nil:
 	case Kind:
@@ -164,9 +168,11 @@ func measure(v Value, depth int, m *Measure) bool {
 	case stringptr, bytesptr:
 		m.Encoded += uvarintLen(v.num) + int(v.num)
 		m.Data += int(v.num)
+		m.Size += int(v.num)
 	case vectorptr:
 		m.Encoded += uvarintLen(v.num) + 4*int(v.num)
 		m.Data += 4 * int(v.num)
+		m.Size += 4 * int(v.num)
 	case arrayptr:
 		if depth >= MaxValueDepth {
 			return false
@@ -187,6 +193,7 @@ func measure(v Value, depth int, m *Measure) bool {
 		for k, e := range x {
 			m.Encoded += uvarintLen(uint64(len(k))) + len(k)
 			m.Data += len(k)
+			m.Size += len(k) + 16
 			if !measure(e, depth+1, m) {
 				return false
 			}

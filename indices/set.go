@@ -2,7 +2,6 @@ package indices
 
 import (
 	"iter"
-	"strings"
 
 	"github.com/inmemdb/inmem/internal/btree"
 )
@@ -24,14 +23,13 @@ func (s set) Has(member string) bool {
 }
 
 // Prefix yields, in byte order, the members that start with prefix. Seeking
-// costs O(log n), each member O(1) amortized. The strings yielded are views
-// into the set's frozen nodes: they never change.
+// costs O(log n), each member O(1) amortized. The strings yielded are copies
+// the caller owns.
 func (s set) Prefix(prefix string) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		c := s.m.Cursor()
-		for ok := c.SeekGE(prefix); ok; ok = c.Next() {
-			k := c.Key()
-			if !strings.HasPrefix(k, prefix) || !yield(k) {
+		for ok := c.SeekGE(prefix); ok && c.HasPrefix(prefix); ok = c.Next() {
+			if !yield(c.Key()) {
 				return
 			}
 		}

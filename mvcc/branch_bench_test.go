@@ -46,6 +46,35 @@ func BenchmarkFork(b *testing.B) {
 	}
 }
 
+// BenchmarkForkByCopy is what a fork costs a store that copies: a new
+// store loaded with every entry of a snapshot in one transaction (1K and
+// 100K keys), beside BenchmarkFork.
+func BenchmarkForkByCopy(b *testing.B) {
+	for _, size := range benchSizes[:2] {
+		b.Run(size.name, func(b *testing.B) {
+			base, _ := benchBase(b, size.n, false)
+			sn := benchClone(base).Snapshot()
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := benchProcessCPU()
+			for range b.N {
+				c := New(WithHistory(0))
+				t := c.Begin()
+				for k, vv := range sn.All() {
+					if err := t.Put(k, vv.Value, vv.TTL); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if _, err := t.Commit(); err != nil {
+					b.Fatal(err)
+				}
+				benchForkSink = c
+			}
+			benchCPU(b, cpu, b.N)
+		})
+	}
+}
+
 // benchChange writes k keys of the base store, spread over it (every
 // n/k-th key, in a scattered order), into s in one transaction.
 func benchChange(b *testing.B, s *Store, nss []core.Namespace, n, k int, value core.Value) {
@@ -75,6 +104,37 @@ func BenchmarkForkGet(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchChange(b, fork, nss, n, n/100, core.StringValue("changed on the fork"))
+	// ratio: batches of 256 gets of random keys, on the store and on the
+	// fork alternately (each first every other round), each side timed apart; it reports the fork's time
+	// over the store's, which other work on the machine inflates alike. Each
+	// side reads other keys than the other (the two share 99% of their
+	// nodes: the same keys would find the path in the cache the other side
+	// just warmed).
+	b.Run("ratio", func(b *testing.B) {
+		var k core.Key
+		buf := make([]byte, 0, 32)
+		var onStore, onFork time.Duration
+		b.ResetTimer()
+		for i := range b.N {
+			for j := range 2 {
+				j ^= i & 1 // every other round, the fork reads first
+				s := []*Store{parent, fork}[j]
+				start := time.Now()
+				for g := range 256 {
+					benchKey(&k, buf, nss, "key-", benchPerm((2*i+j)*256+g, n))
+					if _, err := s.Get(k); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if j == 0 {
+					onStore += time.Since(start)
+				} else {
+					onFork += time.Since(start)
+				}
+			}
+		}
+		b.ReportMetric(float64(onFork)/float64(onStore), "fork/store")
+	})
 	for _, c := range []struct {
 		name string
 		s    *Store

@@ -3,7 +3,6 @@ package mvcc
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
@@ -11,57 +10,29 @@ import (
 )
 
 // MergeConflict is the error of a Merge that found keys both sides changed
-// differently since the fork's base and had no MergeOption to decide them.
-// errors.Is(err, core.ErrConflict) holds for it.
-type MergeConflict struct {
-	Keys []core.Key // the conflicting keys, in key order
-}
-
-// Error lists the conflicting keys (the first few).
-func (e *MergeConflict) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "mvcc: merge conflict: %d key(s) changed on both sides since the base:", len(e.Keys))
-	for i, k := range e.Keys {
-		if i == 5 {
-			b.WriteString(" ...")
-			break
-		}
-		b.WriteString(" " + k.String())
-	}
-	return b.String()
-}
-
-// Is reports whether target is core.ErrConflict.
-func (e *MergeConflict) Is(target error) bool { return target == core.ErrConflict }
+// differently since the fork's base and had no MergeOption to decide them:
+// Keys lists them in key order. errors.Is(err, core.ErrConflict) holds for
+// it. It is core.MergeConflict.
+type MergeConflict = core.MergeConflict
 
 // MergeOption decides the conflicts of a Merge (PreferFork, PreferStore,
-// Resolve). With several, the last one given decides.
-type MergeOption func(*mergeOptions)
+// Resolve). With several, the last one given decides. It is
+// core.MergeOption.
+type MergeOption = core.MergeOption
 
-type mergeOptions struct {
-	side    mergeSide
-	resolve func(Conflict) (core.Value, bool, error)
-	err     error
-}
-
-type mergeSide uint8
-
-const (
-	sideUndecided mergeSide = iota
-	sideFork
-	sideStore
-)
+// Conflict is one key both sides of a Merge changed differently since the
+// base: what the base, the store and the fork hold (Base, Store, Fork), and
+// which of them hold a value (InBase, InStore, InFork), expiry judged at the
+// merge's time on all three. It is core.Conflict.
+type Conflict = core.Conflict
 
 // PreferFork makes every conflict take the fork's side: its value, or its
-// delete.
-func PreferFork() MergeOption {
-	return func(o *mergeOptions) { o.side, o.resolve = sideFork, nil }
-}
+// delete (core.PreferFork).
+func PreferFork() MergeOption { return core.PreferFork() }
 
-// PreferStore makes every conflict keep the store's side.
-func PreferStore() MergeOption {
-	return func(o *mergeOptions) { o.side, o.resolve = sideStore, nil }
-}
+// PreferStore makes every conflict keep the store's side
+// (core.PreferStore).
+func PreferStore() MergeOption { return core.PreferStore() }
 
 // Resolve decides each conflict with fn: keep=false deletes the key (if the
 // store holds it); keep=true stores v. A kept v equal to the fork's value is
@@ -71,24 +42,9 @@ func PreferStore() MergeOption {
 // returns it wrapped. fn runs on the merging goroutine, before the merge
 // commits, with no lock held; when the store changes a merged key meanwhile
 // the merge plans again, and fn may be asked about a key again. A nil fn is
-// refused with core.ErrInvalidArgument.
+// refused with core.ErrInvalidArgument (core.Resolve).
 func Resolve(fn func(c Conflict) (v core.Value, keep bool, err error)) MergeOption {
-	return func(o *mergeOptions) {
-		if fn == nil {
-			o.err = fmt.Errorf("%w: Resolve needs a function", core.ErrInvalidArgument)
-			return
-		}
-		o.side, o.resolve = sideUndecided, fn
-	}
-}
-
-// Conflict is one key both sides of a Merge changed differently since the
-// base: what the base, the store and the fork hold, expiry judged at the
-// merge's time on all three.
-type Conflict struct {
-	Key                     core.Key
-	Base, Store, Fork       core.VersionedValue // what each side holds
-	InBase, InStore, InFork bool                // false where that side has no value
+	return core.Resolve(fn)
 }
 
 // mergeMark is what a fork's last merge took: the fork's state. The next
@@ -126,15 +82,10 @@ type mergeMark struct {
 // changing the merged keys while the merge is planned, after as many tries
 // as Update makes. On any error nothing changes. Safe for concurrent use.
 func (s *Store) Merge(fork *Store, opts ...MergeOption) (uint64, error) {
-	var o mergeOptions
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&o)
-		}
-	}
+	o := core.NewMergeOptions(opts...)
 	switch {
-	case o.err != nil:
-		return 0, o.err
+	case o.Err != nil:
+		return 0, o.Err
 	case fork == nil || fork.base == nil || fork.base.from != s:
 		return 0, fmt.Errorf("%w: Merge of a store that is not a fork of this one", core.ErrInvalidArgument)
 	case s.isClosed.Load():
@@ -238,7 +189,7 @@ type mergeStep struct {
 // merger plans and applies one Merge.
 type merger struct {
 	s       *Store
-	o       *mergeOptions
+	o       *core.MergeOptions
 	changes []forkChange
 	steps   []mergeStep // steps[i] is the plan for changes[i]
 }
@@ -273,10 +224,10 @@ func (m *merger) plan() error {
 			switch {
 			case sameRead(storeLive, &was, forkLive, &c.fork):
 				step.act = actKeep // both sides arrived at the same
-			case m.o.side == sideFork:
-			case m.o.side == sideStore:
+			case m.o.Side == core.ForkSide:
+			case m.o.Side == core.StoreSide:
 				step.act = actKeep
-			case m.o.resolve != nil:
+			case m.o.Resolve != nil:
 				var err error
 				if step, err = m.resolve(c, step, baseLive, storeLive, forkLive, &kd); err != nil {
 					return err
@@ -286,7 +237,7 @@ func (m *merger) plan() error {
 			}
 		}
 		if step.act == actFork && c.inFork {
-			if err := m.s.checkSize(c.enc, c.fork.val); err != nil {
+			if _, err := m.s.checkSize(c.enc, c.fork.val); err != nil {
 				return err
 			}
 		}
@@ -310,7 +261,7 @@ func (m *merger) resolve(c *forkChange, step mergeStep, baseLive, storeLive, for
 	if forkLive {
 		cf.Fork = c.fork.public()
 	}
-	v, keep, err := m.o.resolve(cf)
+	v, keep, err := m.o.Resolve(cf)
 	switch {
 	case err != nil:
 		return step, fmt.Errorf("mvcc: merge: resolving %s: %w", cf.Key, err)
@@ -321,7 +272,7 @@ func (m *merger) resolve(c *forkChange, step mergeStep, baseLive, storeLive, for
 	case storeLive && v.Equal(step.was.val):
 		step.act = actKeep
 	default:
-		if err := m.s.checkSize(c.enc, v); err != nil {
+		if _, err := m.s.checkSize(c.enc, v); err != nil {
 			return step, err
 		}
 		step.act, step.value = actValue, v

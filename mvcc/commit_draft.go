@@ -29,6 +29,7 @@ type draft struct {
 	rec         *commitRec // the commit being built, nil between operations
 	expect      int        // how many changes the operation being applied expects (expectChanges)
 	b           []byte     // scratch for index members
+	keys        []byte     // the group's keys passed as views of writers' buffers (putView)
 	groupBuf    [4]*commitRec
 	first       commitRec // the group's first record, until finish moves it into the state
 	vecs        []vecEdit // the vector indexes: reused, reset onto each group's state
@@ -52,6 +53,10 @@ func (d *draft) reset(st *state, now time.Time) {
 		version:     st.version,
 		now:         now,
 		b:           d.b[:0],
+		keys:        d.keys[:0],
+	}
+	if cap(d.keys) > maxDraftKeys {
+		d.keys = nil // a large group passed: do not keep its arena
 	}
 	d.seqs = st.seqs
 	d.data.Reset(&st.data)
@@ -81,29 +86,37 @@ func (d *draft) next() uint64 { return d.version + 1 }
 // put stores value under enc at the next version, recording the change.
 // enc must be the caller's own string (it is kept in the commit record).
 func (d *draft) put(enc string, value core.Value, ttl time.Duration) {
-	d.putKey(enc, true, value, ttl)
+	d.putKey(enc, true, value, ttl, -1)
+}
+
+// putSized is put for a value whose Size is known (the write's check
+// measured it): the draft's byte count need not walk it again.
+func (d *draft) putSized(enc string, value core.Value, ttl time.Duration, size int) {
+	d.putKey(enc, true, value, ttl, size)
 }
 
 // putView is put for an enc that is a view of the caller's scratch buffer:
-// the commit record keeps the stored key itself when the tree offers it in
-// frozen memory (an overwrite in a leaf the group has not changed the keys
-// of), else a copy.
-func (d *draft) putView(enc string, value core.Value, ttl time.Duration) {
-	d.putKey(enc, false, value, ttl)
+// the commit record keeps a copy in the draft's key arena until the draft
+// finishes, which moves the group's copies into the state (see keepKeys).
+func (d *draft) putView(enc string, value core.Value, ttl time.Duration, size int) {
+	d.putKey(enc, false, value, ttl, size)
 }
 
-// putKey is put when owned, putView otherwise.
-func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Duration) {
+// maxDraftKeys is the largest key arena a draft keeps from one group to the
+// next.
+const maxDraftKeys = 64 << 10
+
+// putKey is put when owned, putView otherwise; size is value.Size(), or -1
+// when not known yet.
+func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Duration, size int) {
 	r := newStored(value, d.next(), d.now, ttl)
-	prev, had, frozen := d.store(enc, r)
-	switch {
-	case owned:
-	case frozen != "":
-		enc = frozen
-	default:
-		enc = strings.Clone(enc)
+	prev, had := d.store(enc, r, size)
+	if !owned {
+		start := len(d.keys)
+		d.keys = append(d.keys, enc...)
+		enc = view(d.keys[start:])
 	}
-	d.record(change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, prev: prev, hadPrev: had})
+	d.record(change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, prev: prev, hadPrev: had, scratch: !owned})
 }
 
 // remove deletes enc (which must be stored) at the next version, recording
@@ -144,16 +157,17 @@ func (d *draft) expectChanges(n int) { d.expect = n }
 
 // set stores r under enc and keeps the indices exact; it returns what was
 // stored before.
-func (d *draft) set(enc string, r stored) (stored, bool) {
-	prev, had, _ := d.store(enc, r)
-	return prev, had
+func (d *draft) set(enc string, r stored) (prev stored, had bool) {
+	return d.store(enc, r, -1)
 }
 
-// store is set that also returns the tree's frozen view of the stored key,
-// if it has one (btree's SetNear).
-func (d *draft) store(enc string, r stored) (prev stored, had bool, frozen string) {
-	prev, had, near, frozen := d.data.SetNear(enc, r)
-	d.bytes += entryBytes(enc, &r)
+// store is set for a value whose Size is known (size >= 0), or not (-1).
+func (d *draft) store(enc string, r stored, size int) (prev stored, had bool) {
+	prev, had, near := d.data.SetNear(enc, r)
+	if size < 0 {
+		size = r.val.Size()
+	}
+	d.bytes += entryBytesOf(enc, size)
 	if had {
 		d.bytes -= entryBytes(enc, &prev)
 	}
@@ -168,7 +182,7 @@ func (d *draft) store(enc string, r stored) (prev stored, had bool, frozen strin
 	if len(d.vecs) > 0 {
 		d.indexSet(enc, &r, &prev, had)
 	}
-	return prev, had, frozen
+	return prev, had
 }
 
 // del removes enc and keeps the indices exact; it returns what was stored.
@@ -234,7 +248,7 @@ func (d *draft) dropGroups(enc string) {
 // hasPrefix reports whether any key in the draft starts with prefix.
 func (d *draft) hasPrefix(prefix string) bool {
 	c := d.data.Cursor()
-	return c.SeekGE(prefix) && strings.HasPrefix(c.Key(), prefix)
+	return c.SeekGE(prefix) && c.HasPrefix(prefix)
 }
 
 // rangeRecords calls fn for each entry of the draft whose encoded key starts
@@ -303,6 +317,7 @@ func (d *draft) undo(rec *commitRec) {
 // the draft's buffer.
 func (d *draft) finish() *state {
 	st := d.freeze(d.version, d.lastRemoval)
+	d.keepKeys(st)
 	switch len(d.group) {
 	case 0:
 	case 1:
@@ -364,4 +379,36 @@ func (st *state) takeFirst(d *draft) *commitRec {
 	}
 	d.first = commitRec{}
 	return &st.first
+}
+
+// keepKeys moves the keys of the group's changes that are views of the
+// draft's key arena into memory the state owns: the state's own room for a
+// group whose keys fit there, else one allocation for the whole group.
+func (d *draft) keepKeys(st *state) {
+	n := 0
+	for _, rec := range d.group {
+		for i := range rec.changes {
+			if c := &rec.changes[i]; c.scratch {
+				n += len(c.enc)
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	var buf []byte
+	if n <= len(st.keys) {
+		buf = st.keys[:0]
+	} else {
+		buf = make([]byte, 0, n)
+	}
+	for _, rec := range d.group {
+		for i := range rec.changes {
+			if c := &rec.changes[i]; c.scratch {
+				start := len(buf)
+				buf = append(buf, c.enc...)
+				c.enc, c.scratch = view(buf[start:]), false
+			}
+		}
+	}
 }

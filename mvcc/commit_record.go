@@ -17,6 +17,9 @@ type change struct {
 	prev    stored
 	op      core.ChangeOp
 	hadPrev bool
+	// scratch marks an enc that is a view of the draft's key arena, which
+	// the next group reuses: finishing the draft moves it into the state.
+	scratch bool
 }
 
 // removed reports whether the change took a key out of the data.

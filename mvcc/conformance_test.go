@@ -32,9 +32,10 @@ func TestRunMVCC(t *testing.T) {
 				proptest.Run(t, func() core.Storage { return mvcc.New(mode.opts...) })
 				return
 			}
-			c := core.NewManualClock(epoch)
-			opts := append([]mvcc.Option{mvcc.WithClock(c)}, mode.opts...)
-			proptest.Run(t, func() core.Storage { return mvcc.New(opts...) }, proptest.WithClock(c))
+			// api.md's form: proptest.RunStore with a func(core.Clock) *mvcc.Store.
+			proptest.RunStore(t, func(c core.Clock) *mvcc.Store {
+				return mvcc.New(append([]mvcc.Option{mvcc.WithClock(c)}, mode.opts...)...)
+			})
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"log/slog"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
@@ -209,12 +210,12 @@ func (s *Store) replayWindow(window []wal.Record) error {
 			switch {
 			case c.Op == core.ChangePut:
 				if c.Value.Version != r.Version || !c.Value.Timestamp.Equal(r.Time) {
-					return fmt.Errorf("%w: log record of version %d puts %q at version %d", core.ErrCorrupt, r.Version, c.Key, c.Value.Version)
+					return fmt.Errorf("%w: log record of version %d puts %s at version %d", core.ErrCorrupt, r.Version, keyText(c.Key), c.Value.Version)
 				}
 				d.put(c.Key, c.Value.Value, c.Value.TTL)
 			default:
 				if _, ok := d.get(c.Key); !ok {
-					return fmt.Errorf("%w: log record of version %d removes %q, which is not stored", core.ErrCorrupt, r.Version, c.Key)
+					return fmt.Errorf("%w: log record of version %d removes %s, which is not stored", core.ErrCorrupt, r.Version, keyText(c.Key))
 				}
 				d.remove(c.Key, c.Op)
 			}
@@ -256,7 +257,7 @@ type keyOrder struct {
 
 func (o *keyOrder) check(enc string) error {
 	if o.any && enc <= o.prev {
-		return fmt.Errorf("%w: entry %q out of key order (after %q)", core.ErrCorrupt, enc, o.prev)
+		return fmt.Errorf("%w: entry %s out of key order (after %s)", core.ErrCorrupt, keyText(enc), keyText(o.prev))
 	}
 	o.prev, o.any = enc, true
 	return nil
@@ -266,9 +267,18 @@ func (o *keyOrder) check(enc string) error {
 // store writes or whose version is from the future.
 func checkStored(enc string, vv *core.VersionedValue, version uint64) error {
 	if !validEnc(enc) || vv.Version > version || vv.TTL < 0 {
-		return fmt.Errorf("%w: entry %q at version %d", core.ErrCorrupt, enc, vv.Version)
+		return fmt.Errorf("%w: entry %s at version %d", core.ErrCorrupt, keyText(enc), vv.Version)
 	}
 	return nil
+}
+
+// keyText names an encoded key read from a file in an error: as Key.String
+// prints it when it decodes, else quoted.
+func keyText(enc string) string {
+	if k, err := core.DecodeKey([]byte(enc)); err == nil {
+		return k.String()
+	}
+	return strconv.Quote(enc)
 }
 
 // validEnc reports whether enc has the shape of a key encoding: three
@@ -308,8 +318,11 @@ func (s *Store) logGroup(group []*commitRec) error {
 // directory and drops the log before it, so that recovery reads the
 // checkpoint and only the log after it. Writers keep going while it runs (it
 // writes from a snapshot). A store made by New has no directory: its
-// Checkpoint fails with an error wrapping core.ErrInvalidArgument. Safe for
-// concurrent use; checkpoints run one at a time.
+// Checkpoint fails with an error wrapping core.ErrInvalidArgument. It fails
+// with core.ErrClosed after Close, core.ErrReadOnly on a store opened
+// WithReadOnly, and with the file system's error when the file cannot be
+// written (the directory then holds what it held before, and the store goes
+// on). Safe for concurrent use; checkpoints run one at a time.
 func (s *Store) Checkpoint() error {
 	if s.isClosed.Load() {
 		return errClosed
@@ -370,12 +383,14 @@ func (s *Store) maybeCheckpoint() {
 // what is pending and releases the directory. Afterwards every operation
 // that can fail fails with an error wrapping core.ErrClosed, watchers
 // included; snapshots taken before stay readable (they are in memory). A
-// second Close returns such an error too. Safe for concurrent use.
+// second Close returns such an error too; a failure to write or sync what is
+// pending gives the file system's error (the directory is released all the
+// same). Safe for concurrent use.
 func (s *Store) Close() error {
 	if !s.isClosed.CompareAndSwap(false, true) {
 		return errClosed
 	}
-	close(s.closed)
+	close(s.closedCh())
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	s.background.Wait()

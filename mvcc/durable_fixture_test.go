@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/inmemdb/inmem/core"
@@ -32,7 +33,7 @@ func fxRaw(s *Store) fxRawState {
 func fxRawOf(st *state) fxRawState {
 	out := fxRawState{version: st.version}
 	st.rangeRecords("", func(enc string, r *stored) bool {
-		out.entries = append(out.entries, fxRawEntry{enc: enc, vv: r.public()})
+		out.entries = append(out.entries, fxRawEntry{enc: strings.Clone(enc), vv: r.public()})
 		return true
 	})
 	return out

@@ -1,51 +1,56 @@
 package mvcc
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/vfs"
 	"github.com/stretchr/testify/require"
 )
 
-// fxDeepValue is a value the log cannot encode: arrays nested deeper than
-// core.MaxValueDepth.
-func fxDeepValue() core.Value {
-	v := core.Int64Value(1)
-	for range core.MaxValueDepth + 1 {
-		v = core.ArrayValue(v)
-	}
-	return v
-}
-
-// A write whose log record cannot be appended fails, and nothing of it is
-// visible: the version does not move, and the next write gets the next
-// version and survives a reopen.
+// A write whose log record cannot be written fails, and nothing of it is
+// visible: the version does not move and no reader sees the value. The log
+// fails for good after a write error (what reached the file is unknown), so
+// every later write fails too, and a reopen recovers exactly what was
+// acknowledged.
 func TestGuardDurableLogErrorFailsTheWrite(t *testing.T) {
-	dir := t.TempDir()
+	m := vfs.NewMem()
 	clk := core.NewManualClock(fxStart)
-	s, err := Open(dir, WithClock(clk))
+	s, err := Open("/db", withFS(m), WithClock(clk))
 	require.NoError(t, err)
 	ns := fxNS("t", "a", 1)
 	fxPut(t, s, core.KVKey(ns, "a"), 1, 0)
 
-	_, err = s.Put(core.KVKey(ns, "deep"), fxDeepValue(), 0)
-	require.Error(t, err, "a write the log refused must fail")
+	errDisk := errors.New("disk error")
+	m.SetFault(func(op vfs.Op, _ string) error {
+		if op == vfs.OpWrite {
+			return errDisk
+		}
+		return nil
+	})
+	_, err = s.Put(core.KVKey(ns, "b"), core.Int64Value(2), 0)
+	require.ErrorIs(t, err, errDisk, "a write the log could not take must fail")
 	require.Equal(t, uint64(1), s.CurrentVersion())
-	_, err = s.Get(core.KVKey(ns, "deep"))
+	_, err = s.Get(core.KVKey(ns, "b"))
 	require.ErrorIs(t, err, core.ErrNotFound)
+	m.SetFault(nil)
+	_, err = s.Put(core.KVKey(ns, "c"), core.Int64Value(3), 0)
+	require.Error(t, err, "the log failed for good")
+	require.Equal(t, uint64(1), s.CurrentVersion())
+	_ = s.Close()
 
-	v := fxPut(t, s, core.KVKey(ns, "b"), 2, 0)
-	require.Equal(t, uint64(2), v)
-	require.NoError(t, s.Close())
-	s, err = Open(dir, WithClock(clk))
+	s, err = Open("/db", withFS(m), WithClock(clk))
 	require.NoError(t, err)
 	defer s.Close()
-	require.Equal(t, uint64(2), s.CurrentVersion())
-	_, err = s.Get(core.KVKey(ns, "b"))
+	require.Equal(t, uint64(1), s.CurrentVersion())
+	_, err = s.Get(core.KVKey(ns, "a"))
 	require.NoError(t, err)
+	v := fxPut(t, s, core.KVKey(ns, "b"), 2, 0)
+	require.Equal(t, uint64(2), v)
 }
 
 // Under SyncAlways a write that returned is in the log files already: a copy

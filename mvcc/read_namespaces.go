@@ -24,15 +24,17 @@ func (sn *Snapshot) Namespaces(p core.Prefix) iter.Seq[core.Namespace] {
 		st, now := sn.state(), sn.Time()
 		prefix := string(p.AppendEncode(nil))
 		c := st.data.Cursor()
+		var buf []byte
 		for ok := c.SeekGE(prefix); ok; {
-			k := c.Key()
-			if !strings.HasPrefix(k, prefix) {
+			if !c.HasPrefix(prefix) {
 				return
 			}
 			if !visible(c.Value(), now) {
 				ok = c.Next()
 				continue
 			}
+			buf = c.AppendKey(buf[:0])
+			k := view(buf)
 			encNS := k[:nsLen(k)]
 			if !yield(decodeNS(strings.Clone(encNS))) {
 				return

@@ -101,6 +101,7 @@ type walker struct {
 	o     *scanOptions
 	yield func(core.Key, core.VersionedValue) bool
 	kd    keyDecoder
+	buf   []byte // the key at hand, put together by the cursor
 	n     int
 }
 
@@ -138,15 +139,15 @@ func (w *walker) walk(prefix string) bool {
 		ok = c.SeekLT(end)
 	}
 	for ; ok; ok = w.step(c) {
-		k := c.Key()
-		if !strings.HasPrefix(k, prefix) {
+		if !c.HasPrefix(prefix) {
 			return true
 		}
 		r := c.Value()
 		if !visible(r, w.now) {
 			continue
 		}
-		if !w.yield(w.kd.key(k), r.public()) {
+		w.buf = c.AppendKey(w.buf[:0])
+		if !w.yield(w.kd.key(view(w.buf)), r.public()) {
 			return false
 		}
 		if w.n++; o.limit > 0 && w.n >= o.limit {

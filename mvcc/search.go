@@ -127,7 +127,8 @@ const searchBatch = 32
 // searchBatchOf is the scratch of an exact search: the records of a batch
 // and their scores.
 type searchBatchOf struct {
-	encs   []string
+	keys   []byte // the batch's encoded keys, back to back: the walk's are views of a reused buffer
+	ends   []int  // where each key ends in keys
 	recs   []*stored
 	vals   []core.Value
 	scores [searchBatch]float32
@@ -135,21 +136,32 @@ type searchBatchOf struct {
 }
 
 var searchBatches = sync.Pool{New: func() any {
-	return &searchBatchOf{encs: make([]string, 0, searchBatch), recs: make([]*stored, 0, searchBatch), vals: make([]core.Value, 0, searchBatch)}
+	return &searchBatchOf{ends: make([]int, 0, searchBatch), recs: make([]*stored, 0, searchBatch), vals: make([]core.Value, 0, searchBatch)}
 }}
 
 func getSearchBatch() *searchBatchOf { return searchBatches.Get().(*searchBatchOf) }
 
+// add puts the record under enc (copied) in the batch.
 func (b *searchBatchOf) add(enc string, r *stored) {
-	b.encs, b.recs, b.vals = append(b.encs, enc), append(b.recs, r), append(b.vals, r.val)
+	b.keys = append(b.keys, enc...)
+	b.ends, b.recs, b.vals = append(b.ends, len(b.keys)), append(b.recs, r), append(b.vals, r.val)
+}
+
+// enc returns the key of entry i, a view into the batch's keys: valid until
+// reset.
+func (b *searchBatchOf) enc(i int) string {
+	lo := 0
+	if i > 0 {
+		lo = b.ends[i-1]
+	}
+	return view(b.keys[lo:b.ends[i]])
 }
 
 // reset empties b, dropping its references to the records.
 func (b *searchBatchOf) reset() {
-	clear(b.encs)
 	clear(b.recs)
 	clear(b.vals)
-	b.encs, b.recs, b.vals = b.encs[:0], b.recs[:0], b.vals[:0]
+	b.keys, b.ends, b.recs, b.vals = b.keys[:0], b.ends[:0], b.recs[:0], b.vals[:0]
 }
 
 func (b *searchBatchOf) release() {
@@ -157,10 +169,12 @@ func (b *searchBatchOf) release() {
 	searchBatches.Put(b)
 }
 
-// offer adds x to the bounded min-heap h of the best k candidates.
+// offer adds x to the bounded min-heap h of the best k candidates, with its
+// own copy of its key (x.enc may be a view of a batch).
 func offer(h []scored, k int, x scored) []scored {
 	switch {
 	case len(h) < k:
+		x.enc = strings.Clone(x.enc)
 		h = append(h, x)
 		for i := len(h) - 1; i > 0; {
 			p := (i - 1) / 2
@@ -171,6 +185,7 @@ func offer(h []scored, k int, x scored) []scored {
 			i = p
 		}
 	case worse(&h[0], &x):
+		x.enc = strings.Clone(x.enc)
 		h[0] = x
 		for i := 0; ; {
 			l := 2*i + 1
@@ -191,7 +206,8 @@ func offer(h []scored, k int, x scored) []scored {
 }
 
 // scored is a candidate of an exact search: a record, its key's encoding
-// (a view into a frozen leaf) and its score.
+// (its own copy: the walk's keys are views of a reused buffer) and its
+// score.
 type scored struct {
 	s   float32
 	enc string
@@ -217,7 +233,7 @@ func exactSearch(st *state, now time.Time, enc string, q *core.VectorQuery, k in
 		q.ScoreMany(b.vals, b.scores[:len(b.vals)], b.ok[:len(b.vals)])
 		for i := range b.vals {
 			if sc := b.scores[i]; b.ok[i] && !(o.HasMinScore && sc < o.MinScore) {
-				h = offer(h, k, scored{sc, b.encs[i], b.recs[i]})
+				h = offer(h, k, scored{sc, b.enc(i), b.recs[i]})
 			}
 		}
 		b.reset()

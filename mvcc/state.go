@@ -1,8 +1,6 @@
 package mvcc
 
 import (
-	"strings"
-
 	"github.com/inmemdb/inmem/indices"
 	"github.com/inmemdb/inmem/internal/btree"
 )
@@ -31,7 +29,15 @@ type state struct {
 	// first is the storage of group[0]: the record of a single put lives in
 	// its state, not in an allocation of its own.
 	first commitRec
+	// keys holds the encoded keys of the group's changes that the writers
+	// passed as views of their own buffers (single puts), when they fit:
+	// the key of a single put lives in its state too.
+	keys [stateKeys]byte
 }
+
+// stateKeys is the room for keys in a state: what fills its allocation up
+// to the next size class (384 bytes).
+const stateKeys = 72
 
 // root is what the store's atomic pointer points at: the current state and
 // the window of past versions. States never point back at roots, so a
@@ -66,16 +72,20 @@ func (st *state) commit(v uint64) *commitRec {
 }
 
 // rangeRecords calls fn for each stored entry whose encoded key starts with
-// prefix, in key order, until fn returns false.
+// prefix, in key order, until fn returns false. The enc passed to fn is a
+// view of a buffer the next call reuses: fn copies what it keeps.
 func (st *state) rangeRecords(prefix string, fn func(enc string, r *stored) bool) {
 	rangePrefix(st.data.Cursor(), prefix, fn)
 }
 
-// rangePrefix walks c over the keys starting with prefix.
+// rangePrefix walks c over the keys starting with prefix, passing each to
+// fn as a view of one reused buffer.
 func rangePrefix(c *btree.Cursor[stored], prefix string, fn func(enc string, r *stored) bool) {
-	for ok := c.SeekGE(prefix); ok; ok = c.Next() {
-		k := c.Key()
-		if !strings.HasPrefix(k, prefix) || !fn(k, c.Value()) {
+	var buf [128]byte
+	b := buf[:0]
+	for ok := c.SeekGE(prefix); ok && c.HasPrefix(prefix); ok = c.Next() {
+		b = c.AppendKey(b[:0])
+		if !fn(view(b), c.Value()) {
 			return
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ func checkIndices(t testing.TB, st *state) {
 		wantRuns = append(wantRuns, string(indices.RunMember(nil, key.Namespace.RunID, encNS)))
 		wantTypes = append(wantTypes, string(indices.TypeMember(nil, key.Type, encNS)))
 		if at, ok := vv.ExpiresAt(); ok {
-			wantTTL = append(wantTTL, ttlMember{at, enc})
+			wantTTL = append(wantTTL, ttlMember{at, strings.Clone(enc)})
 		}
 		return true
 	})
@@ -111,7 +112,7 @@ func TestScanByRunUsesIndex(t *testing.T) {
 	require.Equal(t, []string{string(small.AppendEncode(nil))}, ns)
 	c := collector{judge: fixedJudge(s.Now())}
 	st.scanRun(fxRun(2), &c)
-	require.Len(t, c.encs, 2)
+	require.Len(t, c.entries(), 2)
 }
 
 func TestScanByType(t *testing.T) {

@@ -89,5 +89,10 @@ func (r *stored) expiresAt() (time.Time, bool) {
 // entryBytes estimates the memory one stored entry holds: its encoded key,
 // its stored value and the Value's own bytes.
 func entryBytes(enc string, r *stored) int64 {
-	return int64(len(enc) + storedSize + r.val.Size())
+	return entryBytesOf(enc, r.val.Size())
+}
+
+// entryBytesOf is entryBytes for a value whose Size is known.
+func entryBytesOf(enc string, size int) int64 {
+	return int64(len(enc) + storedSize + size)
 }

@@ -1,6 +1,7 @@
 package mvcc
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,18 +18,22 @@ import (
 // committed change gets the next version.
 type Store struct {
 	root     atomic.Pointer[root]
-	writeMu  sync.Mutex // the commit lock: held by the leader of a group commit
-	queueMu  sync.Mutex // guards queue, spare and leading
-	leading  bool       // a leader is at work (or handing over)
-	queue    []*pending // writes waiting for a leader
-	spare    []*pending // a drained queue, reused
-	cfg      config
-	commits  atomic.Uint64
-	groups   atomic.Uint64
-	watchers atomic.Int64                  // Next calls that may be waiting: publishes wake them
-	notify   atomic.Pointer[chan struct{}] // closed and replaced after a publish
-	closed   chan struct{}                 // closed by Close
-	conflict atomic.Uint64
+	writeMu  sync.Mutex   // the commit lock: held by the leader of a group commit
+	queueMu  sync.Mutex   // guards queue, spare and leading
+	leading  bool         // a leader is at work (or handing over)
+	queue    []*pending   // writes waiting for a leader
+	spare    []*pending   // a drained queue, reused
+	spinners atomic.Int32 // writers spinning for their signal (see spin)
+	// maxSpinners is how many writers may spin at once: one less than
+	// GOMAXPROCS when the store was made.
+	maxSpinners int32
+	cfg         config
+	commits     atomic.Uint64
+	groups      atomic.Uint64
+	watchers    atomic.Int64                  // Next calls that may be waiting: publishes wake them
+	notify      atomic.Pointer[chan struct{}] // closed and replaced after a publish; made when a Next first waits
+	closed      atomic.Pointer[chan struct{}] // closed by Close; made on first use (closedCh)
+	conflict    atomic.Uint64
 
 	isClosed      atomic.Bool
 	failed        error          // sticky: a log write failed; guarded by writeMu
@@ -70,21 +75,39 @@ func newConfig(opts []Option) config {
 
 // newStore returns a store whose current state is st.
 func newStore(cfg config, st *state) *Store {
-	s := &Store{cfg: cfg}
+	s := &Store{cfg: cfg, maxSpinners: int32(runtime.GOMAXPROCS(0) - 1)}
 	s.start(st)
 	return s
 }
 
 // start readies s, configured, to serve with st as its current state.
+//
+// The channels of Close and of the change feed are made when first needed:
+// a store that is never watched (a fork, most often) allocates neither.
 func (s *Store) start(st *state) {
-	s.closed = make(chan struct{})
-	ch := make(chan struct{})
-	s.notify.Store(&ch)
 	r := &root{cur: st}
 	if s.cfg.history > 0 {
 		r.past = r.past.Push(st.version, st, s.cfg.history+1)
 	}
 	s.root.Store(r)
+}
+
+// closedCh returns the channel Close closes, making it on first use.
+func (s *Store) closedCh() chan struct{} {
+	return lazyChan(&s.closed)
+}
+
+// lazyChan returns the channel p points at, installing a new one if there
+// is none yet (the first of concurrent callers wins; all get its channel).
+func lazyChan(p *atomic.Pointer[chan struct{}]) chan struct{} {
+	if c := p.Load(); c != nil {
+		return *c
+	}
+	ch := make(chan struct{})
+	if p.CompareAndSwap(nil, &ch) {
+		return ch
+	}
+	return *p.Load()
 }
 
 // Now returns the store's clock reading, stripped of any monotonic reading:

@@ -50,6 +50,7 @@ type txnWrite struct {
 	key   core.Key
 	value core.Value
 	ttl   time.Duration
+	size  int // value.Size(), from the write's check
 	del   bool
 }
 
@@ -106,7 +107,10 @@ func (t *Txn) read(enc string) (stored, bool) {
 }
 
 // Put buffers a write of value under key with the TTL (0: never expires).
-// ErrInvalidKey or ErrInvalidTTL reject it without buffering anything.
+// These reject it without buffering anything: ErrTxnDone after Commit or
+// Discard, ErrInvalidKey (an unknown type tag), ErrInvalidTTL (a negative
+// TTL), ErrInvalidValue and ErrTooLarge (a value Store.Put refuses: the
+// same rule).
 func (t *Txn) Put(key core.Key, value core.Value, ttl time.Duration) error {
 	if t.done {
 		return ErrTxnDone
@@ -119,7 +123,8 @@ func (t *Txn) Put(key core.Key, value core.Value, ttl time.Duration) error {
 	}
 	w := &txnWrite{key: key, value: value, ttl: ttl}
 	w.enc = encodeKey(key)
-	if err := t.s.checkSize(w.enc, value); err != nil {
+	var err error
+	if w.size, err = t.s.checkSize(w.enc, value); err != nil {
 		return err
 	}
 	t.buffer(w)
@@ -128,7 +133,8 @@ func (t *Txn) Put(key core.Key, value core.Value, ttl time.Duration) error {
 
 // Delete buffers the removal of key. Like Store.Delete it gives ErrNotFound
 // when the key is absent in the transaction's view (its own writes
-// included); that absence is a read the commit validates.
+// included); that absence is a read the commit validates. ErrTxnDone after
+// Commit or Discard, ErrInvalidKey for an unknown type tag.
 func (t *Txn) Delete(key core.Key) error {
 	if t.done {
 		return ErrTxnDone
@@ -166,7 +172,7 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 		return nil, err
 	}
 	enc := encodeKey(prefix)
-	c := collector{judge: fixedJudge(t.now)}
+	c := collector{judge: fixedJudge(t.now), keepEnc: true}
 	t.st.rangeRecords(enc, c.add)
 	t.scans = append(t.scans, scanRead{prefix: enc, count: c.stored})
 	recs := c.entries()
@@ -182,11 +188,11 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 	out := make([]core.Entry, 0, len(recs)+len(own))
 	i := 0
 	for _, w := range own {
-		for i < len(recs) && c.encs[i] < w.enc {
+		for i < len(recs) && c.enc(i) < w.enc {
 			out = append(out, recs[i])
 			i++
 		}
-		if i < len(recs) && c.encs[i] == w.enc {
+		if i < len(recs) && c.enc(i) == w.enc {
 			i++ // shadowed by the transaction's own write
 		}
 		if !w.del {

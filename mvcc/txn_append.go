@@ -27,7 +27,8 @@ func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (co
 		return core.Key{}, err
 	}
 	enc := encodeKey(probe)
-	if err := t.s.checkSize(enc, value); err != nil {
+	size, err := t.s.checkSize(enc, value)
+	if err != nil {
 		return core.Key{}, err
 	}
 	prefix := enc[:len(enc)-8]
@@ -57,7 +58,7 @@ func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (co
 		return core.Key{}, err // an index whose scope holds this sequence but not the probe's
 	}
 	t.read(string(b))
-	t.buffer(&txnWrite{key: key, value: value, ttl: ttl})
+	t.buffer(&txnWrite{key: key, value: value, ttl: ttl, size: size})
 	return key, nil
 }
 

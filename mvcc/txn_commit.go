@@ -12,8 +12,11 @@ import (
 // Commit validates the transaction against the current version and, if
 // nothing it read, wrote or scanned changed since Begin, publishes all its
 // writes in one new version, which it returns. It fails with an error
-// wrapping ErrConflict otherwise, and with ErrVersionExhausted when no
-// version is left; either way nothing changes. A transaction with no writes
+// wrapping ErrConflict otherwise, and, changing nothing either way, with
+// ErrTxnDone after Commit or Discard, ErrClosed after the store's Close,
+// ErrReadOnly on a store opened WithReadOnly, ErrVersionExhausted when no
+// version is left, or a failed log write's error on a store made by Open
+// (which then refuses every later write). A transaction with no writes
 // assigns no version and returns the version it read at; one whose writes
 // change nothing (deletes of keys already gone by commit time) assigns no
 // version and returns the store's current version. Commit ends the
@@ -51,7 +54,7 @@ func (t *Txn) commit() (uint64, error) {
 		for _, w := range ws {
 			switch {
 			case !w.del:
-				d.put(w.enc, w.value, w.ttl)
+				d.putSized(w.enc, w.value, w.ttl, w.size)
 			default:
 				if _, ok := d.get(w.enc); ok {
 					d.remove(w.enc, core.ChangeDelete)

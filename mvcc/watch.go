@@ -114,7 +114,7 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 		return core.Commit{}, ctx.Err()
 	case <-w.done:
 		return core.Commit{}, w.closedErr()
-	case <-w.s.closed:
+	case <-w.s.closedCh():
 		return core.Commit{}, w.closedErr()
 	}
 	defer func() { <-w.turn }()
@@ -172,7 +172,7 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 		select {
 		case <-signal:
 		case <-w.done:
-		case <-w.s.closed:
+		case <-w.s.closedCh():
 		case <-ctx.Done():
 			return core.Commit{}, ctx.Err()
 		}
@@ -183,7 +183,7 @@ func (w *Watcher) closedErr() error {
 	select {
 	case <-w.done:
 		return fmt.Errorf("%w: watcher", core.ErrClosed)
-	case <-w.s.closed:
+	case <-w.s.closedCh():
 		return fmt.Errorf("%w: store", core.ErrClosed)
 	default:
 		return nil
@@ -208,9 +208,11 @@ const (
 	watchIdle                     // a pass found nothing to deliver, and will wait
 )
 
-// signal returns a channel that is closed by the next publish.
+// signal returns a channel that is closed by the next publish (made by the
+// first Next that waits: a publish before it has nothing to close, and the
+// root that Next loads after the signal shows that publish).
 func (s *Store) signal() <-chan struct{} {
-	return *s.notify.Load()
+	return lazyChan(&s.notify)
 }
 
 // wake closes the current signal channel and installs a new one, when a Next
@@ -221,5 +223,7 @@ func (s *Store) wake() {
 		return
 	}
 	ch := make(chan struct{})
-	close(*s.notify.Swap(&ch))
+	if old := s.notify.Swap(&ch); old != nil {
+		close(*old)
+	}
 }

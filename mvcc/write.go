@@ -10,58 +10,73 @@ import (
 
 // Put stores value under key with the given TTL (0: never expires) and returns
 // the version assigned to the write. The key's user key and the value are
-// copied or immutable, so the caller may reuse its slices. It fails with
-// ErrInvalidKey (unknown type tag), ErrInvalidTTL (negative TTL) or
-// ErrVersionExhausted, changing nothing. O(log n); safe for concurrent use.
+// copied or immutable, so the caller may reuse its slices. O(log n); safe for
+// concurrent use.
+//
+// It fails with an error wrapping one of these sentinels of package core,
+// changing nothing: ErrInvalidKey (an unknown type tag), ErrInvalidTTL (a
+// negative TTL), ErrInvalidValue (arrays and maps nested deeper than
+// core.MaxValueDepth, or a vector a WithVectorIndex index refuses),
+// ErrTooLarge (over WithMaxKeySize or WithMaxValueSize, or a key and value
+// larger than one entry of the log or a backup holds), ErrClosed after
+// Close, ErrReadOnly on a store opened WithReadOnly, ErrVersionExhausted when
+// no version is left. On a store made by Open, a failed write of the log
+// gives that error (wrapping the file system's, such as syscall.ENOSPC), and
+// the store refuses every later write with it.
 func (s *Store) Put(key core.Key, value core.Value, ttl time.Duration) (uint64, error) {
 	sc := getScratch()
 	defer sc.release()
-	enc, err := s.checkWriteView(sc, key, value, ttl)
+	enc, size, err := s.checkWriteView(sc, key, value, ttl)
 	if err != nil {
 		return 0, err
 	}
-	return s.commitPut(putOp{enc: enc, value: value, ttl: ttl})
+	return s.commitPut(putOp{enc: enc, value: value, ttl: ttl, size: size})
 }
 
 // CompareAndSwap stores value under key only if the key's current version is
 // expected, where 0 means the key must be absent (or expired). It returns the
 // new version, or an error wrapping ErrVersionMismatch that names the version
 // found, and changes nothing then. A single-key fast path: no transaction is
-// built. Safe for concurrent use.
+// built. It fails as Put does otherwise (ErrInvalidKey, ErrInvalidTTL,
+// ErrInvalidValue, ErrTooLarge, ErrClosed, ErrReadOnly, ErrVersionExhausted,
+// a log write's error). Safe for concurrent use.
 func (s *Store) CompareAndSwap(key core.Key, expected uint64, value core.Value, ttl time.Duration) (uint64, error) {
 	sc := getScratch()
 	defer sc.release()
-	enc, err := s.checkWriteView(sc, key, value, ttl)
+	enc, size, err := s.checkWriteView(sc, key, value, ttl)
 	if err != nil {
 		return 0, err
 	}
-	return s.commitPut(putOp{enc: enc, value: value, ttl: ttl, cas: true, expected: expected})
+	return s.commitPut(putOp{enc: enc, value: value, ttl: ttl, size: size, cas: true, expected: expected})
 }
 
-// checkWrite validates a write and returns the key's encoding.
-func (s *Store) checkWrite(key core.Key, value core.Value, ttl time.Duration) (string, error) {
+// checkWrite validates a write and returns the key's encoding and the
+// value's Size.
+func (s *Store) checkWrite(key core.Key, value core.Value, ttl time.Duration) (string, int, error) {
 	if err := checkWriteArgs(key, ttl); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	enc := encodeKey(key)
-	if err := s.checkSize(enc, value); err != nil {
-		return "", err
+	size, err := s.checkSize(enc, value)
+	if err != nil {
+		return "", 0, err
 	}
-	return enc, nil
+	return enc, size, nil
 }
 
 // checkWriteView is checkWrite with the encoding written into sc: the
 // string returned is a view of sc, valid until sc is released.
-func (s *Store) checkWriteView(sc *scratch, key core.Key, value core.Value, ttl time.Duration) (string, error) {
+func (s *Store) checkWriteView(sc *scratch, key core.Key, value core.Value, ttl time.Duration) (string, int, error) {
 	if err := checkWriteArgs(key, ttl); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	sc.b = key.AppendEncode(sc.b[:0])
 	enc := view(sc.b)
-	if err := s.checkSize(enc, value); err != nil {
-		return "", err
+	size, err := s.checkSize(enc, value)
+	if err != nil {
+		return "", 0, err
 	}
-	return enc, nil
+	return enc, size, nil
 }
 
 func checkWriteArgs(key core.Key, ttl time.Duration) error {
@@ -85,8 +100,12 @@ func checkVersion(d *draft, enc string, expected uint64) error {
 }
 
 // Delete removes key and returns the value it had. A key that is absent or
-// expired gives ErrNotFound and assigns no version. O(log n); safe for
-// concurrent use.
+// expired gives ErrNotFound and assigns no version. It fails with an error
+// wrapping ErrInvalidKey for an unknown type tag, and, changing nothing,
+// ErrClosed after Close, ErrReadOnly on a store opened WithReadOnly,
+// ErrVersionExhausted when no version is left, or a failed log write's
+// error on a store made by Open (which then refuses every later write).
+// O(log n); safe for concurrent use.
 func (s *Store) Delete(key core.Key) (core.VersionedValue, error) {
 	var removed core.VersionedValue
 	err := s.remove(key, func(d *draft, enc string) error {
@@ -103,7 +122,8 @@ func (s *Store) Delete(key core.Key) (core.VersionedValue, error) {
 // CompareAndDelete removes key only if its current version is expected (a
 // version of a live value: an absent or expired key gives ErrNotFound). A
 // mismatch gives an error wrapping ErrVersionMismatch and changes nothing.
-// Safe for concurrent use.
+// It fails as Delete does otherwise (ErrInvalidKey, ErrClosed, ErrReadOnly,
+// ErrVersionExhausted, a log write's error). Safe for concurrent use.
 func (s *Store) CompareAndDelete(key core.Key, expected uint64) error {
 	return s.remove(key, func(d *draft, enc string) error {
 		if _, ok := d.live(enc); !ok {
@@ -142,20 +162,22 @@ func checkTTL(ttl time.Duration) error { return core.ValidateTTL(ttl) }
 // else ErrTooLarge), and the configured limits: WithMaxKeySize on the key's
 // encoding, WithMaxValueSize on the value's data (core.Measure's Data), both
 // ErrTooLarge. A vector a vector index cannot hold is refused too
-// (checkVector). The value is walked once, and not past MaxValueDepth.
-func (s *Store) checkSize(enc string, value core.Value) error {
+// (checkVector). The value is walked once, and not past MaxValueDepth; the
+// walk also gives the value's Size, which it returns for the store's byte
+// counts (draft.putKey), so that a put walks its value no more than before.
+func (s *Store) checkSize(enc string, value core.Value) (int, error) {
 	if s.cfg.maxKey > 0 && len(enc) > s.cfg.maxKey {
-		return fmt.Errorf("%w: key %s is %d bytes encoded, over the limit of %d", core.ErrTooLarge, keyOf(enc), len(enc), s.cfg.maxKey)
+		return 0, fmt.Errorf("%w: key %s is %d bytes encoded, over the limit of %d", core.ErrTooLarge, keyOf(enc), len(enc), s.cfg.maxKey)
 	}
 	m, err := value.Measure()
 	if err != nil {
-		return fmt.Errorf("mvcc: value of key %s: %w", keyOf(enc), err)
+		return 0, fmt.Errorf("mvcc: value of key %s: %w", keyOf(enc), err)
 	}
 	if n := len(enc) + m.Encoded; n > wal.MaxEntrySize {
-		return fmt.Errorf("%w: key %s and its value are %d bytes encoded, over the %d one entry of the log or a backup holds", core.ErrTooLarge, keyOf(enc), n, wal.MaxEntrySize)
+		return 0, fmt.Errorf("%w: key %s and its value are %d bytes encoded, over the %d one entry of the log or a backup holds", core.ErrTooLarge, keyOf(enc), n, wal.MaxEntrySize)
 	}
 	if s.cfg.maxValue > 0 && m.Data > s.cfg.maxValue {
-		return fmt.Errorf("%w: value of key %s holds %d bytes of data, over the limit of %d", core.ErrTooLarge, keyOf(enc), m.Data, s.cfg.maxValue)
+		return 0, fmt.Errorf("%w: value of key %s holds %d bytes of data, over the limit of %d", core.ErrTooLarge, keyOf(enc), m.Data, s.cfg.maxValue)
 	}
-	return checkVector(s.cfg.vectors, enc, value)
+	return m.Size, checkVector(s.cfg.vectors, enc, value)
 }

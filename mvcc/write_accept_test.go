@@ -337,10 +337,10 @@ func acceptSeeds() [][]byte {
 		wrap(7, core.MaxValueDepth, 0),                            // MaxValueDepth arrays around null
 		wrap(7, core.MaxValueDepth+1, 0),                          // one too deep
 		wrap(8, core.MaxValueDepth+1, 0),                          // maps, one too deep
-		wrap(7, 60_000, 4, 1, 0),                                  // far too deep
+		wrap(7, 5_000, 4, 1, 0),                                   // far too deep
 		wrap(8, 500, wrap(7, 500, 0)...),                          // maps around arrays: 1000
 		wrap(8, 501, wrap(7, 500, 0)...),                          // 1001
 		{11, 0x00, 0x11},                                          // 1041 MiB: over the entry limit
-		{11, 0x00, 0x10, 4, 0xff, 0xff, 9, 2},                     // 16 MiB and a string: accepted
+		{11, 0x00, 0x02, 4, 0xff, 0xff, 9, 2},                     // 2 MiB and a string: accepted
 	}
 }

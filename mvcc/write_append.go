@@ -26,7 +26,7 @@ import (
 // MaxUint64. Safe for concurrent use.
 func (s *Store) Append(ns core.Namespace, value core.Value, ttl time.Duration) (core.Key, uint64, error) {
 	probe := core.EventKey(ns, math.MaxUint64)
-	enc, err := s.checkWrite(probe, value, ttl)
+	enc, size, err := s.checkWrite(probe, value, ttl)
 	if err != nil {
 		return core.Key{}, 0, err
 	}
@@ -44,7 +44,7 @@ func (s *Store) Append(ns core.Namespace, value core.Value, ttl time.Duration) (
 		if err := checkVector(s.cfg.vectors, string(key), value); err != nil {
 			return err // an index whose scope holds this sequence but not the probe's
 		}
-		d.put(string(key), value, ttl)
+		d.putSized(string(key), value, ttl, size)
 		return nil
 	})
 	if err != nil {
@@ -65,7 +65,9 @@ func lastSeq[C interface {
 	SeekLT(string) bool
 	Last() bool
 	Prev() bool
-	Key() string
+	HasPrefix(string) bool
+	KeyLen() int
+	AppendKey([]byte) []byte
 }](c C, prefix string) (uint64, bool) {
 	var ok bool
 	if end := prefixEnd(prefix); end == "" {
@@ -74,12 +76,13 @@ func lastSeq[C interface {
 		ok = c.SeekLT(end)
 	}
 	for ; ok; ok = c.Prev() {
-		k := c.Key()
-		if len(k) < len(prefix) || k[:len(prefix)] != prefix {
+		if !c.HasPrefix(prefix) {
 			return 0, false
 		}
-		if len(k) == len(prefix)+8 {
-			return seqOf(k[len(prefix):]), true
+		if c.KeyLen() == len(prefix)+8 {
+			var buf [128]byte
+			k := c.AppendKey(buf[:0])
+			return seqOf(view(k[len(prefix):])), true
 		}
 	}
 	return 0, false

@@ -32,8 +32,11 @@ func (s *Store) FindExpired(now time.Time, limit int) []core.Entry {
 // the store's clock. An entry whose key was written again, deleted, or is not
 // expired is skipped and left alone: a removal never takes a value written
 // after the expired one. Entries with invalid keys are skipped. It is the
-// conditional batch a cleaner uses (see package cleaner). Safe for concurrent
-// use.
+// conditional batch a cleaner uses (see package cleaner). It fails, changing
+// nothing, with ErrClosed after Close, ErrReadOnly on a store opened
+// WithReadOnly, ErrVersionExhausted when no version is left, or a failed log
+// write's error on a store made by Open (which then refuses every later
+// write). Safe for concurrent use.
 func (s *Store) RemoveExpired(entries []core.Entry) (core.Removal, error) {
 	encs := make([]string, len(entries))
 	for i, e := range entries {
@@ -68,7 +71,8 @@ func (s *Store) RemoveExpired(entries []core.Entry) (core.Removal, error) {
 // <= 0: all) that have expired by the store's clock, read from the TTL index
 // inside the commit itself: nothing found can be written again before it is
 // removed, so nothing is skipped. It is what a cleaner pass calls when its
-// target offers it. Safe for concurrent use.
+// target offers it. It fails as RemoveExpired does (ErrClosed, ErrReadOnly,
+// ErrVersionExhausted, a log write's error). Safe for concurrent use.
 func (s *Store) Expire(limit int) (core.Removal, error) {
 	var res core.Removal
 	var encs []string

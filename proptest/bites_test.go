@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -45,7 +46,7 @@ func caught(fn func()) (msg string) {
 func hunt(tries int, newStore func(c *core.ManualClock) core.Storage) string {
 	rng := rand.New(rand.NewPCG(7, 7))
 	for range tries {
-		b := make([]byte, 200)
+		b := make([]byte, 300)
 		for i := range b {
 			b[i] = byte(rng.UintN(256))
 		}
@@ -254,6 +255,23 @@ func (s viewFloatLossy) View() core.Snapshot { return lossySnapshot{s.Snapshot()
 
 type lossySnapshot struct{ *ModelSnapshot }
 
+// Branch and DiffViews take the store's own (lossy) views, as a store's
+// would: the bug is in the reads, not in the branches.
+func (s viewFloatLossy) Branch(from core.Snapshot) (core.Storage, error) {
+	return s.Model.Branch(unlossy(from))
+}
+
+func (s viewFloatLossy) DiffViews(from, to core.Snapshot, opts ...core.ScanOption) iter.Seq[core.Change] {
+	return s.Model.DiffViews(unlossy(from), unlossy(to), opts...)
+}
+
+func unlossy(v core.Snapshot) core.Snapshot {
+	if l, ok := v.(lossySnapshot); ok {
+		return l.ModelSnapshot
+	}
+	return v
+}
+
 func (s lossySnapshot) Get(k core.Key) (core.VersionedValue, error) {
 	vv, err := s.ModelSnapshot.Get(k)
 	if err == nil && vv.Value.Kind() == core.KindFloat64 && math.IsNaN(vv.Value.Float64()) {
@@ -277,6 +295,27 @@ func (s searchDropsBest) Search(p core.Prefix, q []float32, k int, opts ...core.
 	return hits[1:], nil
 }
 
+// mergeTakesFork merges as if every conflict were decided for the fork:
+// the store's own changes are overwritten.
+type mergeTakesFork struct{ *Model }
+
+func (s mergeTakesFork) MergeBranch(fork core.Storage, opts ...core.MergeOption) (uint64, error) {
+	return s.Model.MergeBranch(fork, append(opts, core.PreferFork())...)
+}
+
+// diffMissesDeletes hands out diffs without their deletes.
+type diffMissesDeletes struct{ *Model }
+
+func (s diffMissesDeletes) DiffViews(from, to core.Snapshot, opts ...core.ScanOption) iter.Seq[core.Change] {
+	return func(yield func(core.Change) bool) {
+		for c := range s.Model.DiffViews(from, to, opts...) {
+			if c.Op != core.ChangeDelete && !yield(c) {
+				return
+			}
+		}
+	}
+}
+
 // TestSuiteBitesCapabilities shows the suite catches defects planted in the
 // capabilities beyond core.Storage, and names the check that did.
 func TestSuiteBitesCapabilities(t *testing.T) {
@@ -291,6 +330,8 @@ func TestSuiteBitesCapabilities(t *testing.T) {
 		{"a transaction reads the latest version", func(c *core.ManualClock) core.Storage { return txnReadsLatest{NewModel(c)} }, "Txn.Get"},
 		{"a snapshot loses NaN", func(c *core.ManualClock) core.Storage { return viewFloatLossy{NewModel(c)} }, ": Get("},
 		{"a search loses its best hit", func(c *core.ManualClock) core.Storage { return searchDropsBest{NewModel(c)} }, "Search("},
+		{"a merge overwrites the store's changes", func(c *core.ManualClock) core.Storage { return mergeTakesFork{NewModel(c)} }, ": Merge("},
+		{"a diff misses deletes", func(c *core.ManualClock) core.Storage { return diffMissesDeletes{NewModel(c)} }, "DiffViews("},
 	}
 	for _, bug := range bugs {
 		t.Run(bug.name, func(t *testing.T) {

@@ -58,6 +58,7 @@ type caps struct {
 	expirer  core.Expirer
 	lister   core.NamespaceLister
 	search   core.VectorSearcher
+	branch   core.Brancher
 	closer   io.Closer
 }
 
@@ -77,6 +78,7 @@ func capsOf(s core.Storage) caps {
 	c.expirer, _ = s.(core.Expirer)
 	c.lister, _ = s.(core.NamespaceLister)
 	c.search, _ = s.(core.VectorSearcher)
+	c.branch, _ = s.(core.Brancher)
 	c.closer, _ = s.(io.Closer)
 	return c
 }
@@ -98,6 +100,9 @@ type machine struct {
 
 	vecs          []core.Value // the vectors the vector steps put (vectorPool)
 	found, wanted int          // hits of approximate searches among the Model's top k, and the top ks' sizes
+
+	branches []*branchPair // open forks, at most maxBranches (machine_branch.go)
+	epoch    int           // how many stores the machine has driven: a Reopen makes a new one
 }
 
 // newMachine returns a machine over store, with a fresh Model on o's clock.
@@ -118,6 +123,7 @@ func newMachine(f failer, d drawer, o *options, store core.Storage) *machine {
 
 func (m *machine) setStore(s core.Storage) {
 	m.store, m.c = s, capsOf(s)
+	m.epoch++
 }
 
 // close closes the watchers and, if it can be closed, the store.
@@ -181,6 +187,7 @@ func (m *machine) steps() []step {
 		step{"WatchDrain", 2, m.watchDrain},
 		step{"WatchIdle", 1, m.watchIdle},
 		step{"WatchClose", 1, m.watchClose})
+	add(m.c.branch != nil && m.c.viewer != nil, step{"Branch", 1, m.branchStep})
 	add(m.o.reopen != nil, step{"Reopen", 1, m.reopenStore})
 	add(m.c.search != nil,
 		step{"PutVector", 1, m.putVector},

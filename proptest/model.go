@@ -46,6 +46,8 @@ type Model struct {
 	// indexes are the vector indexes whose rules the Model keeps
 	// (AddVectorIndex).
 	indexes []modelIndex
+	// fork is set on a Model that Branch made (model_branch.go).
+	fork *modelFork
 }
 
 // modelState is the complete stored data of one version, expired values not

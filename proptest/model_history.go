@@ -113,5 +113,7 @@ func (m *Model) SnapshotAt(v uint64) (*ModelSnapshot, error) {
 	if v > 0 {
 		at = m.commits[v].time
 	}
-	return newModelSnapshot(m, m.states[v], v, at), nil
+	sn := newModelSnapshot(m, m.states[v], v, at)
+	sn.origin = m
+	return sn, nil
 }

@@ -16,6 +16,7 @@ type ModelSnapshot struct {
 	live    []core.Entry // the live entries of st at now, in key order
 	version uint64
 	now     time.Time
+	origin  *Model // the Model that handed it out (Branch forks it); nil: none
 }
 
 var _ core.SnapshotView = (*ModelSnapshot)(nil)
@@ -25,7 +26,9 @@ var _ core.SnapshotView = (*ModelSnapshot)(nil)
 func (m *Model) Snapshot() *ModelSnapshot {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return newModelSnapshot(m, m.current(), m.version(), m.Now())
+	sn := newModelSnapshot(m, m.current(), m.version(), m.Now())
+	sn.origin = m
+	return sn
 }
 
 // newModelSnapshot returns the view of st, the state of version, with

@@ -143,6 +143,14 @@ func WithVectorIndex(within core.Prefix, dims int, metric core.Metric) Option {
 //     index) every hit must be a live value of the view under the prefix,
 //     scored as the Model scores it, best first, and the hits must recall at
 //     least 90% of the Model's top k over the sequence;
+//   - core.Brancher (with core.Viewer): forks of the store, of a kept
+//     snapshot and of forks (forks of forks; at most three at once), puts
+//     and deletes on them, DiffViews between any two views of the family
+//     (the store's, the kept snapshots, each fork's base and current view)
+//     with drawn options, and merges back into the parent with no option,
+//     PreferFork, PreferStore or a Resolve function, against the Model's
+//     forks (copies): the version or *MergeConflict's keys, the conflicts
+//     Resolve is asked about, and both sides after;
 //   - with WithRestore, backups; with WithReopen, reopening the store.
 //
 // After every step it checks: CurrentVersion equals the Model's (versions
@@ -163,6 +171,20 @@ func Run(t *testing.T, newStore func() core.Storage, opts ...Option) {
 		defer m.close()
 		rt.Repeat(m.actions())
 	})
+}
+
+// RunStore is Run for a store type judged by a clock: it makes one
+// core.ManualClock, passes it to every newStore call (the store must judge
+// TTLs and commit times by it) and runs Run with WithClock(clock) and opts,
+// so every capability S offers is drawn with time passing. newStore must
+// return an empty store at version 0. For an *mvcc.Store, the package
+// mvcc/mvcctest's RunStore also checks what mvcc promises beyond core's
+// interfaces (its history window, backups, Stats). Safe to call from
+// parallel tests: each call has its own clock.
+func RunStore[S core.Storage](t *testing.T, newStore func(clock core.Clock) S, opts ...Option) {
+	t.Helper()
+	clock := core.NewManualClock(epoch)
+	Run(t, func() core.Storage { return newStore(clock) }, append([]Option{WithClock(clock)}, opts...)...)
 }
 
 // Replay decodes data as an operation sequence (one byte per choice) and runs

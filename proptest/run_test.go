@@ -21,6 +21,9 @@ func TestRunModel(t *testing.T) {
 		c := core.NewManualClock(epoch)
 		Run(t, func() core.Storage { return NewModel(c) }, WithClock(c))
 	})
+	t.Run("RunStore", func(t *testing.T) {
+		RunStore(t, func(c core.Clock) *Model { return NewModel(c) })
+	})
 	t.Run("clock, every version retained", func(t *testing.T) {
 		c := core.NewManualClock(epoch)
 		Run(t, func() core.Storage { return NewModel(c) }, WithClock(c),

@@ -2,7 +2,10 @@ package harness
 
 import (
 	"bytes"
+	"encoding/xml"
+	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +63,46 @@ func TestRunTiny(t *testing.T) {
 	}
 	if c := res.Get(dataset.MinKeys, "put-new", "inmem"); c.BytesPerOp <= 0 || c.AllocsPerOp <= 0 {
 		t.Errorf("put-new reports %v B/op, %v allocs/op", c.BytesPerOp, c.AllocsPerOp)
+	}
+	checkSVG(t, res)
+}
+
+// checkSVG checks that the chart is well-formed XML with one bar per peer
+// and workload.
+func checkSVG(t *testing.T, res *Results) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := res.WriteSVG(&buf, res.ChartSize()); err != nil {
+		t.Fatal(err)
+	}
+	dec := xml.NewDecoder(bytes.NewReader(buf.Bytes()))
+	bars := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("chart is not well-formed XML: %v\n%s", err, buf.String())
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+			for _, a := range se.Attr {
+				if a.Name.Local == "height" && a.Value == strconv.Itoa(chartBarH-1) {
+					bars++
+				}
+			}
+		}
+	}
+	want := 0
+	for _, id := range tableOrder {
+		for _, sys := range res.Systems {
+			if c := res.Get(res.ChartSize(), id, sys); sys != baseline && c != nil && c.NsPerOp > 0 && res.Get(res.ChartSize(), id, baseline) != nil {
+				want++
+			}
+		}
+	}
+	if bars != want || want == 0 {
+		t.Errorf("chart has %d bars, want %d", bars, want)
 	}
 }
 

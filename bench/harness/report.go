@@ -117,10 +117,11 @@ type Target struct {
 	Detail string
 }
 
-// Targets judges the engine issue's targets at the largest size measured
-// (the targets are stated for 1M keys) and, for flatness, against the
-// smallest. The target "put at most half the old engine's time" needs two
-// builds of this tool and is judged in docs/benchmarks.md, not here.
+// Targets judges the engine issue's targets (its second round) at the
+// largest size measured (the targets are stated for 1M keys) and, for the
+// snapshot, at the smallest too. The durable targets are judged with
+// bench/durable, the before/after comparison with two builds of this tool;
+// neither is judged here.
 func (r *Results) Targets() []Target {
 	if len(r.Sizes) == 0 {
 		return nil
@@ -147,47 +148,43 @@ func (r *Results) Targets() []Target {
 		}
 		out = append(out, t)
 	}
-	// ratio judges inmem's id against peer's id at the largest size: at most max.
-	ratio := func(name, id, peer, peerID string, limit float64) {
+	// ratio judges inmem's id against peer's id at the largest size: at most limit.
+	ratio := func(name, id, peer string, limit float64) {
 		a, oka := ns(hi, id, baseline)
-		b, okb := ns(hi, peerID, peer)
+		b, okb := ns(hi, id, peer)
 		add(fmt.Sprintf("%s: at most %.1fx %s%s", name, limit, peer, at), oka && okb && b > 0, a <= limit*b,
-			fmt.Sprintf("inmem %s ns, %s %s ns: %s", formatNum(a), peer, formatNum(b), formatRatio(a/b)))
+			fmt.Sprintf("inmem %s, %s %s: %s", formatNum(a), peer, formatNum(b), formatRatio(a/b)))
 	}
 
-	for _, id := range []string{"put-new", "put-overwrite"} {
-		c := r.Get(hi, id, baseline)
-		ok := c != nil
-		var detail string
-		hit := false
-		if ok {
-			hit = c.BytesPerOp <= 2048 && c.AllocsPerOp <= 12
-			detail = fmt.Sprintf("%s B/op, %s allocs/op", formatNum(c.BytesPerOp), formatAllocs(c.AllocsPerOp))
-		}
-		add(fmt.Sprintf("%s: at most 2 KB and 12 allocations per op%s", id, at), ok, hit, detail)
+	ratio("Put of a new key", "put-new", "btree", 5)
+	c := r.Get(hi, "put-new", baseline)
+	detail := ""
+	if c != nil {
+		detail = fmt.Sprintf("%s B/op, %s allocs/op", formatNum(c.BytesPerOp), formatAllocs(c.AllocsPerOp))
 	}
-	ratio("Transaction of new keys spread over runs, per key", "txn-batch", "btree", "txn-batch", 3)
-	ratio("Transaction of new keys of one run, per key", "txn-batch-run", "btree", "txn-batch-run", 1.5)
-	ratio("Get", "get", "go-memdb", "get", 0.7)
-	ratio("Get while a writer runs", "get-under-write", "go-memdb", "get-under-write", 0.7)
-	ratio("Prefix scan per entry", "prefix-scan", "floor", "prefix-scan", 1.5)
-	ratio("Bytes retained per key", idMemory, "btree", idMemory, 1.5)
+	add("Put of a new key: at most 1.5 KB and 8 allocations per op"+at, c != nil, c != nil && c.BytesPerOp <= 1536 && c.AllocsPerOp <= 8, detail)
+	ratio("Put, overwrite", "put-overwrite", "btree", 1.2)
+	ratio("Transaction of new keys spread over runs, per key", "txn-batch", "btree", 3)
+	ratio("Transaction of new keys of one run, per key", "txn-batch-run", "btree", 1.5)
+	ratio("Get", "get", "go-memdb", 0.7)
+	ratio("Scan of one 10-key run", "run-scan", "btree", 1.5)
+	ratio("Bytes retained per key right after a bulk load", idMemory, "btree", 1.5)
 
 	one, okOne := ns(hi, "put-overwrite", baseline)
 	two, okTwo := ns(hi, "2-writers", baseline)
-	detail := fmt.Sprintf("1 writer %s ns/put, 2 writers %s ns/put in total (throughput %s of one)",
+	detail = fmt.Sprintf("1 writer %s ns/put, 2 writers %s ns/put in total (throughput %s of one)",
 		formatNum(one), formatNum(two), formatRatio(one/two))
 	if c := r.Get(hi, "2-writers", baseline); c != nil {
 		if v, ok := c.Extra[extraGroup]; ok {
 			detail += fmt.Sprintf("; %.2f commits per group", v)
 		}
 	}
-	add("Two writers together at least as fast as one"+at, okOne && okTwo, two <= one, detail)
+	add("Two writers: at least 1.2x the throughput of one"+at, okOne && okTwo, one >= 1.2*two, detail)
 
 	s1, ok1 := ns(lo, "snapshot", baseline)
 	s2, ok2 := ns(hi, "snapshot", baseline)
-	add("Snapshot flat from smallest to largest store (within 2x)", ok1 && ok2 && lo != hi, s2 <= 2*s1,
-		fmt.Sprintf("%s ns at %s, %s ns at %s: %s", formatNum(s1), count(lo), formatNum(s2), count(hi), formatRatio(s2/s1)))
+	add("Snapshot flat: at most 100 ns from the smallest store to the largest", ok1 && ok2 && lo != hi, max(s1, s2) <= 100,
+		fmt.Sprintf("%s ns at %s, %s ns at %s", formatNum(s1), count(lo), formatNum(s2), count(hi)))
 	return out
 }
 

@@ -25,6 +25,11 @@ type Config struct {
 	Only     *regexp.Regexp // workload IDs to run; nil: all
 	Systems  *regexp.Regexp // system names to run; nil: all
 	Progress io.Writer      // progress lines; nil: none
+	// CPU reports the process's CPU time per op (user and system, every
+	// thread: the collector's workers included) instead of the wall time:
+	// steadier than the wall time on a machine whose cores other work
+	// shares. For the rows with two goroutines it is their total.
+	CPU bool
 }
 
 // Quick is the -quick configuration: two sizes, short repetitions.
@@ -72,6 +77,15 @@ func (r *Results) set(size int, workload, system, label string, res *Result) {
 		r.Labels[workload] = map[int]string{}
 	}
 	r.Labels[workload][size] = label
+}
+
+// took returns what a timed run took: its wall time, or with CPU its CPU
+// time.
+func (c *Config) took(t *Timer) time.Duration {
+	if c.CPU {
+		return t.cpu
+	}
+	return t.elapsed
 }
 
 func (c *Config) wants(id string) bool { return c.Only == nil || c.Only.MatchString(id) }
@@ -164,7 +178,7 @@ func build(cfg *Config, res *Results, ds *dataset.Set, mk systems.Constructor) (
 			return sys, fmt.Errorf("%s: load: %w", sys.Name(), err)
 		}
 		h1 := heapAfterGC()
-		bulk = append(bulk, float64(t.elapsed.Nanoseconds())/n)
+		bulk = append(bulk, float64(cfg.took(&t).Nanoseconds())/n)
 		bulkB = append(bulkB, float64(t.bytes)/n)
 		bulkA = append(bulkA, float64(t.mallocs)/n)
 		mem = append(mem, (float64(h1)-float64(h0))/n)
@@ -217,7 +231,7 @@ func measure(cfg *Config, w *Workload, sys systems.System, e *env) (*Result, err
 			return nil, err
 		}
 		o := float64(max(ops, 1))
-		ns = append(ns, float64(t.elapsed.Nanoseconds())/o)
+		ns = append(ns, float64(cfg.took(&t).Nanoseconds())/o)
 		bs = append(bs, float64(t.bytes)/o)
 		as = append(as, float64(t.mallocs)/o)
 		for k, v := range e.extra {

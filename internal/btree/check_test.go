@@ -3,6 +3,7 @@ package btree
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"sync"
 	"testing"
 	"unsafe"
@@ -96,7 +97,7 @@ func checkLeaf[V any](c *checker, l *leaf[V], root bool, lo string, hasLo bool, 
 		return fmt.Errorf("leaf: %w", err)
 	}
 	for i := 0; i < l.n; i++ {
-		k := l.key(i)
+		k := l.key(i).str()
 		if c.seen && k <= c.prev {
 			return fmt.Errorf("key %q after %q", k, c.prev)
 		}
@@ -108,7 +109,23 @@ func checkLeaf[V any](c *checker, l *leaf[V], root bool, lo string, hasLo bool, 
 		}
 		c.prev, c.seen = k, true
 	}
+	if err := vacated(l.vals[:], l.n); err != nil {
+		return fmt.Errorf("leaf: %w", err)
+	}
 	c.count += l.n
+	return nil
+}
+
+// vacated checks that the slots of slots past the first n hold zero values: a slot an entry
+// left (a delete, a split, a spill, a rebalance) must not keep its value or child reachable,
+// or the collector keeps alive what the map no longer holds (a deleted record's value, a
+// dropped subtree) for as long as the node lives.
+func vacated[T any](slots []T, n int) error {
+	for i := n; i < len(slots); i++ {
+		if !reflect.ValueOf(&slots[i]).Elem().IsZero() {
+			return fmt.Errorf("vacated slot %d of %d (holding %d) still holds a reference", i, len(slots), n)
+		}
+	}
 	return nil
 }
 
@@ -126,13 +143,16 @@ func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, h
 		return fmt.Errorf("inner node: %w", err)
 	}
 	for i := 0; i+1 < n.n; i++ {
-		s := n.sep(i)
-		if i > 0 && s <= n.sep(i-1) {
-			return fmt.Errorf("separator %q after %q", s, n.sep(i-1))
+		s := n.sep(i).str()
+		if i > 0 && s <= n.sep(i-1).str() {
+			return fmt.Errorf("separator %q after %q", s, n.sep(i-1).str())
 		}
 		if (hasLo && s < lo) || (hasHi && s >= hi) {
 			return fmt.Errorf("separator %q outside its parent's range", s)
 		}
+	}
+	if err := vacated(n.kids[:], n.n); err != nil {
+		return fmt.Errorf("inner node: %w", err)
 	}
 	for i := 0; i < n.n; i++ {
 		if n.kids[i] == nil {
@@ -140,10 +160,10 @@ func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, h
 		}
 		clo, chasLo, chi, chasHi := lo, hasLo, hi, hasHi
 		if i > 0 {
-			clo, chasLo = n.sep(i-1), true
+			clo, chasLo = n.sep(i-1).str(), true
 		}
 		if i+1 < n.n {
-			chi, chasHi = n.sep(i), true
+			chi, chasHi = n.sep(i).str(), true
 		}
 		var err error
 		if lvl == 1 {
@@ -158,14 +178,15 @@ func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, h
 	return nil
 }
 
-// block checks a node's block of n strings: offsets that start after the header, never
-// decrease and end at the block's length, and no other node of the tree holding it.
+// block checks a node's block of n strings: offsets that start after the header and the
+// prefix, never decrease and end at the block's length, and no other node of the tree holding
+// it.
 func (c *checker) block(b block, n int) error {
 	if len(b) < blockHeader {
 		return fmt.Errorf("a %d-byte block", len(b))
 	}
 	o := b.offs()
-	if o[0] != blockHeader || int(o[n]) != len(b) {
+	if o[0] < blockHeader || int(o[n]) != len(b) {
 		return fmt.Errorf("offsets %d..%d over a %d-byte block", o[0], o[n], len(b))
 	}
 	for i := 0; i < n; i++ {

@@ -15,15 +15,41 @@ type Cursor[V any] struct {
 // Valid reports whether the cursor is on an entry.
 func (c *Cursor[V]) Valid() bool { return c.lf != nil }
 
-// Key returns the current key, or "" when invalid. For a Map it is a view into a frozen leaf
-// and never changes, so the caller may keep it; for an Edit it is valid until the edit's next
-// change.
+// Key returns a copy of the current key, which the caller owns, or "" when invalid. A leaf
+// keeps its keys' shared prefix once, so a key is put together on request: AppendKey, HasPrefix
+// and Compare read it without allocating.
 func (c *Cursor[V]) Key() string {
 	if c.lf == nil {
 		return ""
 	}
-	return c.lf.key(c.pos)
+	return c.lf.key(c.pos).str()
 }
+
+// AppendKey appends the current key to dst and returns the extended slice; dst unchanged when
+// the cursor is invalid.
+func (c *Cursor[V]) AppendKey(dst []byte) []byte {
+	if c.lf == nil {
+		return dst
+	}
+	return c.lf.key(c.pos).appendFrom(dst, 0)
+}
+
+// KeyLen returns the length of the current key, or 0 when invalid.
+func (c *Cursor[V]) KeyLen() int {
+	if c.lf == nil {
+		return 0
+	}
+	return c.lf.key(c.pos).len()
+}
+
+// HasPrefix reports whether the cursor is on a key that starts with prefix.
+func (c *Cursor[V]) HasPrefix(prefix string) bool {
+	return c.lf != nil && c.lf.key(c.pos).hasPrefix(prefix)
+}
+
+// Compare compares the current key with key: -1, 0 or +1 as it sorts before, equal to or after
+// key. The cursor must be valid.
+func (c *Cursor[V]) Compare(key string) int { return c.lf.key(c.pos).cmp(key) }
 
 // Value returns a pointer to the current value, or nil when invalid. It points into the leaf:
 // read it, never write through it.

@@ -81,20 +81,29 @@ func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 	l := p.leaf(i)
 	if i > 0 {
 		if s := p.leaf(i - 1); s.n > leafMin {
+			// l takes the left sibling's last entry.
 			s = e.ownLeaf(s)
 			p.kids[i-1] = unsafe.Pointer(s)
-			l.insertAt(0, s.key(s.n-1), s.vals[s.n-1])
-			s.truncate(s.n - 1)
+			var r run[V]
+			r.add(s, 0, s.n)
+			r.add(l, 0, l.n)
+			e.fill(l, &r, s.n-1, r.n)
+			e.fill(s, &r, 0, s.n-1)
 			p.setSep(i-1, sepBetween(s.key(s.n-1), l.key(0)))
 			return
 		}
 	}
 	if i+1 < p.n {
 		if s := p.leaf(i + 1); s.n > leafMin {
+			// l takes the right sibling's first entry.
 			s = e.ownLeaf(s)
 			p.kids[i+1] = unsafe.Pointer(s)
-			l.appendFrom(s, 0, 1)
-			s.removeAt(0)
+			var r run[V]
+			r.add(l, 0, l.n)
+			r.add(s, 0, s.n)
+			k := l.n + 1
+			e.fill(l, &r, 0, k) // first: it takes s's first entry
+			e.fill(s, &r, k, r.n)
 			if plantBug != bugStaleSeparator {
 				p.setSep(i, sepBetween(l.key(l.n-1), s.key(0)))
 			}
@@ -104,49 +113,71 @@ func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 	if i > 0 { // merge l into its left sibling
 		s := e.ownLeaf(p.leaf(i - 1))
 		p.kids[i-1] = unsafe.Pointer(s)
-		s.appendFrom(l, 0, l.n)
+		var r run[V]
+		r.add(s, 0, s.n)
+		r.add(l, 0, l.n)
+		e.fill(s, &r, 0, r.n)
 		p.removeKid(i - 1)
 		return
 	}
 	// merge the right sibling into l
 	s := p.leaf(i + 1)
-	l.appendFrom(s, 0, s.n)
+	var r run[V]
+	r.add(l, 0, l.n)
+	r.add(s, 0, s.n)
+	e.fill(l, &r, 0, r.n)
 	p.removeKid(i)
 }
 
 // fixInner restores the fill of p's inner child i (owned, one child short) like fixLeaf:
-// borrow a child through the parent's separator, or merge. Each separator is copied into its
-// new block before the block it came from changes.
+// borrow a child through the parent's separator, or merge. The children of both nodes and the
+// separator between them are gathered and dealt out again; the separator at the new boundary
+// moves up into p.
 func (e *Edit[V]) fixInner(p *inner[V], i int) {
 	c := p.inner(i)
 	if i > 0 {
 		if s := p.inner(i - 1); s.n > innerMin {
+			// c takes the left sibling's last child.
 			s = e.ownInner(s)
 			p.kids[i-1] = unsafe.Pointer(s)
-			// c gets s's last child in front, below the old parent separator.
-			c.pushFront(p.sep(i-1), s.kids[s.n-1])
-			p.setSep(i-1, s.sep(s.n-2))
-			s.popBack()
+			var r kidRun
+			addKids(&r, piece{}, s)
+			addKids(&r, p.sep(i-1), c)
+			k := s.n - 1
+			c.fill(&r, k, r.n)
+			s.fill(&r, 0, k)
+			p.setSep(i-1, r.seps[k-1])
 			return
 		}
 	}
 	if i+1 < p.n {
 		if s := p.inner(i + 1); s.n > innerMin {
+			// c takes the right sibling's first child.
 			s = e.ownInner(s)
 			p.kids[i+1] = unsafe.Pointer(s)
-			c.pushBack(p.sep(i), s.kids[0])
-			p.setSep(i, s.sep(0))
-			s.popFront()
+			var r kidRun
+			addKids(&r, piece{}, c)
+			addKids(&r, p.sep(i), s)
+			k := c.n + 1
+			s.fill(&r, k, r.n)
+			c.fill(&r, 0, k)
+			p.setSep(i, r.seps[k-1])
 			return
 		}
 	}
 	if i > 0 { // merge c into its left sibling
 		s := e.ownInner(p.inner(i - 1))
 		p.kids[i-1] = unsafe.Pointer(s)
-		s.merge(p.sep(i-1), c)
+		var r kidRun
+		addKids(&r, piece{}, s)
+		addKids(&r, p.sep(i-1), c)
+		s.fill(&r, 0, r.n)
 		p.removeKid(i - 1)
 		return
 	}
-	c.merge(p.sep(i), p.inner(i+1))
+	var r kidRun
+	addKids(&r, piece{}, c)
+	addKids(&r, p.sep(i), p.inner(i+1))
+	c.fill(&r, 0, r.n)
 	p.removeKid(i)
 }

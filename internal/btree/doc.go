@@ -7,11 +7,15 @@
 // happen in place. [Edit.Map] publishes the current contents and gives the edit a fresh owner
 // id, so no later change can reach a node of a published Map.
 //
-// Layout: a leaf keeps its keys in one pointer-free block (uint32 offsets, then the bytes: no
-// pointer per key, no pointer chase per comparison) and its values inline in a fixed array of
-// V; an inner node keeps its separators in such a block (each the shortest string that splits
-// its neighbours) and its child pointers in a fixed array. A node copied for an edit shares
-// its block until the edit changes a key or separator, so the common change, a new value or a
-// new child pointer, copies no key byte. Every non-root node is at least half full and all
-// leaves are at the same depth.
+// Layout: a leaf keeps its keys in one pointer-free block (uint32 offsets, the prefix all its
+// keys share once, then the rest of each key: no pointer per key, no pointer chase per
+// comparison) and its values inline in a fixed array of V; an inner node keeps its separators
+// in such a block (each the shortest string that splits its neighbours) and its child pointers
+// in a fixed array. A probe compares the key with a block's prefix once and then only with the
+// suffixes. A node copied for an edit shares its block until the edit changes a key or
+// separator, so the common change, a new value or a new child pointer, copies no key byte.
+// Every non-root node is at least half full and all leaves are at the same depth.
+//
+// Since a key is stored in two parts, a [Cursor] puts it together on request: Key returns a
+// copy, AppendKey appends it to a buffer, HasPrefix and Compare read it in place.
 package btree

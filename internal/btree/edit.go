@@ -7,8 +7,9 @@ import "unsafe"
 // changes to it happen in place. The zero Edit is an empty edit ready to use. Not safe for
 // concurrent use: one goroutine at a time, and no reader while it changes.
 type Edit[V any] struct {
-	t  tree[V]
-	id uint64
+	t       tree[V]
+	id      uint64
+	scratch block // where fill builds a leaf's block before it overwrites the old one
 }
 
 // step is one inner level of a root-to-leaf path: the node and the child index taken.
@@ -64,7 +65,7 @@ func (e *Edit[V]) ownInner(n *inner[V]) *inner[V] {
 // Set stores v under key and returns the value it replaced, if any. key is copied in, so the
 // caller may pass a view over a reused buffer.
 func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
-	old, replaced, _, _ = e.SetNear(key, v)
+	old, replaced, _ = e.SetNear(key, v)
 	return old, replaced
 }
 
@@ -73,20 +74,16 @@ func (e *Edit[V]) Set(key string, v V) (old V, replaced bool) {
 // key[:near]. It compares key with its neighbours in its leaf only, so it costs two short
 // comparisons; 0 says nothing. A caller that keeps a set of key prefixes (namespaces, say)
 // checks its set only when near is shorter than the prefix.
-//
-// When key was present and its leaf's keys are still those of a published map, frozen is a
-// view of the stored key in that frozen memory: equal to key, never changing, so a caller may
-// keep it instead of a copy of its own. Otherwise frozen is "".
-func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int, frozen string) {
+func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 	if e.id == 0 {
 		e.id = nextID()
 	}
 	t := &e.t
 	if t.h == 0 {
-		l := newLeaf[V](e.id, len(key))
-		l.insertAt(0, key, v)
+		l := &leaf[V]{owner: e.id, n: 1, keys: blockOf(key)}
+		l.vals[0] = v
 		t.root, t.h, t.n = unsafe.Pointer(l), 1, 1
-		return old, false, near, ""
+		return old, false, near
 	}
 	// Descend, taking ownership of every node on the path: Set always changes the leaf.
 	var path [maxInner]step[V]
@@ -112,76 +109,73 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int, froz
 	}
 	pos, found := l.search(key)
 	if pos > 0 {
-		near = commonPrefix(key, l.key(pos-1))
+		near = l.key(pos - 1).commonPrefixKey(key)
 	}
 	next := pos
 	if found {
 		next++
 	}
 	if next < l.n {
-		near = max(near, commonPrefix(key, l.key(next)))
+		near = max(near, l.key(next).commonPrefixKey(key))
 	}
 	if found {
 		old = l.vals[pos]
 		l.vals[pos] = v
-		if l.shared {
-			frozen = l.key(pos)
-		}
-		return old, true, near, frozen
+		return old, true, near
 	}
 	t.n++
 	if l.n < leafMax {
 		l.insertAt(pos, key, v)
-		return old, false, near, ""
+		return old, false, near
 	}
-	if t.h > 1 && e.spillLeft(path[t.h-2], l, pos, key, v) {
-		return old, false, near, ""
+	// The leaf is full: gather its entries and the new one, then deal them out again.
+	var r run[V]
+	r.add(l, 0, pos)
+	r.addOne(key, v)
+	r.add(l, pos, l.n)
+	if t.h > 1 && e.spillLeft(path[t.h-2], l, &r) {
+		return old, false, near
 	}
-	// Split the full leaf: the upper half moves to a new right sibling, then the new entry
-	// goes into whichever half covers it. Both halves end with at least leafMin entries.
-	o := l.keys.offs()
-	r := newLeaf[V](e.id, int(o[l.n]-o[leafMin])+len(key))
-	r.appendFrom(l, leafMin, l.n)
-	l.truncate(leafMin)
+	// Split: the upper entries move to a new right sibling. The new entry stays on the left
+	// when it falls among the lower leafMin, so both halves hold at least leafMin entries.
+	left := leafMin
 	if pos <= leafMin {
-		l.insertAt(pos, key, v)
-	} else {
-		r.insertAt(pos-leafMin, key, v)
+		left++
 	}
-	e.grow(&path, sepBetween(l.key(l.n-1), r.key(0)), unsafe.Pointer(r))
-	return old, false, near, ""
+	right := &leaf[V]{owner: e.id}
+	e.fill(right, &r, left, r.n)
+	e.fill(l, &r, 0, left)
+	e.grow(&path, sepBetween(l.key(l.n-1), right.key(0)), unsafe.Pointer(right))
+	return old, false, near
 }
 
 // spillLeft makes room in the full leaf l, child s.i of s.n, by moving its first entries into
-// its left sibling until that one is full, then inserts key and v. It reports false, changing
-// nothing, when l has no left sibling or the sibling is full. Spilling before splitting keeps
-// leaves fuller: an ascending run of inserts fills each leaf instead of leaving it half full.
-func (e *Edit[V]) spillLeft(s step[V], l *leaf[V], pos int, key string, v V) bool {
+// its left sibling until that one is full: r holds l's entries and the new one. It reports
+// false, changing nothing, when l has no left sibling or the sibling is full. Spilling before
+// splitting keeps leaves fuller: an ascending run of inserts fills each leaf instead of leaving
+// it half full.
+func (e *Edit[V]) spillLeft(s step[V], l *leaf[V], r *run[V]) bool {
 	if s.i == 0 || s.n.leaf(s.i-1).n >= leafMax {
 		return false
 	}
 	left := e.ownLeaf(s.n.leaf(s.i - 1))
 	s.n.kids[s.i-1] = unsafe.Pointer(left)
-	k, at := leafMax-left.n, left.n
-	toLeft := pos < k // then the new entry takes one of the left's free places
-	if toLeft {
-		k--
-	}
-	left.appendFrom(l, 0, k)
-	l.shiftOut(k)
-	if toLeft {
-		left.insertAt(at+pos, key, v)
-	} else {
-		l.insertAt(pos-k, key, v)
-	}
+	// All of left's entries, then l's and the new one; left takes the first leafMax.
+	var all run[V]
+	all.add(left, 0, left.n)
+	copy(all.keys[all.n:], r.keys[:r.n])
+	copy(all.vals[all.n:], r.vals[:r.n])
+	all.n += r.n
+	e.fill(left, &all, 0, leafMax)
+	e.fill(l, &all, leafMax, all.n)
 	s.n.setSep(s.i-1, sepBetween(left.key(left.n-1), l.key(0)))
 	return true
 }
 
 // grow inserts kid, the new right sibling of the node the path's last step leads to, with
-// lower bound sep (copied), splitting inner nodes upward as needed and adding a root level when the
-// root splits.
-func (e *Edit[V]) grow(path *[maxInner]step[V], sep string, kid unsafe.Pointer) {
+// lower bound sep (copied), splitting inner nodes upward as needed and adding a root level
+// when the root splits.
+func (e *Edit[V]) grow(path *[maxInner]step[V], sep piece, kid unsafe.Pointer) {
 	t := &e.t
 	for d := t.h - 2; d >= 0; d-- {
 		n, i := path[d].n, path[d].i
@@ -192,12 +186,8 @@ func (e *Edit[V]) grow(path *[maxInner]step[V], sep string, kid unsafe.Pointer) 
 		sep, kid = e.splitInner(n, i, sep, kid)
 	}
 	// The root split: a new root over the old one and kid.
-	r := &inner[V]{owner: e.id, n: 2, lvl: uint8(t.h), seps: blockOf(sep)}
-	if t.h == 1 {
-		r.kids[0] = t.root
-	} else {
-		r.kids[0] = t.root
-	}
+	r := &inner[V]{owner: e.id, n: 2, lvl: uint8(t.h), seps: blockOfPieces([]piece{sep}, 0)}
+	r.kids[0] = t.root
 	r.kids[1] = kid
 	t.root = unsafe.Pointer(r)
 	t.h++
@@ -205,31 +195,25 @@ func (e *Edit[V]) grow(path *[maxInner]step[V], sep string, kid unsafe.Pointer) 
 
 // splitInner inserts sep/kid after child i of the full node n by splitting n: n keeps the
 // lower half of the children, a new right node the upper half; it returns the separator that
-// moves up and the new node.
-func (e *Edit[V]) splitInner(n *inner[V], i int, sep string, kid unsafe.Pointer) (string, unsafe.Pointer) {
-	// Lay out the innerMax+1 children and innerMax separators in order (views: n's block is
-	// not changed, both halves get new blocks), then distribute.
-	var seps [innerMax]string
-	var kids [innerMax + 1]unsafe.Pointer
-	for j := range n.n - 1 {
-		if j < i {
-			seps[j] = n.sep(j)
-		} else {
-			seps[j+1] = n.sep(j)
+// moves up (a view into a block no edit changes any more) and the new node.
+func (e *Edit[V]) splitInner(n *inner[V], i int, sep piece, kid unsafe.Pointer) (piece, unsafe.Pointer) {
+	var r kidRun
+	for j := range n.n {
+		if j > 0 {
+			r.seps[r.n-1] = n.sep(j - 1)
+		}
+		r.kids[r.n] = n.kids[j]
+		r.n++
+		if j == i {
+			r.seps[r.n-1] = sep
+			r.kids[r.n] = kid
+			r.n++
 		}
 	}
-	seps[i] = sep
-	copy(kids[:i+1], n.kids[:i+1])
-	kids[i+1] = kid
-	copy(kids[i+2:], n.kids[i+1:n.n])
-
 	const left = (innerMax + 1) / 2 // children kept by n
-	r := &inner[V]{owner: e.id, n: innerMax + 1 - left, lvl: n.lvl, seps: blockOf(seps[left:]...)}
-	copy(r.kids[:], kids[left:])
-	up := seps[left-1]
-	n.seps, n.shared = blockOf(seps[:left-1]...), false
-	clear(n.kids[:])
-	copy(n.kids[:], kids[:left])
-	n.n = left
-	return up, unsafe.Pointer(r)
+	right := &inner[V]{owner: e.id, lvl: n.lvl}
+	right.fill(&r, left, r.n)
+	up := r.seps[left-1]
+	n.fill(&r, 0, left)
+	return up, unsafe.Pointer(right)
 }

@@ -1,6 +1,7 @@
 package btree
 
 import (
+	"strings"
 	"unsafe"
 )
 
@@ -46,13 +47,8 @@ type inner[V any] struct {
 	kids   [innerMax]unsafe.Pointer
 }
 
-// newLeaf returns an empty leaf owned by id with room for size bytes of keys.
-func newLeaf[V any](id uint64, size int) *leaf[V] {
-	return &leaf[V]{owner: id, keys: newBlock(size)}
-}
-
-// key returns key i as a view into the leaf's block (no copy).
-func (l *leaf[V]) key(i int) string { return l.keys.at(i) }
+// key returns key i as a piece of views into the leaf's block (no copy).
+func (l *leaf[V]) key(i int) piece { return l.keys.piece(i) }
 
 // search returns the position of the first key >= key and whether it equals key.
 func (l *leaf[V]) search(key string) (int, bool) { return l.keys.search(l.n, key) }
@@ -67,18 +63,23 @@ func (l *leaf[V]) clone(id uint64) *leaf[V] {
 	return c
 }
 
-// ownKeys gives l a block of its own, with room for extra more bytes, before its keys change.
-func (l *leaf[V]) ownKeys(extra int) {
-	if l.shared {
-		l.keys = l.keys.clone(l.n, extra)
-		l.shared = false
-	}
-}
-
-// insertAt puts key (copied) and v at position i; the leaf must have room.
+// insertAt puts key (copied) and v at position i; the leaf must have room. A block of the
+// leaf's own takes the key's suffix in place when the key starts with the block's prefix;
+// otherwise (a shared block, a key outside the prefix) the leaf gets a new block.
 func (l *leaf[V]) insertAt(i int, key string, v V) {
-	l.ownKeys(len(key))
-	l.keys = l.keys.insert(l.n, i, key)
+	if p := l.keys.prefix(); !l.shared && strings.HasPrefix(key, p) {
+		l.keys = l.keys.insert(l.n, i, piece{key[len(p):], ""})
+	} else {
+		var ps [leafMax + 1]piece
+		for j := range i {
+			ps[j] = l.keys.piece(j)
+		}
+		ps[i] = piece{key, ""}
+		for j := i; j < l.n; j++ {
+			ps[j+1] = l.keys.piece(j)
+		}
+		l.keys, l.shared = blockOfPieces(ps[:l.n+1], 0), false
+	}
 	copy(l.vals[i+1:l.n+1], l.vals[i:l.n])
 	l.vals[i] = v
 	l.n++
@@ -86,48 +87,73 @@ func (l *leaf[V]) insertAt(i int, key string, v V) {
 
 // removeAt drops entry i.
 func (l *leaf[V]) removeAt(i int) {
-	l.ownKeys(0)
-	l.keys = l.keys.remove(l.n, i)
+	if l.shared {
+		var ps [leafMax]piece
+		for j := range i {
+			ps[j] = l.keys.piece(j)
+		}
+		for j := i + 1; j < l.n; j++ {
+			ps[j-1] = l.keys.piece(j)
+		}
+		l.keys, l.shared = blockOfPieces(ps[:l.n-1], 0), false
+	} else {
+		l.keys = l.keys.remove(l.n, i)
+	}
 	copy(l.vals[i:l.n-1], l.vals[i+1:l.n])
 	l.n--
 	var zero V
 	l.vals[l.n] = zero // drop the reference for the GC
 }
 
-// appendFrom copies entries [from, to) of src to the end of l; l must have room. src is left
-// unchanged (the caller truncates or drops it).
-func (l *leaf[V]) appendFrom(src *leaf[V], from, to int) {
-	so := src.keys.offs()
-	l.ownKeys(int(so[to] - so[from]))
-	l.keys = l.keys.appendFrom(l.n, src.keys, from, to)
-	copy(l.vals[l.n:], src.vals[from:to])
-	l.n += to - from
+// run is a list of entries in key order gathered from up to two leaves and one new entry, as
+// pieces (views into the leaves' blocks) and values, to be dealt out again over two leaves
+// with new blocks: splits, spills and rebalancing.
+type run[V any] struct {
+	keys [2*leafMax + 1]piece
+	vals [2*leafMax + 1]V
+	n    int
 }
 
-// shiftOut drops the first k entries.
-func (l *leaf[V]) shiftOut(k int) {
-	l.ownKeys(0)
-	l.keys = l.keys.shiftOut(l.n, k)
-	n := l.n - k
-	copy(l.vals[:n], l.vals[k:l.n])
-	clear(l.vals[n:l.n])
+// add appends entries [from, to) of l.
+func (r *run[V]) add(l *leaf[V], from, to int) {
+	for i := from; i < to; i++ {
+		r.keys[r.n], r.vals[r.n] = l.keys.piece(i), l.vals[i]
+		r.n++
+	}
+}
+
+// addOne appends key and v.
+func (r *run[V]) addOne(key string, v V) {
+	r.keys[r.n], r.vals[r.n] = piece{key, ""}, v
+	r.n++
+}
+
+// fill makes entries [from, to) of r the entries of l, which must be owned. When l has a
+// block of its own with the room, the new block is written into e's scratch buffer and then
+// over the old one, in place: any piece of r that points into l's block is dead once fill
+// returns, so a caller filling two leaves fills last the one whose block the other's entries
+// come from. Otherwise l gets a new block, with some room for the inserts a batch may add.
+func (e *Edit[V]) fill(l *leaf[V], r *run[V], from, to int) {
+	ps := r.keys[from:to]
+	plen, size := layout(ps)
+	if need := blockHeader + size; !l.shared && cap(l.keys) >= need {
+		if cap(e.scratch) < need {
+			e.scratch = make(block, 0, need+blockSlack)
+		}
+		e.scratch = build(e.scratch, ps, plen)
+		l.keys = append(l.keys[:0], e.scratch...)
+	} else {
+		l.keys = build(make(block, blockHeader, need), ps, plen)
+		l.shared = false
+	}
+	n := to - from
+	copy(l.vals[:n], r.vals[from:to])
+	clear(l.vals[n:max(n, l.n)])
 	l.n = n
 }
 
-// truncate keeps the first k entries.
-func (l *leaf[V]) truncate(k int) {
-	if l.shared {
-		l.keys = l.keys.clone(k, 0)
-		l.shared = false
-	} else {
-		l.keys = l.keys.truncate(l.n, k)
-	}
-	clear(l.vals[k:l.n])
-	l.n = k
-}
-
-// sep returns separator i as a view into the node's block.
-func (n *inner[V]) sep(i int) string { return n.seps.at(i) }
+// sep returns separator i as a piece of views into the node's block.
+func (n *inner[V]) sep(i int) piece { return n.seps.piece(i) }
 
 // childIndex returns the index of the child whose range holds key: the number of separators
 // <= key.
@@ -143,26 +169,37 @@ func (n *inner[V]) clone(id uint64) *inner[V] {
 	return c
 }
 
-// ownSeps gives n a separator block of its own, with room for extra more bytes, before its
-// separators change.
-func (n *inner[V]) ownSeps(extra int) {
-	if n.shared {
-		n.seps = n.seps.clone(n.n-1, extra)
-		n.shared = false
-	}
-}
-
 // setSep sets separator i to sep (copied).
-func (n *inner[V]) setSep(i int, sep string) {
-	n.ownSeps(len(sep))
-	n.seps = n.seps.replace(n.n-1, i, sep)
+func (n *inner[V]) setSep(i int, sep piece) {
+	p := n.seps.prefix()
+	if !n.shared && sep.hasPrefix(p) {
+		n.seps = n.seps.remove(n.n-1, i).insert(n.n-2, i, sep.tail(len(p)))
+		return
+	}
+	var ps [innerMax - 1]piece
+	for j := range n.n - 1 {
+		ps[j] = n.seps.piece(j)
+	}
+	ps[i] = sep
+	n.seps, n.shared = blockOfPieces(ps[:n.n-1], 0), false
 }
 
 // insertKid puts sep (copied) at separator position i and kid at child position i+1; n must
 // have room.
-func (n *inner[V]) insertKid(i int, sep string, kid unsafe.Pointer) {
-	n.ownSeps(len(sep))
-	n.seps = n.seps.insert(n.n-1, i, sep)
+func (n *inner[V]) insertKid(i int, sep piece, kid unsafe.Pointer) {
+	if p := n.seps.prefix(); !n.shared && sep.hasPrefix(p) {
+		n.seps = n.seps.insert(n.n-1, i, sep.tail(len(p)))
+	} else {
+		var ps [innerMax - 1]piece
+		for j := range i {
+			ps[j] = n.seps.piece(j)
+		}
+		ps[i] = sep
+		for j := i; j < n.n-1; j++ {
+			ps[j+1] = n.seps.piece(j)
+		}
+		n.seps, n.shared = blockOfPieces(ps[:n.n], 0), false
+	}
 	copy(n.kids[i+2:n.n+1], n.kids[i+1:n.n])
 	n.kids[i+1] = kid
 	n.n++
@@ -170,57 +207,53 @@ func (n *inner[V]) insertKid(i int, sep string, kid unsafe.Pointer) {
 
 // removeKid drops separator i and child i+1.
 func (n *inner[V]) removeKid(i int) {
-	n.ownSeps(0)
-	n.seps = n.seps.remove(n.n-1, i)
+	if n.shared {
+		var ps [innerMax - 1]piece
+		for j := range i {
+			ps[j] = n.seps.piece(j)
+		}
+		for j := i + 1; j < n.n-1; j++ {
+			ps[j-1] = n.seps.piece(j)
+		}
+		n.seps, n.shared = blockOfPieces(ps[:n.n-2], 0), false
+	} else {
+		n.seps = n.seps.remove(n.n-1, i)
+	}
 	copy(n.kids[i+1:], n.kids[i+2:n.n])
 	n.n--
 	n.kids[n.n] = nil
 }
 
-// pushFront puts kid in front of n's children, sep (copied) in front of its separators; n must
-// have room.
-func (n *inner[V]) pushFront(sep string, kid unsafe.Pointer) {
-	n.ownSeps(len(sep))
-	n.seps = n.seps.insert(n.n-1, 0, sep)
-	copy(n.kids[1:n.n+1], n.kids[:n.n])
-	n.kids[0] = kid
-	n.n++
+// kidRun is the children of up to two inner nodes with the separators between them (the one
+// that parted the two nodes in their parent included) and perhaps one new child, gathered to
+// be dealt out again over two nodes with new blocks: splits and rebalancing. Separator i lies
+// between child i and child i+1.
+type kidRun struct {
+	seps [2 * innerMax]piece
+	kids [2*innerMax + 1]unsafe.Pointer
+	n    int // children
 }
 
-// pushBack appends sep (copied) and kid; n must have room.
-func (n *inner[V]) pushBack(sep string, kid unsafe.Pointer) {
-	n.ownSeps(len(sep))
-	n.seps = n.seps.insert(n.n-1, n.n-1, sep)
-	n.kids[n.n] = kid
-	n.n++
-}
-
-// popFront drops the first child and separator.
-func (n *inner[V]) popFront() {
-	n.ownSeps(0)
-	n.seps = n.seps.shiftOut(n.n-1, 1)
-	copy(n.kids[:], n.kids[1:n.n])
-	n.n--
-	n.kids[n.n] = nil
-}
-
-// popBack drops the last child and separator.
-func (n *inner[V]) popBack() {
-	if n.shared {
-		n.seps, n.shared = n.seps.clone(n.n-2, 0), false
-	} else {
-		n.seps = n.seps.truncate(n.n-1, n.n-2)
+// add appends n's children and separators, after sep when the run holds children already.
+func addKids[V any](r *kidRun, sep piece, n *inner[V]) {
+	if r.n > 0 {
+		r.seps[r.n-1] = sep
 	}
-	n.n--
-	n.kids[n.n] = nil
+	for i := range n.n {
+		if i > 0 {
+			r.seps[r.n-1] = n.seps.piece(i - 1)
+		}
+		r.kids[r.n] = n.kids[i]
+		r.n++
+	}
 }
 
-// merge appends sep (copied) and all of r's separators and children to n; n must have room.
-func (n *inner[V]) merge(sep string, r *inner[V]) {
-	ro := r.seps.offs()
-	n.ownSeps(len(sep) + int(ro[r.n-1]-ro[0]))
-	n.seps = n.seps.insert(n.n-1, n.n-1, sep)
-	n.seps = n.seps.appendFrom(n.n, r.seps, 0, r.n-1)
-	copy(n.kids[n.n:], r.kids[:r.n])
-	n.n += r.n
+// fill makes children [from, to) of r, with the separators between them, the children of n,
+// in a new separator block of n's own; n's old block is dropped, not changed.
+func (n *inner[V]) fill(r *kidRun, from, to int) {
+	n.seps, n.shared = blockOfPieces(r.seps[from:to-1], 0), false
+	k := to - from
+	copy(n.kids[:k], r.kids[from:to])
+	clear(n.kids[k:max(k, n.n)])
+	n.n = k
 }

@@ -4,8 +4,8 @@ import "iter"
 
 // Range returns an iterator over the entries with lo <= key < hi in ascending order, or in
 // descending order when reverse is set. lo "" is the smallest key; hi "" means no upper bound.
-// The keys yielded are views into frozen leaves, which the caller may keep; the values are
-// pointers into the leaves, to read only. Safe for concurrent use.
+// The keys yielded are copies the caller owns; the values are pointers into the leaves, to read
+// only. Safe for concurrent use.
 func (m *Map[V]) Range(lo, hi string, reverse bool) iter.Seq2[string, *V] {
 	var t tree[V]
 	if m != nil {
@@ -31,16 +31,14 @@ func rangeSeq[V any](t tree[V], lo, hi string, reverse bool) iter.Seq2[string, *
 				ok = c.SeekLT(hi)
 			}
 			for ; ok; ok = c.Prev() {
-				k := c.Key()
-				if k < lo || !yield(k, c.Value()) {
+				if c.Compare(lo) < 0 || !yield(c.Key(), c.Value()) {
 					return
 				}
 			}
 			return
 		}
 		for ok := c.SeekGE(lo); ok; ok = c.Next() {
-			k := c.Key()
-			if (hi != "" && k >= hi) || !yield(k, c.Value()) {
+			if (hi != "" && c.Compare(hi) >= 0) || !yield(c.Key(), c.Value()) {
 				return
 			}
 		}

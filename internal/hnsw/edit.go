@@ -76,9 +76,11 @@ func (e *Edit) own(id uint32) *node {
 func (e *Edit) Set(key string, v core.Value, dl Deadline) {
 	if id, ok := e.keys.Get(key); ok {
 		if n := e.g.nodes.get(id); n.val.Equal(v) {
-			if n.dl != dl {
-				e.own(id).dl = dl
-			}
+			// The same vector: the node stays where it is, with the new
+			// deadline and the new Value (whose elements the store holds
+			// now: the old ones may go).
+			c := e.own(id)
+			c.dl, c.val = dl, v
 			return
 		}
 		e.Delete(key)

@@ -2,7 +2,6 @@ package hnsw
 
 import (
 	"math"
-	"strings"
 
 	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/internal/btree"
@@ -188,7 +187,7 @@ func (p *params) levelOf(key string) int {
 // index whose key starts with prefix, in key order, until fn returns false.
 func (g *Graph) Range(prefix string, fn func(key string, v core.Value, dl Deadline) bool) {
 	c := g.keys.Cursor()
-	for ok := c.SeekGE(prefix); ok && strings.HasPrefix(c.Key(), prefix); ok = c.Next() {
+	for ok := c.SeekGE(prefix); ok && c.HasPrefix(prefix); ok = c.Next() {
 		n := g.nodes.get(*c.Value())
 		if !fn(n.key, n.val, n.dl) {
 			return

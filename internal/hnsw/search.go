@@ -120,7 +120,7 @@ func (g *Graph) scanIDs(s *scratch, prefix string, limit int) bool {
 	s.ids = s.ids[:0]
 	c := g.keys.Cursor()
 	for ok := c.SeekGE(prefix); ok; ok = c.Next() {
-		if !strings.HasPrefix(c.Key(), prefix) {
+		if !c.HasPrefix(prefix) {
 			return true
 		}
 		if len(s.ids) == limit {

@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"io"
 	"iter"
+	"strconv"
 	"time"
 
 	"github.com/inmemdb/inmem/core"
@@ -96,7 +97,7 @@ func WriteSnapshot(w io.Writer, h SnapshotHeader, entries iter.Seq[Entry]) (int6
 					blockCount = 0
 				}
 				if len(buf)-blockHdrLen > maxBlockLen {
-					err = fmt.Errorf("%w: entry %q is %d bytes, over %d", core.ErrTooLarge, e.Key, len(buf)-blockHdrLen, maxBlockLen)
+					err = fmt.Errorf("%w: entry %s is %d bytes, over %d", core.ErrTooLarge, keyName(e.Key), len(buf)-blockHdrLen, maxBlockLen)
 					break
 				}
 			}
@@ -369,7 +370,7 @@ func decodeBlock(p []byte, count uint32, version uint64, fn func(Entry) error) e
 			return snapCorrupt("entry: %s", d.bad)
 		}
 		if v.Version > version {
-			return snapCorrupt("entry %q of version %d in a snapshot at version %d", key, v.Version, version)
+			return snapCorrupt("entry %s of version %d in a snapshot at version %d", keyName(key), v.Version, version)
 		}
 		if fn != nil {
 			if err := fn(Entry{Key: key, Value: v}); err != nil {
@@ -381,4 +382,13 @@ func decodeBlock(p []byte, count uint32, version uint64, fn func(Entry) error) e
 		return snapCorrupt("%d bytes after a block's last entry", len(d.b))
 	}
 	return nil
+}
+
+// keyName names an entry's key in an error: as core.Key.String prints it
+// when it is a key encoding, else quoted.
+func keyName(key string) string {
+	if k, err := core.DecodeKey([]byte(key)); err == nil {
+		return k.String()
+	}
+	return strconv.Quote(key)
 }

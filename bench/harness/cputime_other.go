@@ -1,0 +1,8 @@
+//go:build !unix
+
+package harness
+
+import "time"
+
+// cpuTime is not measured on this platform: -cpu reports zeros.
+func cpuTime() time.Duration { return 0 }
