@@ -18,10 +18,6 @@ type code struct {
 	b     []int8
 	scale float32 // the largest magnitude / 127; 0 for an all-zero vector
 	norm2 float32 // the exact squared norm of the vector
-	// cos is scale / the exact norm (0 for an all-zero vector): the cosine
-	// of two codes is their integer dot product times both factors, with no
-	// square root or division per score.
-	cos float32
 }
 
 // quantize returns v quantized into dst's storage (grown as needed).
@@ -41,7 +37,6 @@ func quantize(v []float32, dst []int8) code {
 		return c
 	}
 	c.scale = amax / 127
-	c.cos = float32(float64(c.scale) / math.Sqrt(n2))
 	inv := 127 / amax
 	for i, x := range v {
 		dst[i] = int8(math.Round(float64(x * inv)))
@@ -51,11 +46,13 @@ func quantize(v []float32, dst []int8) code {
 
 // approx returns the metric's score of b against a from their codes.
 func approx(m core.Metric, a, b *code) float32 {
-	if m == core.Cosine {
-		return float32(dotInt8(a.b, b.b)) * a.cos * b.cos
-	}
 	d := float32(dotInt8(a.b, b.b)) * a.scale * b.scale
 	switch m {
+	case core.Cosine:
+		if a.norm2 == 0 || b.norm2 == 0 {
+			return 0
+		}
+		return d / float32(math.Sqrt(float64(a.norm2)*float64(b.norm2)))
 	case core.DotProduct:
 		return d
 	default: // Euclidean

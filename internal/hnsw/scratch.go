@@ -45,11 +45,7 @@ func (s *scratch) scoreCodes(m core.Metric, qc *code) {
 	}
 	s.bScores = s.bScores[:n]
 	for _, nd := range s.bNodes {
-		p := unsafe.Pointer(unsafe.SliceData(nd.c.b))
-		prefetch(p)
-		if len(nd.c.b) > 256 { // 384 dimensions: the whole code
-			prefetch(unsafe.Add(p, 256))
-		}
+		prefetch(unsafe.Pointer(unsafe.SliceData(nd.c.b)))
 	}
 	for i, nd := range s.bNodes {
 		s.bScores[i] = approx(m, qc, &nd.c)
