@@ -13,6 +13,7 @@ import (
 var (
 	benchN    = flag.Int("hnsw.n", 20000, "vectors in the benchmark index")
 	benchDims = flag.Int("hnsw.dims", 384, "dimensions of the benchmark vectors")
+	benchEfC  = flag.Int("hnsw.efc", 0, "EfConstruction of the benchmark index (0: the default)")
 )
 
 type benchIndex struct {
@@ -36,7 +37,7 @@ func getBenchIndex(b *testing.B, n, dims int) *benchIndex {
 	}
 	spec := benchSpec(dims)
 	bi := &benchIndex{data: spec.Vectors(n), queries: spec.Queries(200)}
-	bi.g = New(Config{Dims: dims, Metric: core.Cosine})
+	bi.g = New(Config{Dims: dims, Metric: core.Cosine, EfConstruction: *benchEfC})
 	var e Edit
 	e.Reset(&bi.g)
 	start := time.Now()
