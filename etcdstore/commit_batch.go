@@ -245,6 +245,7 @@ func (s *Store) cost(st *state, rq *request, ch []*slot, v uint64) (map[*slot][]
 		}
 	}
 	deltas := map[string]int64{}
+	marks := map[string]bool{} // the mark ranges of the logs rq removes sequences from
 	for _, sl := range ch {
 		bytes += 2 * len(sl.enc)
 		if sl.op == core.ChangePut {
@@ -273,6 +274,9 @@ func (s *Store) cost(st *state, rq *request, ch []*slot, v uint64) (map[*slot][]
 			}
 			deltas[s.l.runKey(sl.key.Namespace)]--
 			deltas[s.l.typeKey(sl.key.Type, sl.key.Namespace)]--
+			if isSeq(sl.key) {
+				marks[s.l.markPrefix(sl.key.Namespace)] = true
+			}
 		}
 		if sl.old != nil && sl.old.TTL > 0 && rq.scan == "" {
 			n++
@@ -283,15 +287,28 @@ func (s *Store) cost(st *state, rq *request, ch []*slot, v uint64) (map[*slot][]
 			n++
 		}
 	}
+	n += 2 * len(marks) // a mark and the range delete of the lower ones
+	if rq.tail != "" && st.marked[rq.tail] {
+		n++ // the range delete of the log's marks
+	}
 	return recs, n, bytes, nil
 }
 
 // writeOps returns the etcd operations that commit the changing requests
 // of st: their records, the TTL and index entries, the version key and a
 // commit key per request. It sets st's index counts to what they become.
+//
+// The sequences of an event log only grow (core.Appender): a log's
+// high-water mark is the higher of its log index's first key and its mark
+// index's first key. So a batch that removes 8-byte event keys of a log
+// writes, without reading anything, one mark at the highest sequence it
+// removes from that log and range-deletes the log's marks below it (the
+// high-water mark stays where it was); an append, whose new sequence is
+// above every mark, range-deletes the log's marks when its read found some.
 func (s *Store) writeOps(st *state, changing []*request, token uint64) []clientv3.Op {
 	ops := map[string]clientv3.Op{} // by etcd key: etcd refuses two operations on one key
 	deltas := map[string]int64{}
+	marks := map[string]uint64{} // a log's mark range -> the highest sequence the batch removes from it
 	first, last := changing[0].version, changing[len(changing)-1].version
 	for _, rq := range changing {
 		mark := commitMark{token: token, at: instantOf(st.now), expire: rq.expire, ranged: rq.scan != "", first: first, last: last}
@@ -337,10 +354,29 @@ func (s *Store) writeOps(st *state, changing []*request, token uint64) []clientv
 				}
 				deltas[rk]--
 				deltas[tk]--
+				if isSeq(sl.key) {
+					mp := s.l.markPrefix(sl.key.Namespace)
+					if seq := binary.BigEndian.Uint64(sl.key.UserKey); !has(marks, mp) || seq > marks[mp] {
+						marks[mp] = seq
+					}
+				}
 			}
+		}
+		if rq.tail != "" && st.marked[rq.tail] {
+			mp := s.l.markPrefix(rq.tailNS)
+			ops[mp] = clientv3.OpDelete(mp, clientv3.WithRange(rangeEnd(mp)))
+			st.marked[rq.tail] = false
 		}
 		ck := s.l.commitKey(rq.version)
 		ops[ck] = clientv3.OpPut(ck, string(mark.append(nil)))
+	}
+	for mp, seq := range marks {
+		// The range delete starts after the mark: etcd refuses a put inside
+		// a range the same transaction deletes.
+		mk := markKey(mp, seq)
+		delete(ops, mp) // no append to this log shares the batch; were one to, its marks may stay
+		ops[mk] = clientv3.OpPut(mk, "")
+		ops[mk+"\x00"] = clientv3.OpDelete(mk+"\x00", clientv3.WithRange(rangeEnd(mp)))
 	}
 	for k, d := range deltas {
 		switch n := st.counts[k] + d; {

@@ -9,11 +9,12 @@ import (
 
 // known is what this Store knows of its own etcd keys as of one mod
 // revision of the version key (vrev): the records, index counts and log
-// tails its batches read or wrote, exact while no other process commits.
+// high-water marks its batches read or wrote, exact while no other process
+// commits.
 // A batch of point writes then plans on it instead of reading etcd first,
 // and its transaction checks, besides the version key's revision, that
-// what it did not know is as it guessed (absent keys, zero counts, empty
-// logs): one etcd round trip per batch instead of two. When the guess or
+// what it did not know is as it guessed (absent keys, zero counts, logs
+// that never stored a sequence): one etcd round trip per batch instead of two. When the guess or
 // the version key is wrong the transaction's else branch reads the truth,
 // and the batch plans again on it. A plan that fails or changes nothing on
 // a guess is answered from a read of etcd instead, so no error rests on a
@@ -24,7 +25,8 @@ type known struct {
 	version uint64
 	recs    map[string]knownRec // data key -> its record
 	counts  map[string]int64    // index count key -> count
-	tails   map[string]uint64   // an event log's data prefix -> its highest sequence
+	tails   map[string]uint64   // an event log's data prefix -> its high-water mark
+	marked  map[string]bool     // an event log's data prefix (of tails) -> it has marks
 }
 
 // knownRec is a data key's record (nil: absent) and mod revision.
@@ -69,12 +71,15 @@ func (k *known) guess(st *state, batch []*request, l layout) ([]clientv3.Cmp, bo
 	}
 	for p := range st.tails {
 		if t, ok := k.tails[p]; ok {
-			st.tails[p] = t
+			st.tails[p], st.marked[p] = t, k.marked[p]
 			continue
 		}
-		// p is P/d/<ns><event type>: its log index range is P/e/<ns>.
-		lp := l.log + p[len(l.data):len(p)-1]
-		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(lp), "=", 0).WithPrefix())
+		// p is P/d/<ns><event type>: its log index range is P/e/<ns>, its
+		// mark range P/s/<ns>; both empty: the log never stored a sequence.
+		ns := p[len(l.data) : len(p)-1]
+		cmps = append(cmps,
+			clientv3.Compare(clientv3.CreateRevision(l.log+ns), "=", 0).WithPrefix(),
+			clientv3.Compare(clientv3.CreateRevision(l.mark+ns), "=", 0).WithPrefix())
 	}
 	return cmps, true
 }
@@ -86,7 +91,7 @@ func (k *known) learn(st *state, changing []*request, rev int64, l layout) {
 		k.reset() // planned on a fresh read: what was known is stale
 	}
 	if k.recs == nil {
-		k.recs, k.counts, k.tails = map[string]knownRec{}, map[string]int64{}, map[string]uint64{}
+		k.recs, k.counts, k.tails, k.marked = map[string]knownRec{}, map[string]int64{}, map[string]uint64{}, map[string]bool{}
 	}
 	k.vrev, k.version = rev, changing[len(changing)-1].version
 	for dk, sl := range st.slots {
@@ -104,10 +109,10 @@ func (k *known) learn(st *state, changing []*request, rev int64, l layout) {
 		k.counts[ck] = n
 	}
 	for p, t := range st.tails {
-		k.tails[p] = t
+		k.tails[p], k.marked[p] = t, st.marked[p]
 	}
-	// A put of a new sequence above a known tail raises it; the removal of
-	// the tail makes it unknown.
+	// A put of a new sequence above a known high-water mark raises it; a
+	// removal leaves it where it was, and a mark (writeOps).
 	for _, sl := range st.slots {
 		if sl.by == nil || !isSeq(sl.key) {
 			continue
@@ -119,13 +124,14 @@ func (k *known) learn(st *state, changing []*request, rev int64, l layout) {
 		case !ok:
 		case sl.op == core.ChangePut && seq > t:
 			k.tails[p] = seq
-		case sl.op != core.ChangePut && seq == t:
-			delete(k.tails, p)
+		case sl.op != core.ChangePut:
+			k.marked[p] = true
 		}
 	}
 	for _, rq := range changing {
 		if rq.scan != "" { // a range delete: the logs under it changed too
 			clear(k.tails)
+			clear(k.marked)
 		}
 	}
 }

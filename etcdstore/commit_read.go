@@ -18,7 +18,7 @@ const scanPage = 512
 // reader is the first phase of a batch's reads: the etcd reads and how
 // each answer fills the state (the version key, the records of the
 // requests' keys, the index counts of those keys' namespaces, the highest
-// sequence of the event logs they append to).
+// sequence each event log they append to ever stored: its high-water mark).
 type reader struct {
 	st     *state
 	ops    []clientv3.Op
@@ -28,7 +28,7 @@ type reader struct {
 // newReader returns the reads of batch and the state they fill (empty until
 // they are applied).
 func (s *Store) newReader(batch []*request) *reader {
-	st := &state{slots: map[string]*slot{}, counts: map[string]int64{}, tails: map[string]uint64{}, scans: map[string][]*slot{}}
+	st := &state{slots: map[string]*slot{}, counts: map[string]int64{}, tails: map[string]uint64{}, marked: map[string]bool{}, scans: map[string][]*slot{}}
 	r := &reader{st: st}
 	get := func(op clientv3.Op, h func(*pb.RangeResponse) error) {
 		r.ops, r.handle = append(r.ops, op), append(r.handle, h)
@@ -78,18 +78,18 @@ func (s *Store) newReader(batch []*request) *reader {
 		}
 		if rq.tail != "" && !has(st.tails, rq.tail) {
 			st.tails[rq.tail] = 0
-			p := s.l.logPrefix(rq.tailNS)
-			get(clientv3.OpGet(p, clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithLimit(1)), func(rr *pb.RangeResponse) error {
-				if len(rr.Kvs) == 0 {
-					return nil
-				}
-				k := rr.Kvs[0].Key
-				if len(k) != len(p)+8 {
-					return corrupt(string(k), errBadLogKey)
-				}
-				st.tails[rq.tail] = ^binary.BigEndian.Uint64(k[len(p):])
-				return nil
-			})
+			tail := rq.tail
+			for i, p := range []string{s.l.logPrefix(rq.tailNS), s.l.markPrefix(rq.tailNS)} {
+				mark := i == 1 // the mark index: the log has marks to clear
+				get(firstOp(p), func(rr *pb.RangeResponse) error {
+					seq, ok, err := firstSeq(p, rr)
+					if ok {
+						st.tails[tail] = max(st.tails[tail], seq)
+						st.marked[tail] = st.marked[tail] || mark
+					}
+					return err
+				})
+			}
 			counts(core.TypeEvent, rq.tailNS)
 		}
 	}
@@ -134,7 +134,47 @@ func (s *Store) read(ctx context.Context, batch []*request) (*state, error) {
 	return r.st, nil
 }
 
-var errBadLogKey = errors.New("a log index key without an 8-byte sequence")
+var errBadLogKey = errors.New("a log or mark index key without an 8-byte sequence")
+
+// firstOp returns the read of the first key of the log or mark index range
+// p (logPrefix, markPrefix): the highest sequence it holds.
+func firstOp(p string, opts ...clientv3.OpOption) clientv3.Op {
+	return clientv3.OpGet(p, append(opts, clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithLimit(1))...)
+}
+
+// firstSeq decodes the answer to firstOp(p): the sequence, and false when
+// the range is empty.
+func firstSeq(p string, rr *pb.RangeResponse) (uint64, bool, error) {
+	if len(rr.Kvs) == 0 {
+		return 0, false, nil
+	}
+	k := rr.Kvs[0].Key
+	if len(k) != len(p)+8 {
+		return 0, false, corrupt(string(k), errBadLogKey)
+	}
+	return ^binary.BigEndian.Uint64(k[len(p):]), true, nil
+}
+
+// highWater returns the high-water mark of ns's event log at etcd revision
+// rev (0: now): the highest 8-byte sequence it ever stored, removed since
+// or not (0: none), the higher of its log index's and mark index's first
+// keys, read in one etcd transaction.
+func (s *Store) highWater(ctx context.Context, ns core.Namespace, rev int64) (uint64, error) {
+	lp, mp := s.l.logPrefix(ns), s.l.markPrefix(ns)
+	resp, err := s.readTxn(ctx, firstOp(lp, clientv3.WithRev(rev)), firstOp(mp, clientv3.WithRev(rev)))
+	if err != nil {
+		return 0, err
+	}
+	var hw uint64
+	for i, p := range []string{lp, mp} {
+		seq, _, err := firstSeq(p, resp.Responses[i].GetResponseRange())
+		if err != nil {
+			return 0, err
+		}
+		hw = max(hw, seq)
+	}
+	return hw, nil
+}
 
 // fill sets a slot's record from its read.
 func (s *Store) fill(sl *slot, r *pb.RangeResponse) error {

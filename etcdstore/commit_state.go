@@ -22,7 +22,8 @@ type state struct {
 	now     time.Time // the store clock's reading for this attempt: the commits' timestamp
 	slots   map[string]*slot
 	counts  map[string]int64   // run and type index key -> keys stored (absent: 0)
-	tails   map[string]uint64  // an event log's data prefix -> its highest 8-byte sequence (none: 0)
+	tails   map[string]uint64  // an event log's data prefix -> its high-water mark: the highest 8-byte sequence it ever stored (none: 0)
+	marked  map[string]bool    // an event log's data prefix -> its mark index holds keys (tails' logs only)
 	scans   map[string][]*slot // a scanned data prefix -> its records, in key order
 	cur     *request           // the request whose plan runs: what it changes is its own
 }

@@ -22,6 +22,8 @@
 //	P/r/<run id><namespace encoding> the run index: keys of that namespace
 //	P/t/<type><namespace encoding>   the type index: keys of that type there
 //	P/e/<namespace><^sequence>       the log index: event keys of 8-byte sequences
+//	P/s/<namespace><^sequence>       the mark index: the highest sequence a commit
+//	                                 removed from a log (its sequences only grow)
 //
 // The key encoding preserves order and prefixes, so a prefix scan is one etcd
 // range and its result is already in key order. Every commit is one etcd

@@ -18,6 +18,11 @@ import (
 //	P/e/<encoded ns><^seq, 8 B>  the log index: one per event key of an 8-byte
 //	                             sequence, its bits inverted so that the first
 //	                             key of a namespace is its highest sequence
+//	P/s/<encoded ns><^seq, 8 B>  the mark index: the highest 8-byte sequence a
+//	                             commit removed from the log of ns, bits
+//	                             inverted as in P/e/; a log's high-water mark
+//	                             (the highest sequence it ever stored) is the
+//	                             higher of its first P/e/ and first P/s/ key
 type layout struct {
 	root    string // P/: every key of the store starts with it
 	version string // P/v
@@ -28,6 +33,7 @@ type layout struct {
 	run     string // P/r/
 	typ     string // P/t/
 	log     string // P/e/
+	mark    string // P/s/
 }
 
 func newLayout(prefix string) layout {
@@ -41,6 +47,7 @@ func newLayout(prefix string) layout {
 		run:     prefix + "/r/",
 		typ:     prefix + "/t/",
 		log:     prefix + "/e/",
+		mark:    prefix + "/s/",
 	}
 }
 
@@ -99,6 +106,17 @@ func (l layout) logKey(k core.Key) string {
 // logPrefix returns the start of the range of the log index keys of ns.
 func (l layout) logPrefix(ns core.Namespace) string {
 	return string(ns.AppendEncode([]byte(l.log)))
+}
+
+// markPrefix returns the start of the range of the mark index keys of ns.
+func (l layout) markPrefix(ns core.Namespace) string {
+	return string(ns.AppendEncode([]byte(l.mark)))
+}
+
+// markKey returns the mark index key of sequence seq in the mark range mp
+// (markPrefix).
+func markKey(mp string, seq uint64) string {
+	return string(binary.BigEndian.AppendUint64([]byte(mp), ^seq))
 }
 
 // logRange returns the prefix of the log index keys of the keys whose

@@ -55,10 +55,10 @@ func WithTimeout(d time.Duration) Option {
 // WithMaxTxnOps tells the store the etcd cluster's --max-txn-ops (default
 // DefaultMaxTxnOps): the store splits reads to fit it, refuses commits that
 // would exceed it with core.ErrTooLarge, and sizes RemoveExpired's batch by
-// it. n < 8 is ignored.
+// it. n < 9 is ignored (the removal of one expired event takes 9).
 func WithMaxTxnOps(n int) Option {
 	return func(cfg *config) {
-		if n >= 8 {
+		if n >= 9 {
 			cfg.maxOps = n
 		}
 	}

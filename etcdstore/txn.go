@@ -32,6 +32,7 @@ type Txn struct {
 	reads  map[string]int64 // data key -> mod revision at Begin (0: absent)
 	writes map[string]txnWrite
 	scans  []txnScan
+	logs   map[core.Namespace]uint64 // the event logs it appends to -> their high-water marks at Begin
 	done   bool
 
 	// What Commit answered, for Update when fn committed itself.
@@ -177,11 +178,14 @@ func (t *Txn) Delete(key core.Key) error {
 }
 
 // Append buffers a write of value under the next event key of ns as the
-// transaction sees it (the log at Begin, without the events it deleted, and
-// its own writes), and returns that key. The commit validates it: if
-// another writer appends to (or deletes the tail of) the same log first,
-// Commit fails with core.ErrConflict, and Update runs the function again on
-// the new tail, so appends in transactions are gapless too. Errors as Put.
+// transaction sees it (every sequence the log stored up to Begin, removed
+// or not, the events it deletes itself included, and its own writes:
+// sequences only grow), and returns that key. The commit validates it: if
+// another writer raises the log's high-water mark first (appends to it,
+// puts a higher sequence, even one removed since), or changes the tail it
+// read or the key it takes, Commit fails with core.ErrConflict, and Update
+// runs the function again on the new tail, so appends in transactions are
+// gapless too. Errors as Put.
 func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (core.Key, error) {
 	if err := t.usable(); err != nil {
 		return core.Key{}, err
@@ -192,6 +196,11 @@ func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (co
 	last, err := t.lastSeq(ns)
 	if err != nil {
 		return core.Key{}, err
+	}
+	for _, w := range t.writes {
+		if isSeq(w.key) && w.key.Namespace == ns { // its deletes count too
+			last = max(last, binary.BigEndian.Uint64(w.key.UserKey))
+		}
 	}
 	if last == math.MaxUint64 {
 		return core.Key{}, fmt.Errorf("%w: the event log of %s is at sequence %d", core.ErrTooLarge, ns, last)
@@ -212,45 +221,27 @@ func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (co
 	return key, nil
 }
 
-// lastSeq returns the highest 8-byte event sequence of ns as the
-// transaction sees it, from the log index at Begin's revision.
+// lastSeq returns the high-water mark of ns's event log at Begin (the
+// highest 8-byte sequence it stored up to Begin, removed since or not) and
+// records it for the commit to validate.
 func (t *Txn) lastSeq(ns core.Namespace) (uint64, error) {
-	var last uint64
-	for _, w := range t.writes {
-		if !w.del && isSeq(w.key) && w.key.Namespace == ns {
-			last = max(last, binary.BigEndian.Uint64(w.key.UserKey))
-		}
+	if hw, ok := t.logs[ns]; ok {
+		return hw, nil
 	}
 	ctx, cancel, err := t.s.begin("Txn.Append")
 	if err != nil {
 		return 0, err
 	}
 	defer cancel()
-	p := t.s.l.logPrefix(ns)
-	from, end := p, rangeEnd(p)
-	for {
-		resp, err := t.s.cli.Get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(t.rev), clientv3.WithKeysOnly(), clientv3.WithLimit(16))
-		if err != nil {
-			return 0, mapErr("Txn.Append", err)
-		}
-		for _, kv := range resp.Kvs {
-			if len(kv.Key) != len(p)+8 {
-				return 0, corrupt(string(kv.Key), errBadLogKey)
-			}
-			seq := ^binary.BigEndian.Uint64(kv.Key[len(p):])
-			if seq <= last {
-				return last, nil
-			}
-			if w, ok := t.writes[t.s.l.dataKey(core.EventKey(ns, seq))]; ok && w.del {
-				continue
-			}
-			return seq, nil
-		}
-		if !resp.More || len(resp.Kvs) == 0 {
-			return last, nil
-		}
-		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	hw, err := t.s.highWater(ctx, ns, t.rev)
+	if err != nil {
+		return 0, mapErr("Txn.Append", err)
 	}
+	if t.logs == nil {
+		t.logs = map[core.Namespace]uint64{}
+	}
+	t.logs[ns] = hw
+	return hw, nil
 }
 
 // ScanPrefix returns the live entries matching prefix as the transaction
@@ -339,9 +330,14 @@ func (t *Txn) commit() (uint64, error) {
 			keys = append(keys, k)
 		}
 	}
-	guards := make([]string, len(t.scans))
-	for i, sc := range t.scans {
-		guards[i] = sc.prefix
+	guards := make([]string, 0, len(t.scans)+len(t.logs))
+	for _, sc := range t.scans {
+		guards = append(guards, sc.prefix)
+	}
+	for ns := range t.logs {
+		// No other write of the log's keys shares the commit's batch:
+		// validate reads the log's high-water mark in etcd.
+		guards = append(guards, t.s.l.dataKey(core.NewKey(ns, core.TypeEvent, nil)))
 	}
 	return t.s.commit(&request{what: "Txn.Commit", keys: keys, guards: guards, fresh: true, plan: func(st *state) error {
 		if st.vrev != t.vrev { // something committed since Begin
@@ -362,9 +358,10 @@ func (t *Txn) commit() (uint64, error) {
 }
 
 // validate returns core.ErrConflict when a key the transaction read or
-// wrote, or the keys stored under a prefix it scanned, changed after Begin:
-// st holds their current records, read at the version the commit is
-// guarded by.
+// wrote, or the keys stored under a prefix it scanned, or the high-water
+// mark of a log it appends to, changed after Begin: st holds their current
+// records, read at the version the commit is guarded by (what validate
+// reads of etcd itself is that version or later; later, the guard fails).
 func (t *Txn) validate(st *state) error {
 	ctx, cancel := t.s.ctx()
 	defer cancel()
@@ -404,6 +401,15 @@ func (t *Txn) validate(st *state) error {
 		}
 		if !same {
 			return fmt.Errorf("%w: the keys under a scanned prefix changed after version %d", core.ErrConflict, t.begin)
+		}
+	}
+	for ns, used := range t.logs {
+		hw, err := t.s.highWater(ctx, ns, 0)
+		if err != nil {
+			return fmt.Errorf("%w: cannot tell whether the event log of %s changed: %w", core.ErrConflict, ns, mapErr("Txn.Commit", err))
+		}
+		if hw != used {
+			return fmt.Errorf("%w: the event log of %s used a sequence after version %d", core.ErrConflict, ns, t.begin)
 		}
 	}
 	return nil

@@ -9,17 +9,20 @@ import (
 )
 
 // Append writes value under the next event key of ns — core.EventKey(ns,
-// last+1), or sequence 1 for an empty log — in one commit, and returns the
-// key and the version. last is the highest event sequence stored in ns,
-// expired values not yet removed included; after the tail of a log is
-// deleted, its numbers may be used again. The store keeps an index of each
-// log's sequences (P/e/), so finding last is one short etcd read whatever
-// the length of the log. Concurrent appenders, in this process or others,
-// never collide and never leave gaps: the sequence is chosen under the
-// commit's guard, and appends of one process to one log share a batch,
-// each taking the next number. Event keys whose user key is not 8 bytes are
-// not sequences and are ignored. It fails like Put, and with an error
-// wrapping core.ErrTooLarge when the log is at sequence MaxUint64. Safe for
+// last+1), or sequence 1 for a log that never held one — in one commit, and
+// returns the key and the version. last is the highest 8-byte event
+// sequence ns's log ever stored, removed since or not (deleted, expired,
+// DeletePrefix-ed; expired values not yet removed count too): sequences
+// only grow, across restarts and other processes, and a number is never
+// handed out twice. The store keeps an index of each log's sequences (P/e/)
+// and, per log, a mark at the highest sequence a commit removed (P/s/), so
+// finding last is one short etcd read of each whatever the length of the
+// log. Concurrent appenders, in this process or others, never collide and
+// never leave gaps: the sequence is chosen under the commit's guard, and
+// appends of one process to one log share a batch, each taking the next
+// number. Event keys whose user key is not 8 bytes are not sequences and
+// are ignored. It fails like Put, and with an error wrapping
+// core.ErrTooLarge when the log is at sequence MaxUint64. Safe for
 // concurrent use.
 func (s *Store) Append(ns core.Namespace, value core.Value, ttl time.Duration) (core.Key, uint64, error) {
 	probe := core.EventKey(ns, math.MaxUint64)

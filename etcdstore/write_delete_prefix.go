@@ -13,8 +13,10 @@ import (
 // core.ErrInvalidKey. It reads every record p matches (to report them to
 // watchers and keep the indices exact) and removes them with one etcd range
 // delete, in an etcd transaction of its own; one index entry per namespace
-// (and type) it empties counts against etcd's --max-txn-ops (core.ErrTooLarge
-// beyond). Safe for concurrent use.
+// (and type) it empties, and two mark index operations per event log it
+// removes sequences from (the log's sequences only grow: see Append), count
+// against etcd's --max-txn-ops (core.ErrTooLarge beyond). Safe for
+// concurrent use.
 func (s *Store) DeletePrefix(p core.Prefix) (int, uint64, error) {
 	if err := p.Err(); err != nil {
 		return 0, 0, err

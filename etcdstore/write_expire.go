@@ -97,8 +97,11 @@ func (s *Store) dropStale(ik, dk string, modrev int64) clientv3.Op {
 // RemoveBatchLimit returns how many entries one RemoveExpired call considers
 // at most: as many as one etcd transaction can remove (WithMaxTxnOps).
 // Give a cleaner a batch size no larger (cleaner.WithBatchSize) so that each
-// of its batches is one removal. Safe for concurrent use.
-func (s *Store) RemoveBatchLimit() int { return (s.cfg.maxOps - 2) / 5 }
+// of its batches is one removal. An entry's removal takes at most 7 etcd
+// operations (its record, TTL and log index entries, two index counts, and
+// its log's mark with the range delete of the lower ones), the commit 2
+// more (its commit key and the version key). Safe for concurrent use.
+func (s *Store) RemoveBatchLimit() int { return (s.cfg.maxOps - 2) / 7 }
 
 // RemoveExpired removes, in one commit with one version, each given entry
 // whose key is still stored at exactly the entry's version and has expired

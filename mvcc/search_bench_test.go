@@ -71,11 +71,13 @@ func BenchmarkSearchExact(b *testing.B) {
 	p := core.AgentPrefix("bench", "app", "agent-000")
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := benchProcessCPU()
 	for i := range b.N {
 		if _, err := bv.s.Search(p, bv.queries[i%len(bv.queries)], 10); err != nil {
 			b.Fatal(err)
 		}
 	}
+	benchCPU(b, cpu0, b.N)
 }
 
 // BenchmarkSearchIndexed: 20K vectors of 384 under an index, searched at
@@ -112,11 +114,13 @@ func BenchmarkSearchScope(b *testing.B) {
 	p := core.AgentPrefix("bench", "app", "agent-007")
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := benchProcessCPU()
 	for i := range b.N {
 		if _, err := bv.s.Search(p, bv.queries[i%len(bv.queries)], 10); err != nil {
 			b.Fatal(err)
 		}
 	}
+	benchCPU(b, cpu0, b.N)
 }
 
 // BenchmarkPutVectorIndexed: a put of a 384-element vector into a store
@@ -127,9 +131,30 @@ func BenchmarkPutVectorIndexed(b *testing.B) {
 	ns := benchVecNS(999)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := benchProcessCPU()
 	for i := range b.N {
 		if _, err := bv.s.Put(core.VectorKey(ns, fmt.Sprint(i%2000)), core.VectorValue(extra[i%len(extra)]), 0); err != nil {
 			b.Fatal(err)
 		}
+	}
+	benchCPU(b, cpu0, b.N)
+}
+
+// BenchmarkSnapshotIndexed: a snapshot of a store whose index holds 1K and
+// 20K vectors of 384: the same cost at either size (the index is part of
+// the root the snapshot loads).
+func BenchmarkSnapshotIndexed(b *testing.B) {
+	for _, n := range []int{1000, 20_000} {
+		b.Run(fmt.Sprintf("vectors=%dK", n/1000), func(b *testing.B) {
+			bv := benchVectorStore(b, n, 384, 100, true)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				benchSnapshotSink = bv.s.Snapshot()
+			}
+			if benchSnapshotSink.Len() != n {
+				b.Fatalf("snapshot holds %d keys, want %d", benchSnapshotSink.Len(), n)
+			}
+		})
 	}
 }

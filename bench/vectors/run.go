@@ -71,7 +71,7 @@ func Quick() Config {
 func Full() Config {
 	return Config{
 		Sets:    []Set{{N: 100_000, Dims: 384, Agents: 100}, {N: 1_000_000, Dims: 128, Agents: 100}},
-		Queries: 300, K: 10, Breadths: []int{10, 16, 24, 32, 48, 64, 96, 128, 192, 256},
+		Queries: 300, K: 10, Breadths: []int{10, 16, 24, 32, 48, 64, 80, 96, 128, 192, 256},
 		Exact: 10_000, Recovery: Set{N: 100_000, Dims: 384, Agents: 100},
 	}
 }

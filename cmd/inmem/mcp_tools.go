@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/binary"
@@ -497,7 +498,7 @@ func (m *memory) recall(_ context.Context, a recallArgs) (recallResult, error) {
 				continue
 			}
 			e := outOf(k, vv)
-			i, _ := slices.BinarySearchFunc(top, e.Version, func(x entryOut, v uint64) int { return cmpUint(v, x.Version) })
+			i, _ := slices.BinarySearchFunc(top, e.Version, func(x entryOut, v uint64) int { return cmp.Compare(v, x.Version) })
 			top = slices.Insert(top, i, e)
 			if len(top) > limit {
 				top = top[:limit]

@@ -1,16 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/wal"
 	"github.com/inmemdb/inmem/mvcc"
 )
 
@@ -56,44 +57,25 @@ func listDir(dir string) (*listing, error) {
 	l := &listing{}
 	for _, de := range des {
 		name := de.Name()
-		if v, ok := versionName(name, ".wal"); ok && de.Type().IsRegular() {
+		switch kind, v := wal.NameKind(name); {
+		case kind == wal.FileSegment && de.Type().IsRegular():
 			l.Segments = append(l.Segments, storeFile{Name: name, Version: v, Size: fileSize(de)})
-		} else if v, ok := versionName(name, ".ckpt"); ok && de.Type().IsRegular() {
+		case kind == wal.FileCheckpoint && de.Type().IsRegular():
 			l.Checkpoints = append(l.Checkpoints, storeFile{Name: name, Version: v, Size: fileSize(de)})
-		} else if _, ok := versionName(strings.TrimSuffix(name, ".tmp"), ".ckpt"); ok && strings.HasSuffix(name, ".tmp") {
+		case kind == wal.FileCheckpointTemp:
 			l.Temp = append(l.Temp, name)
-		} else if name == "LOCK" {
+		case kind == wal.FileLock:
 			l.Lock = true
-		} else if name == "CLOSED" {
+		case kind == wal.FileClosed:
 			l.Closed = true
-		} else {
+		default:
 			l.Other = append(l.Other, name)
 		}
 	}
-	byVersion := func(a, b storeFile) int { return cmpUint(a.Version, b.Version) }
+	byVersion := func(a, b storeFile) int { return cmp.Compare(a.Version, b.Version) }
 	slices.SortFunc(l.Segments, byVersion)
 	slices.SortFunc(l.Checkpoints, byVersion)
 	return l, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// versionName parses "NNNNNNNNNNNNNNNNNNNN"+ext, a version in 20 digits.
-func versionName(name, ext string) (uint64, bool) {
-	s, ok := strings.CutSuffix(name, ext)
-	if !ok || len(s) != 20 {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(s, 10, 64)
-	return v, err == nil
 }
 
 func fileSize(de fs.DirEntry) int64 {

@@ -3,6 +3,7 @@ package btree
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"sync"
 	"testing"
 	"unsafe"
@@ -108,7 +109,23 @@ func checkLeaf[V any](c *checker, l *leaf[V], root bool, lo string, hasLo bool, 
 		}
 		c.prev, c.seen = k, true
 	}
+	if err := vacated(l.vals[:], l.n); err != nil {
+		return fmt.Errorf("leaf: %w", err)
+	}
 	c.count += l.n
+	return nil
+}
+
+// vacated checks that the slots of slots past the first n hold zero values: a slot an entry
+// left (a delete, a split, a spill, a rebalance) must not keep its value or child reachable,
+// or the collector keeps alive what the map no longer holds (a deleted record's value, a
+// dropped subtree) for as long as the node lives.
+func vacated[T any](slots []T, n int) error {
+	for i := n; i < len(slots); i++ {
+		if !reflect.ValueOf(&slots[i]).Elem().IsZero() {
+			return fmt.Errorf("vacated slot %d of %d (holding %d) still holds a reference", i, len(slots), n)
+		}
+	}
 	return nil
 }
 
@@ -133,6 +150,9 @@ func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, h
 		if (hasLo && s < lo) || (hasHi && s >= hi) {
 			return fmt.Errorf("separator %q outside its parent's range", s)
 		}
+	}
+	if err := vacated(n.kids[:], n.n); err != nil {
+		return fmt.Errorf("inner node: %w", err)
 	}
 	for i := 0; i < n.n; i++ {
 		if n.kids[i] == nil {

@@ -188,3 +188,28 @@ func TestGoldenNames(t *testing.T) {
 		t.Error("a name of fewer than 20 digits parsed")
 	}
 }
+
+// NameKind tells every file of docs/format.md by its name, and nothing else.
+func TestNameKind(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		kind FileKind
+		v    uint64
+	}{
+		{"00000000000000000007.wal", FileSegment, 7},
+		{"00000001099511627776.ckpt", FileCheckpoint, 1 << 40},
+		{"00000000000000000003.ckpt.tmp", FileCheckpointTemp, 3},
+		{"LOCK", FileLock, 0},
+		{"CLOSED", FileClosed, 0},
+		{"CLOSED.tmp", FileOther, 0},
+		{"7.wal", FileOther, 0},
+		{"00000000000000000007.wal.tmp", FileOther, 0},
+		{"notes.ckpt.tmp", FileOther, 0},
+		{"0000000000000000000x.ckpt", FileOther, 0},
+	} {
+		kind, v := NameKind(c.name)
+		if kind != c.kind || v != c.v {
+			t.Errorf("NameKind(%q) = %d, %d; want %d, %d", c.name, kind, v, c.kind, c.v)
+		}
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"iter"
 	"slices"
-	"strings"
 
 	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/internal/vfs"
@@ -273,13 +272,14 @@ func (l *Log) listDir() (segs, ckpts []uint64, marked bool, err error) {
 		return nil, nil, false, fmt.Errorf("wal: %w", err)
 	}
 	for _, name := range names {
-		if v, ok := parseName(name, segmentExt); ok {
+		switch kind, v := NameKind(name); {
+		case kind == FileSegment:
 			segs = append(segs, v)
-		} else if v, ok := parseName(name, checkpointExt); ok {
+		case kind == FileCheckpoint:
 			ckpts = append(ckpts, v)
-		} else if name == closedName {
+		case kind == FileClosed:
 			marked = true
-		} else if (strings.HasSuffix(name, checkpointExt+tempExt) || name == closedName+tempExt) && !l.opts.ReadOnly {
+		case (kind == FileCheckpointTemp || name == closedName+tempExt) && !l.opts.ReadOnly:
 			if err := l.fs.Remove(l.path(name)); err != nil {
 				return nil, nil, false, fmt.Errorf("wal: %w", err)
 			}

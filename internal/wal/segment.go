@@ -42,6 +42,44 @@ func parseName(name, ext string) (uint64, bool) {
 	return v, err == nil
 }
 
+// FileKind is what a file of a log's directory is, told by its name
+// (docs/format.md names them).
+type FileKind int
+
+// The kinds of the files of a log's directory.
+const (
+	FileOther          FileKind = iota // not a file of the log
+	FileSegment                        // NNN.wal: a segment, named by its first version
+	FileCheckpoint                     // NNN.ckpt: a checkpoint, named by its version
+	FileCheckpointTemp                 // NNN.ckpt.tmp: a checkpoint being written, or left by a crash
+	FileLock                           // LOCK: the lock of the process that holds the directory
+	FileClosed                         // CLOSED: the marker of a log closed cleanly
+)
+
+// NameKind returns the kind of the file called name in a log's directory
+// and, for a segment or a checkpoint (finished or not), the version its name
+// holds. It reads only the name. Safe for concurrent use.
+func NameKind(name string) (FileKind, uint64) {
+	if v, ok := parseName(name, segmentExt); ok {
+		return FileSegment, v
+	}
+	if v, ok := parseName(name, checkpointExt); ok {
+		return FileCheckpoint, v
+	}
+	if base, ok := strings.CutSuffix(name, tempExt); ok {
+		if v, ok := parseName(base, checkpointExt); ok {
+			return FileCheckpointTemp, v
+		}
+	}
+	switch name {
+	case lockName:
+		return FileLock, 0
+	case closedName:
+		return FileClosed, 0
+	}
+	return FileOther, 0
+}
+
 func appendSegmentHeader(b []byte, first uint64) []byte {
 	start := len(b)
 	b = append(b, segmentMagic...)
