@@ -27,7 +27,7 @@ type VectorIndex struct {
 	// vector: more, a better graph and slower writes. 0: 64.
 	EfConstruction int
 	// EfSearch is the default breadth of a search (core.SearchBreadth
-	// overrides it per search; never below k). 0: 64.
+	// overrides it per search; never below k). 0: 80.
 	EfSearch int
 	// ExactBelow decides when a search in a narrower scope than Within
 	// compares the scope's vectors one by one instead of walking the graph:

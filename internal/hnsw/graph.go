@@ -11,7 +11,7 @@ import (
 const (
 	DefaultM              = 16
 	DefaultEfConstruction = 64
-	DefaultEfSearch       = 64
+	DefaultEfSearch       = 80
 	maxLevel              = 16
 )
 
