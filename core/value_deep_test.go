@@ -2,11 +2,13 @@ package core
 
 import (
 	"encoding/json"
+	"math"
 	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 )
 
 // deepArray returns depth arrays nested in one another around leaf.
@@ -127,6 +129,19 @@ func TestMeasure(t *testing.T) {
 		{MapValue(map[string]Value{"key": Int64Value(1)}), 1, 11},
 		{MapValue(map[string]Value{"a": ArrayValue(ArrayValue(BoolValue(false)))}), 3, 2},
 		{deepArray(MaxValueDepth, NullValue()), MaxValueDepth, 0},
+		// Every kind empty or at an edge, maps inside arrays and arrays
+		// inside maps, keys longer than one varint byte, and a value nested
+		// past the depth where Size stops recursing (its own walk takes over).
+		{BoolValue(false), 0, 1},
+		{Int64Value(math.MaxInt64), 0, 8},
+		{Float64Value(math.NaN()), 0, 8},
+		{StringValue(""), 0, 0},
+		{BytesValue(nil), 0, 0},
+		{VectorValue(nil), 0, 0},
+		{MapValue(map[string]Value{}), 1, 0},
+		{ArrayValue(MapValue(map[string]Value{"v": VectorValue([]float32{1, 2, 3}), "b": BytesValue([]byte{0})}), Float64Value(math.Copysign(0, -1))), 2, 23},
+		{MapValue(map[string]Value{strings.Repeat("k", 200): MapValue(map[string]Value{"inner": Int64Value(math.MinInt64)})}), 2, 213},
+		{deepMap(300, StringValue("leaf")), 300, 150*3 + 150*9 + 4},
 	} {
 		m, err := c.v.Measure()
 		require.NoError(t, err, "%s", c.v)
@@ -141,4 +156,23 @@ func TestMeasure(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalidValue)
 	_, err = deepMap(MaxValueDepth+1, NullValue()).Measure()
 	require.ErrorIs(t, err, ErrInvalidValue)
+}
+
+// Measure's Size and Encoded are Value.Size and the encoding's length for
+// random values of every kind, nested up to four levels.
+func TestMeasureMatchesSizeAndEncoding(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		v := valueGen(4).Draw(t, "v")
+		m, err := v.Measure()
+		if err != nil {
+			t.Fatalf("Measure(%s): %v", v, err)
+		}
+		enc, err := v.MarshalBinary()
+		if err != nil {
+			t.Fatalf("MarshalBinary(%s): %v", v, err)
+		}
+		if m.Size != v.Size() || m.Encoded != len(enc) {
+			t.Fatalf("%s: Measure gives Size %d, Encoded %d; Size() is %d, the encoding %d bytes", v, m.Size, m.Encoded, v.Size(), len(enc))
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package etcdstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -187,7 +188,7 @@ func TestGroupCommitHistory(t *testing.T) {
 			}
 		}
 	}
-	slices.SortFunc(effects, func(a, b effect) int { return cmpUint(a.v, b.v) })
+	slices.SortFunc(effects, func(a, b effect) int { return cmp.Compare(a.v, b.v) })
 	for i, e := range effects {
 		require.Equal(t, base+1+uint64(i), e.v, "versions are the next ones, one each")
 		var want []string

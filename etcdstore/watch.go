@@ -1,6 +1,7 @@
 package etcdstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -254,7 +255,7 @@ func (s *Store) commitsOfRevision(events []*clientv3.Event) ([]core.Commit, erro
 		}
 		return nil, nil
 	}
-	slices.SortFunc(marks, func(a, b marked) int { return cmpUint(a.version, b.version) })
+	slices.SortFunc(marks, func(a, b marked) int { return cmp.Compare(a.version, b.version) })
 	slices.SortFunc(changes, func(a, b *clientv3.Event) int { return strings.Compare(string(a.Kv.Key), string(b.Kv.Key)) })
 	of := map[string]int{} // data key -> index in marks
 	if len(marks) > 1 {
@@ -280,16 +281,6 @@ func (s *Store) commitsOfRevision(events []*clientv3.Event) ([]core.Commit, erro
 		out[i].Changes = append(out[i].Changes, ch)
 	}
 	return out, nil
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // changeOf turns one data key event into a change of the commit m.

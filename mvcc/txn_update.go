@@ -142,10 +142,17 @@ func (b *backoff) next() time.Duration {
 func (b *backoff) wait(ctx context.Context) error {
 	if b.n == 0 {
 		b.n++
+		if backoffHook != nil {
+			backoffHook(0)
+		}
 		runtime.Gosched()
 		return ctx.Err()
 	}
-	t := time.NewTimer(b.next())
+	d := b.next()
+	if backoffHook != nil {
+		backoffHook(d)
+	}
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
@@ -154,3 +161,7 @@ func (b *backoff) wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// backoffHook, when set (by tests only), is called with each back-off before
+// it is waited: 0 for the first, a yield of the processor.
+var backoffHook func(time.Duration)

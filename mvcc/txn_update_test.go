@@ -175,6 +175,38 @@ func TestBackoffGrowsAndIsRandom(t *testing.T) {
 	require.Greater(t, len(seen), 15, "the waits are randomized")
 }
 
+// Update and UpdateContext back off between attempts that lost: a yield,
+// then random waits growing fourfold, so that contenders spread out instead
+// of colliding again.
+func TestUpdateBacksOffBetweenAttempts(t *testing.T) {
+	var waits []time.Duration
+	backoffHook = func(d time.Duration) { waits = append(waits, d) }
+	t.Cleanup(func() { backoffHook = nil })
+	check := func(name string) {
+		t.Helper()
+		require.Len(t, waits, 4, "%s: one back-off before each of the 4 retries", name)
+		require.Zero(t, waits[0], "%s: the first back-off is a yield", name)
+		for i, d := range waits[1:] {
+			hi := backoffMin << (2 * i)
+			require.GreaterOrEqual(t, d, hi/2, "%s: back-off %d", name, i+2)
+			require.Less(t, d, hi, "%s: back-off %d", name, i+2)
+		}
+	}
+	s, _ := fxStore()
+	k := core.KVKey(fxNS("t", "a", 1), "k")
+	runs := 0
+	_, err := s.Update(fxConflicting(s, k, 4, &runs))
+	require.NoError(t, err)
+	check("Update")
+
+	waits, runs = nil, 0
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = s.UpdateContext(ctx, fxConflicting(s, k, 4, &runs))
+	require.NoError(t, err)
+	check("UpdateContext")
+}
+
 // Contenders on one counter all get through with UpdateContext: none fails,
 // none is lost.
 func TestUpdateContextUnderContention(t *testing.T) {

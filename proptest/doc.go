@@ -14,6 +14,9 @@
 //     step runs when the store offers the capability it needs, and options
 //     say what the store promises beyond the interfaces (WithClock,
 //     WithRetained, WithProvenReads, WithRestore, WithReopen, WithCheck);
+//   - RunStore, Run for a store type judged by a clock it is given:
+//     RunStore(t, func(core.Clock) *mvcc.Store {...}) compiles for any store
+//     type without this package knowing it;
 //   - Replay, which decodes arbitrary bytes as one such sequence (the fuzz
 //     target's engine);
 //   - CheckLinearizable, which checks with porcupine that concurrent

@@ -638,63 +638,11 @@ func (m *memory) listNamespaces(_ context.Context, a listArgs) (listResult, erro
 		return listResult{}, err
 	}
 	res := listResult{Namespaces: []namespaceOut{}}
-	for ns := range namespaces(st.Snapshot(), p) {
+	for ns := range st.Namespaces(p) {
 		res.Namespaces = append(res.Namespaces, namespaceOut{Tenant: ns.Tenant, App: ns.App, Agent: ns.Agent, Run: ns.RunID.String()})
 		if len(res.Namespaces) == limit {
 			break
 		}
 	}
 	return res, nil
-}
-
-// namespaces yields each namespace holding a live key under p, once, in
-// order, at a cost that grows with the number of namespaces, not of keys:
-// from each namespace found it seeks past all of its keys, to the smallest
-// namespace after it. (Snapshot.Namespaces, once the library has it, does
-// the same.)
-func namespaces(snap *mvcc.Snapshot, p core.Prefix) func(func(core.Namespace) bool) {
-	return func(yield func(core.Namespace) bool) {
-		var after *core.Key
-		for {
-			opts := []mvcc.ScanOption{mvcc.Limit(1)}
-			if after != nil {
-				opts = append(opts, mvcc.After(*after))
-			}
-			var ns core.Namespace
-			found := false
-			for k := range snap.Scan(p, opts...) {
-				ns, found = k.Namespace, true
-			}
-			if !found {
-				return
-			}
-			for {
-				if !yield(ns) {
-					return
-				}
-				// The smallest key of the next namespace: the scan goes on
-				// after it, so it is looked up on its own.
-				first := core.NewKey(nextNamespace(ns), core.TypeKV, nil)
-				if _, err := snap.Get(first); err != nil || !p.Match(first) {
-					after = &first
-					break
-				}
-				ns = first.Namespace
-			}
-		}
-	}
-}
-
-// nextNamespace returns the smallest namespace after ns in key order: the
-// next run id, or after the largest one, the agent's name followed by a
-// zero byte (the smallest string after it) with the zero run id.
-func nextNamespace(ns core.Namespace) core.Namespace {
-	for i := len(ns.RunID) - 1; i >= 0; i-- {
-		ns.RunID[i]++
-		if ns.RunID[i] != 0 {
-			return ns
-		}
-	}
-	ns.Agent += "\x00"
-	return ns // RunID wrapped to zero
 }
