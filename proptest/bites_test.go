@@ -41,10 +41,10 @@ func caught(fn func()) (msg string) {
 }
 
 // hunt runs random byte-driven sequences of the generic suite (with a shared
-// clock) against stores from newStore until one fails, and returns the
-// failure, or "" when none of tries did.
-func hunt(tries int, newStore func(c *core.ManualClock) core.Storage) string {
-	rng := rand.New(rand.NewPCG(7, 7))
+// clock), drawn from seed, against stores from newStore until one fails, and
+// returns the failure, or "" when none of tries did.
+func hunt(seed uint64, tries int, newStore func(c *core.ManualClock) core.Storage) string {
+	rng := rand.New(rand.NewPCG(seed, seed))
 	for range tries {
 		b := make([]byte, 300)
 		for i := range b {
@@ -171,7 +171,7 @@ func TestSuiteBites(t *testing.T) {
 	}
 	for _, bug := range bugs {
 		t.Run(bug.name, func(t *testing.T) {
-			msg := hunt(1000, bug.newStore)
+			msg := hunt(7, 1000, bug.newStore)
 			if msg == "" {
 				t.Fatal("1000 sequences did not catch the bug")
 			}
@@ -182,7 +182,7 @@ func TestSuiteBites(t *testing.T) {
 		})
 	}
 	t.Run("the model itself passes", func(t *testing.T) {
-		if msg := hunt(50, func(c *core.ManualClock) core.Storage { return NewModel(c) }); msg != "" {
+		if msg := hunt(7, 50, func(c *core.ManualClock) core.Storage { return NewModel(c) }); msg != "" {
 			t.Fatalf("the model fails its own suite: %s", msg)
 		}
 	})
@@ -333,9 +333,19 @@ func TestSuiteBitesCapabilities(t *testing.T) {
 		{"a merge overwrites the store's changes", func(c *core.ManualClock) core.Storage { return mergeTakesFork{NewModel(c)} }, ": Merge("},
 		{"a diff misses deletes", func(c *core.ManualClock) core.Storage { return diffMissesDeletes{NewModel(c)} }, "DiffViews("},
 	}
+	// The hunt's seed, 7 unless given here. A merge shows its bug only when
+	// a fork, a write on it, a write of the same key on its parent and a
+	// merge without PreferFork fall in one sequence: about one in 300 (seed
+	// 7 draws them first in its 915th sequence, seed 6 in its 15th, which
+	// keeps the test short under -race).
+	seeds := map[string]uint64{"a merge overwrites the store's changes": 6}
 	for _, bug := range bugs {
 		t.Run(bug.name, func(t *testing.T) {
-			msg := hunt(1000, bug.newStore)
+			seed := uint64(7)
+			if s, ok := seeds[bug.name]; ok {
+				seed = s
+			}
+			msg := hunt(seed, 1000, bug.newStore)
 			if msg == "" {
 				t.Fatal("1000 sequences did not catch the bug")
 			}
