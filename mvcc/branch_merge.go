@@ -10,10 +10,32 @@ import (
 )
 
 // MergeConflict is the error of a Merge that found keys both sides changed
-// differently since the fork's base and had no MergeOption to decide them:
-// Keys lists them in key order. errors.Is(err, core.ErrConflict) holds for
-// it. It is core.MergeConflict.
-type MergeConflict = core.MergeConflict
+// differently since the fork's base and had no MergeOption to decide them.
+// errors.Is(err, core.ErrConflict) holds for it, and errors.As finds it as a
+// *core.MergeConflict too (the form code written against core.Brancher
+// looks for), with the same keys.
+type MergeConflict struct {
+	Keys []core.Key // the conflicting keys, in key order
+}
+
+// Error lists the conflicting keys (the first few), as core.MergeConflict
+// does.
+func (e *MergeConflict) Error() string { return e.core().Error() }
+
+// Is reports whether target is core.ErrConflict.
+func (e *MergeConflict) Is(target error) bool { return target == core.ErrConflict }
+
+// As lets errors.As find e as a *core.MergeConflict: target must be a
+// **core.MergeConflict, which it sets to one holding e's keys.
+func (e *MergeConflict) As(target any) bool {
+	p, ok := target.(**core.MergeConflict)
+	if ok {
+		*p = e.core()
+	}
+	return ok
+}
+
+func (e *MergeConflict) core() *core.MergeConflict { return &core.MergeConflict{Keys: e.Keys} }
 
 // MergeOption decides the conflicts of a Merge (PreferFork, PreferStore,
 // Resolve). With several, the last one given decides. It is

@@ -110,6 +110,11 @@ func TestMergeConflicts(t *testing.T) {
 	require.ErrorIs(t, err, core.ErrConflict)
 	require.Equal(t, []core.Key{fxK(ns, 2), fxK(ns, 9), fxK(ns, 30)}, mc.Keys)
 	require.Contains(t, err.Error(), "3 key(s)")
+	// Code written against core.Brancher finds the same conflict.
+	var cc *core.MergeConflict
+	require.ErrorAs(t, err, &cc)
+	require.Equal(t, mc.Keys, cc.Keys)
+	require.Equal(t, cc.Error(), err.Error())
 	require.Equal(t, before, s.CurrentVersion(), "a conflict changes nothing")
 	require.Equal(t, int64(11), fxGetInt(t, s, fxK(ns, 11)))
 }
