@@ -20,8 +20,12 @@ import (
 type wxModel map[string]core.VersionedValue
 
 // apply checks one delivered commit against the model and applies it. It
-// returns a description of the first inconsistency, or "".
-func (m wxModel) apply(c core.Commit) string {
+// returns a description of the first inconsistency, or "". A ChangeDelete
+// of a value expired by the commit's time is what a transaction's delete of
+// a present key records (core.ChangeDelete); no other delete may: apply
+// adds the version of each such commit to txnDeletes, for the caller to
+// check against the versions the transactions committed.
+func (m wxModel) apply(c core.Commit, txnDeletes *[]uint64) string {
 	for i, ch := range c.Changes {
 		if i > 0 && c.Changes[i-1].Key.Compare(ch.Key) >= 0 {
 			return fmt.Sprintf("version %d: changes not in strictly increasing key order at %s", c.Version, ch.Key)
@@ -38,7 +42,10 @@ func (m wxModel) apply(c core.Commit) string {
 			if !ok || !fxEqualVV(had, ch.Value) {
 				return fmt.Sprintf("version %d: %s of %s removed %v@%d, the model held %v@%d (%v)", c.Version, ch.Op, ch.Key, ch.Value.Value, ch.Value.Version, had.Value, had.Version, ok)
 			}
-			if expired := had.Expired(c.Time); expired != (ch.Op == core.ChangeExpire) {
+			switch expired := had.Expired(c.Time); {
+			case expired && ch.Op == core.ChangeDelete:
+				*txnDeletes = append(*txnDeletes, c.Version)
+			case expired != (ch.Op == core.ChangeExpire):
 				return fmt.Sprintf("version %d: %s of %s, whose value expired: %v", c.Version, ch.Op, ch.Key, expired)
 			}
 			delete(m, enc)
@@ -87,6 +94,7 @@ func TestWatchReproducesState(t *testing.T) {
 	sentinel := core.KVKey(fxNS("acme", "done", 9), "end")
 	consumed := make(chan string, 1)
 	ops := map[core.ChangeOp]int{} // what the consumer applied, by op
+	var txnDeletes []uint64        // the versions that deleted an expired value
 	go func() {
 		last := snap.Version()
 		for {
@@ -102,7 +110,7 @@ func TestWatchReproducesState(t *testing.T) {
 				return
 			}
 			last = c.Version
-			if msg := model.apply(c); msg != "" {
+			if msg := model.apply(c, &txnDeletes); msg != "" {
 				consumed <- msg
 				return
 			}
@@ -117,13 +125,14 @@ func TestWatchReproducesState(t *testing.T) {
 	}()
 
 	var wg sync.WaitGroup
+	var txns sync.Map // the versions transactions committed
 	for wi := range 3 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(wi), 7))
 			for i := range 400 {
-				if err := wxRandomWrite(s, clk, r, nss, keyAt, ttlOf, i); err != nil {
+				if err := wxRandomWrite(s, clk, r, nss, keyAt, ttlOf, i, &txns); err != nil {
 					t.Errorf("writer %d, op %d: %v", wi, i, err)
 					return
 				}
@@ -144,6 +153,10 @@ func TestWatchReproducesState(t *testing.T) {
 	for _, op := range []core.ChangeOp{core.ChangePut, core.ChangeDelete, core.ChangeExpire} {
 		require.Positive(t, ops[op], "no %s was delivered: the writers did not exercise it", op)
 	}
+	for _, v := range txnDeletes {
+		_, ok := txns.Load(v)
+		require.True(t, ok, "version %d deleted an expired value as ChangeDelete, and no transaction committed it", v)
+	}
 	require.Equal(t, final.Len(), len(model), "stored entries, expired ones included")
 	want := fxCollect(final.Scan(core.AllKeys()))
 	var got []core.Entry
@@ -162,11 +175,12 @@ func TestWatchReproducesState(t *testing.T) {
 	require.Greater(t, st.Commits, uint64(600), "the writers committed")
 }
 
-// wxRandomWrite does one random write of any kind. Refusals that concurrency
+// wxRandomWrite does one random write of any kind, and stores in txns (when
+// not nil) the version each transaction commits. Refusals that concurrency
 // makes normal (a key not found, a version moved, a conflict) are not
 // errors.
 func wxRandomWrite(s *Store, clk *core.ManualClock, r *rand.Rand, nss []core.Namespace,
-	keyAt func(*rand.Rand) core.Key, ttlOf func(*rand.Rand) time.Duration, i int) error {
+	keyAt func(*rand.Rand) core.Key, ttlOf func(*rand.Rand) time.Duration, i int, txns *sync.Map) error {
 	var err error
 	switch op := r.IntN(20); {
 	case op < 6:
@@ -181,7 +195,8 @@ func wxRandomWrite(s *Store, clk *core.ManualClock, r *rand.Rand, nss []core.Nam
 		}
 		_, err = s.CompareAndSwap(k, expected, core.StringValue(fmt.Sprint("cas", i)), ttlOf(r))
 	case op < 12:
-		_, err = s.Update(func(tx *Txn) error {
+		var v uint64
+		v, err = s.Update(func(tx *Txn) error {
 			for range 1 + r.IntN(3) {
 				if err := tx.Put(keyAt(r), core.Int64Value(int64(-i)), ttlOf(r)); err != nil {
 					return err
@@ -194,6 +209,9 @@ func wxRandomWrite(s *Store, clk *core.ManualClock, r *rand.Rand, nss []core.Nam
 			}
 			return tx.Delete(keyAt(r))
 		})
+		if err == nil && txns != nil {
+			txns.Store(v, true)
+		}
 	case op < 14:
 		_, _, err = s.Append(nss[r.IntN(len(nss))], core.Int64Value(int64(i)), ttlOf(r))
 	case op == 14:
