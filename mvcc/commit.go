@@ -168,9 +168,12 @@ func (s *Store) enqueue(p *pending) (uint64, error) {
 	}
 	if !p.done {
 		s.writeMu.Lock()
-		s.lead()
+		batch := s.lead()
 		s.writeMu.Unlock()
+		// The next group starts before this one's writers are woken: its
+		// log write and sync need not wait for the wake-ups.
 		s.handOver()
+		s.wakeGroup(batch)
 	}
 
 	v, err := p.version, p.err
@@ -198,10 +201,10 @@ func (s *Store) handOver() {
 	s.queue[0].notify()
 }
 
-// lead applies and publishes everything queued, then wakes the writers of
-// the group (the leader's own write is among them, and is not woken). The
-// commit lock is held: Close takes it to wait for the group in progress.
-func (s *Store) lead() {
+// lead applies and publishes everything queued and returns the group it
+// committed, its writers' results set, for wakeGroup. The commit lock is
+// held: Close takes it to wait for the group in progress.
+func (s *Store) lead() []*pending {
 	s.queueMu.Lock()
 	batch := s.queue
 	s.queue, s.spare = s.spare[:0], nil
@@ -248,11 +251,26 @@ func (s *Store) lead() {
 				}
 				break
 			}
+			if commitHook != nil {
+				commitHook(hookLogged)
+			}
 		}
 		s.publish(cur, d)
 		s.maybeCheckpoint()
 	}
-	self := batch[0] // the leader queued first among the writers it found
+	return batch
+}
+
+// wakeGroup ends the group lead committed: it wakes every writer of batch
+// with its result, except the leader's own write (the first: the leader
+// queued first among the writers it found), and returns batch to the queue
+// as its spare. It runs after the commit lock is released and the
+// leadership handed over, so the next group is at work meanwhile.
+func (s *Store) wakeGroup(batch []*pending) {
+	if commitHook != nil {
+		commitHook(hookWake)
+	}
+	self := batch[0]
 	for _, p := range batch {
 		p.done = true
 		if p != self {
@@ -266,6 +284,18 @@ func (s *Store) lead() {
 	}
 	s.queueMu.Unlock()
 }
+
+// commitHook, when set (by tests only), is called by the commit leader at
+// the points of a group commit named by hookPoint.
+var commitHook func(hookPoint)
+
+// hookPoint is a point of a group commit where commitHook is called.
+type hookPoint int
+
+const (
+	hookLogged hookPoint = iota // a group's records are written (and synced), before it is published
+	hookWake                    // a group is published and the leadership handed over, before its writers are woken
+)
 
 // applyAll applies the operations of batch in order, each getting its
 // result.

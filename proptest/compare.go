@@ -71,18 +71,38 @@ func diffRead(got core.VersionedValue, gotErr error, want core.VersionedValue, w
 // diffEntries describes how got differs from want, entry by entry in order,
 // or returns "".
 func diffEntries(got, want []core.Entry, ts bool) string {
+	return diffList("entries", got, want, ts,
+		func(e core.Entry) string { return e.Key.String() },
+		func(a, b core.Entry) bool { return a.Key.Equal(b.Key) },
+		func(e core.Entry) core.VersionedValue { return e.Value })
+}
+
+// diffChanges describes how two lists of changes differ, change by change
+// in order, or returns "".
+func diffChanges(got, want []core.Change, ts bool) string {
+	return diffList("changes", got, want, ts,
+		func(c core.Change) string { return fmt.Sprintf("%v %s", c.Op, c.Key) },
+		func(a, b core.Change) bool { return a.Key.Equal(b.Key) && a.Op == b.Op },
+		func(c core.Change) core.VersionedValue { return c.Value })
+}
+
+// diffList describes how got differs from want, element by element in
+// order, or returns "": an element missing or extra, a pair that is not the
+// same (as same judges; label prints an element), or a pair whose values
+// differ. noun names the elements in the report.
+func diffList[T any](noun string, got, want []T, ts bool, label func(T) string, same func(a, b T) bool, value func(T) core.VersionedValue) string {
 	var d []string
 	for i := range max(len(got), len(want)) {
 		switch {
 		case i >= len(got):
-			d = append(d, fmt.Sprintf("missing [%d] %s", i, want[i].Key))
+			d = append(d, fmt.Sprintf("missing [%d] %s", i, label(want[i])))
 		case i >= len(want):
-			d = append(d, fmt.Sprintf("extra [%d] %s", i, got[i].Key))
-		case !got[i].Key.Equal(want[i].Key):
-			d = append(d, fmt.Sprintf("[%d] key %s, want %s", i, got[i].Key, want[i].Key))
+			d = append(d, fmt.Sprintf("extra [%d] %s", i, label(got[i])))
+		case !same(got[i], want[i]):
+			d = append(d, fmt.Sprintf("[%d] %s, want %s", i, label(got[i]), label(want[i])))
 		default:
-			if x := diffVV(got[i].Value, want[i].Value, ts); x != "" {
-				d = append(d, fmt.Sprintf("[%d] %s: %s", i, got[i].Key, x))
+			if x := diffVV(value(got[i]), value(want[i]), ts); x != "" {
+				d = append(d, fmt.Sprintf("[%d] %s: %s", i, label(got[i]), x))
 			}
 		}
 	}
@@ -90,7 +110,7 @@ func diffEntries(got, want []core.Entry, ts bool) string {
 		d = append(d[:maxDetails], fmt.Sprintf("and %d more", len(d)-maxDetails))
 	}
 	if len(d) > 0 {
-		return fmt.Sprintf("%d entries, want %d: %s", len(got), len(want), strings.Join(d, "; "))
+		return fmt.Sprintf("%d %s, want %d: %s", len(got), noun, len(want), strings.Join(d, "; "))
 	}
 	return ""
 }

@@ -64,12 +64,20 @@ func TestDiffs(t *testing.T) {
 	}{
 		{[]core.Entry{a}, []core.Entry{a, b}, "missing [1]"},
 		{[]core.Entry{a, b}, []core.Entry{a}, "extra [1]"},
-		{[]core.Entry{b}, []core.Entry{a}, "[0] key"},
+		{[]core.Entry{b}, []core.Entry{a}, "[0] " + b.Key.String() + ", want " + a.Key.String()},
 		{[]core.Entry{a, b2}, []core.Entry{a, b}, "[1] " + b.Key.String()},
 	} {
 		if d := diffEntries(tc.got, tc.want, true); !strings.Contains(d, tc.mention) {
 			t.Errorf("diffEntries = %q, want it to mention %q", d, tc.mention)
 		}
+	}
+	put := core.Change{Key: a.Key, Op: core.ChangePut, Value: vv}
+	del := core.Change{Key: a.Key, Op: core.ChangeDelete, Value: vv}
+	if d := diffChanges([]core.Change{del}, []core.Change{put}, true); !strings.Contains(d, "[0] "+del.Op.String()) {
+		t.Errorf("diffChanges of another op = %q, want it to name the op", d)
+	}
+	if d := diffChanges([]core.Change{put}, []core.Change{put}, true); d != "" {
+		t.Errorf("diffChanges of equal lists = %q", d)
 	}
 	many := make([]core.Entry, 20)
 	for i := range many {

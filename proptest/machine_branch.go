@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/inmemdb/inmem/core"
 )
@@ -181,32 +180,6 @@ func (m *machine) branchDiff() {
 	got := slices.Collect(m.c.branch.DiffViews(a.sn, b.sn, opts...))
 	want := slices.Collect(m.model.DiffViews(a.model, b.model, opts...))
 	m.fail(diffChanges(got, want, m.ts), "DiffViews(%s, %s, %s)", a.name, b.name, desc)
-}
-
-// diffChanges describes how two lists of changes differ, or returns "".
-func diffChanges(got, want []core.Change, ts bool) string {
-	var d []string
-	for i := range max(len(got), len(want)) {
-		switch {
-		case i >= len(got):
-			d = append(d, fmt.Sprintf("missing [%d] %v %s", i, want[i].Op, want[i].Key))
-		case i >= len(want):
-			d = append(d, fmt.Sprintf("extra [%d] %v %s", i, got[i].Op, got[i].Key))
-		case !got[i].Key.Equal(want[i].Key) || got[i].Op != want[i].Op:
-			d = append(d, fmt.Sprintf("[%d] %v %s, want %v %s", i, got[i].Op, got[i].Key, want[i].Op, want[i].Key))
-		default:
-			if x := diffVV(got[i].Value, want[i].Value, ts); x != "" {
-				d = append(d, fmt.Sprintf("[%d] %s: %s", i, got[i].Key, x))
-			}
-		}
-	}
-	if len(d) > maxDetails {
-		d = append(d[:maxDetails], fmt.Sprintf("and %d more", len(d)-maxDetails))
-	}
-	if len(d) > 0 {
-		return fmt.Sprintf("%d changes, want %d: %s", len(got), len(want), strings.Join(d, "; "))
-	}
-	return ""
 }
 
 // branchMerge merges a fork into its parent, sometimes after the parent

@@ -94,7 +94,7 @@ func sameDeltas(want, got []delta) error {
 // and checks Diff between every two kept versions, in both directions and over random ranges,
 // against a merge of their full contents.
 func TestDiffModel(t *testing.T) {
-	for r := 0; r < rounds/2; r++ {
+	for r := range max(rounds()/2, 1) {
 		t.Run(fmt.Sprint(r), rapid.MakeCheck(runDiffModel))
 	}
 }

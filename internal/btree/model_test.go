@@ -15,14 +15,20 @@ const (
 	maxBatch = 700
 )
 
-// rounds*100 rapid sequences run in a plain go test (rapid's default is 100 per Check).
-const rounds = 10
+// rounds returns how many times 100 rapid sequences a model test runs (rapid's default is
+// 100 per Check): 10 in a plain go test, 2 under -race (see raceEnabled).
+func rounds() int {
+	if raceEnabled {
+		return 2
+	}
+	return 10
+}
 
 // TestModel runs random Set/Delete/Get/seek/scan/publish/branch sequences against a sorted
 // slice model, checking the tree's invariants after every step and every kept published
 // version after every publish.
 func TestModel(t *testing.T) {
-	for r := 0; r < rounds; r++ {
+	for r := range rounds() {
 		t.Run(fmt.Sprint(r), rapid.MakeCheck(func(t *rapid.T) { runModel(t) }))
 	}
 }
