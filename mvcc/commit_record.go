@@ -48,7 +48,6 @@ type commitRec struct {
 	sec         int64          // the commit time, as in stored: Unix seconds
 	changes     []change       // in key order; nil once packed
 	packed      *packedChanges // the changes once finish packed them (packMin)
-	count       int            // len(changes) once packed
 	lastRemoval uint64         // the store's lastRemoval once this version committed
 	bytes       int64          // what the values it replaced or removed hold (entryBytes), and the record itself (ownBytes)
 	one         [1]change      // changes' storage while the commit has one change
@@ -70,14 +69,6 @@ func newCommitRec(version uint64, t time.Time) commitRec {
 
 // time returns the commit time, in UTC (as stored.timestamp).
 func (c *commitRec) time() time.Time { return time.Unix(c.sec, int64(c.nsec)).UTC() }
-
-// len returns how many changes the record holds.
-func (c *commitRec) len() int {
-	if c.packed != nil {
-		return c.count
-	}
-	return len(c.changes)
-}
 
 // each calls fn with each change of the record, in key order, until fn
 // returns false. st is the state that holds the record (a packed record

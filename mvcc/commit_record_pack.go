@@ -97,7 +97,6 @@ func (rec *commitRec) pack(st *state) {
 			p.prevs = append(p.prevs, c.prev)
 		}
 	}
-	rec.count = len(rec.changes)
 	rec.changes, rec.packed = nil, p
 }
 
