@@ -116,19 +116,26 @@ func (d *draft) putKey(enc string, owned bool, value core.Value, ttl time.Durati
 		d.keys = append(d.keys, enc...)
 		enc = view(d.keys[start:])
 	}
-	d.record(change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, prev: prev, hadPrev: had, scratch: !owned})
+	c := change{enc: enc, op: core.ChangePut, val: value, ttl: r.ttl, scratch: !owned}
+	if had {
+		d.record(c, &prev)
+		return
+	}
+	d.record(c, nil)
 }
 
 // remove deletes enc (which must be stored) at the next version, recording
 // the change as op (ChangeDelete or ChangeExpire).
 func (d *draft) remove(enc string, op core.ChangeOp) {
 	if prev, had := d.del(enc); had {
-		d.record(change{enc: enc, op: op, prev: prev, hadPrev: true})
+		d.record(change{enc: enc, op: op}, &prev)
 		d.seqRemoved(enc)
 	}
 }
 
-func (d *draft) record(c change) {
+// record adds change c to the operation's commit record, with prev, the
+// value stored before, when the key had one.
+func (d *draft) record(c change, prev *stored) {
 	if d.rec == nil {
 		d.rec = &d.first
 		if len(d.group) > 0 {
@@ -143,8 +150,17 @@ func (d *draft) record(c change) {
 	if c.removed() {
 		d.lastRemoval = d.rec.version
 	}
-	if c.hadPrev {
-		d.rec.bytes += entryBytes(c.enc, &c.prev)
+	if prev != nil {
+		rec := d.rec
+		if rec.prevs == nil {
+			rec.prevs = rec.onePrev[:0]
+			if d.expect > 1 {
+				rec.prevs = make([]stored, 0, max(1, d.expect-len(rec.changes)))
+			}
+		}
+		rec.prevs = append(rec.prevs, *prev)
+		c.prev = int32(len(rec.prevs))
+		rec.bytes += entryBytes(c.enc, prev)
 	}
 	d.rec.changes = append(d.rec.changes, c)
 }
@@ -304,8 +320,8 @@ func (d *draft) undo(rec *commitRec) {
 	}
 	for i := len(changes) - 1; i >= 0; i-- {
 		c := &changes[i]
-		if c.hadPrev {
-			d.set(c.enc, c.prev)
+		if c.hadPrev() {
+			d.set(c.enc, *c.prevIn(rec))
 		} else {
 			d.del(c.enc)
 		}
@@ -388,6 +404,9 @@ func (st *state) takeFirst(d *draft) *commitRec {
 	st.first = d.first
 	if n := len(d.first.changes); n == 0 || &d.first.changes[0] == &d.first.one[0] {
 		st.first.changes = st.first.one[:n]
+	}
+	if n := len(d.first.prevs); n > 0 && &d.first.prevs[0] == &d.first.onePrev[0] {
+		st.first.prevs = st.first.onePrev[:n]
 	}
 	d.first = commitRec{}
 	return &st.first

@@ -14,13 +14,25 @@ type change struct {
 	enc string     // the encoded key: its own string, never a view
 	val core.Value // ChangePut: the value written; its version and time are the commit's
 	ttl int64      // ChangePut: its TTL in nanoseconds
-	// prev is the value stored before (expired or not), when hadPrev.
-	prev    stored
-	op      core.ChangeOp
-	hadPrev bool
+	// prev is 1 + the index of the value stored before (expired or not) in
+	// its record's prevs (prevIn); 0 when the key had none.
+	prev int32
+	op   core.ChangeOp
 	// scratch marks an enc that is a view of the draft's key arena, which
 	// the next group reuses: finishing the draft moves it into the state.
 	scratch bool
+}
+
+// hadPrev reports whether the key had a value before the change.
+func (c *change) hadPrev() bool { return c.prev != 0 }
+
+// prevIn returns the value stored before the change of commit rec, which
+// must have had one.
+func (c *change) prevIn(rec *commitRec) *stored {
+	if rec.packed != nil {
+		return &rec.packed.prevs[c.prev-1]
+	}
+	return &rec.prevs[c.prev-1]
 }
 
 // removed reports whether the change took a key out of the data.
@@ -37,7 +49,7 @@ func (c *change) public(rec *commitRec, kd *keyDecoder) core.Change {
 // written by a put, the value removed by a removal.
 func (c *change) value(rec *commitRec) stored {
 	if c.removed() {
-		return c.prev
+		return *c.prevIn(rec)
 	}
 	return stored{val: c.val, version: rec.version, sec: rec.sec, nsec: rec.nsec, ttl: c.ttl}
 }
@@ -47,10 +59,12 @@ type commitRec struct {
 	version     uint64
 	sec         int64          // the commit time, as in stored: Unix seconds
 	changes     []change       // in key order; nil once packed
+	prevs       []stored       // the values before of changes that had one (change.prev); nil once packed
 	packed      *packedChanges // the changes once finish packed them (packMin)
 	lastRemoval uint64         // the store's lastRemoval once this version committed
 	bytes       int64          // what the values it replaced or removed hold (entryBytes), and the record itself (ownBytes)
 	one         [1]change      // changes' storage while the commit has one change
+	onePrev     [1]stored      // prevs' storage while the commit has one
 	nsec        int32          // the commit time: nanoseconds within sec
 	// unknown marks the record of a recovered version: it holds the
 	// version's commit time but not its changes, which a watcher must not
@@ -95,7 +109,7 @@ func (c *commitRec) ownBytes() int64 {
 	if len(c.changes) <= 1 {
 		return 0
 	}
-	n := int64(cap(c.changes)) * int64(unsafe.Sizeof(change{}))
+	n := int64(cap(c.changes))*int64(unsafe.Sizeof(change{})) + int64(cap(c.prevs))*int64(unsafe.Sizeof(stored{}))
 	for i := range c.changes {
 		n += int64(len(c.changes[i].enc))
 	}

@@ -60,7 +60,7 @@ func (rec *commitRec) pack(st *state) {
 	for i := range rec.changes {
 		c := &rec.changes[i]
 		op := byte(c.op)
-		if c.hadPrev {
+		if c.hadPrev() {
 			op |= packHadPrev
 			nprevs++
 		}
@@ -93,11 +93,11 @@ func (rec *commitRec) pack(st *state) {
 		if p.ops[i]&packOwnVal != 0 {
 			p.vals = append(p.vals, putVal{val: c.val, ttl: c.ttl})
 		}
-		if c.hadPrev {
-			p.prevs = append(p.prevs, c.prev)
+		if c.hadPrev() {
+			p.prevs = append(p.prevs, *c.prevIn(rec))
 		}
 	}
-	rec.changes, rec.packed = nil, p
+	rec.changes, rec.prevs, rec.packed = nil, nil, p
 }
 
 // each calls fn with each change of p, in key order, until fn returns
@@ -122,8 +122,8 @@ func (p *packedChanges) each(rec *commitRec, st *state, fn func(c *change) bool)
 		keys = keys[suffix:]
 		c := change{enc: view(buf), op: core.ChangeOp(op & packOpMask)}
 		if op&packHadPrev != 0 {
-			c.prev, c.hadPrev = p.prevs[pi], true
 			pi++
+			c.prev = int32(pi)
 		}
 		switch {
 		case op&packOwnVal != 0:
@@ -158,7 +158,7 @@ func (p *packedChanges) unpack(rec *commitRec) []change {
 	arena := make([]byte, 0, n)
 	p.each(rec, nil, func(c *change) bool {
 		k := *c
-		if c.hadPrev {
+		if c.hadPrev() {
 			k.enc = strings.Clone(c.enc)
 		} else {
 			start := len(arena)
