@@ -152,14 +152,17 @@ func (d *draft) record(c change, prev *stored) {
 	}
 	if prev != nil {
 		rec := d.rec
-		if rec.prevs == nil {
-			rec.prevs = rec.onePrev[:0]
-			if d.expect > 1 {
-				rec.prevs = make([]stored, 0, max(1, d.expect-len(rec.changes)))
+		if !rec.hasPrev {
+			rec.onePrev, rec.hasPrev = *prev, true
+			c.prev = 1
+		} else {
+			if rec.morePrevs == nil {
+				more := make([]stored, 0, max(1, d.expect-len(rec.changes)))
+				rec.morePrevs = &more
 			}
+			*rec.morePrevs = append(*rec.morePrevs, *prev)
+			c.prev = int32(len(*rec.morePrevs)) + 1
 		}
-		rec.prevs = append(rec.prevs, *prev)
-		c.prev = int32(len(rec.prevs))
 		rec.bytes += entryBytes(c.enc, prev)
 	}
 	d.rec.changes = append(d.rec.changes, c)
@@ -404,9 +407,6 @@ func (st *state) takeFirst(d *draft) *commitRec {
 	st.first = d.first
 	if n := len(d.first.changes); n == 0 || &d.first.changes[0] == &d.first.one[0] {
 		st.first.changes = st.first.one[:n]
-	}
-	if n := len(d.first.prevs); n > 0 && &d.first.prevs[0] == &d.first.onePrev[0] {
-		st.first.prevs = st.first.onePrev[:n]
 	}
 	d.first = commitRec{}
 	return &st.first

@@ -14,8 +14,8 @@ type change struct {
 	enc string     // the encoded key: its own string, never a view
 	val core.Value // ChangePut: the value written; its version and time are the commit's
 	ttl int64      // ChangePut: its TTL in nanoseconds
-	// prev is 1 + the index of the value stored before (expired or not) in
-	// its record's prevs (prevIn); 0 when the key had none.
+	// prev numbers the value stored before (expired or not) among its
+	// record's (prevIn), from 1; 0 when the key had none.
 	prev int32
 	op   core.ChangeOp
 	// scratch marks an enc that is a view of the draft's key arena, which
@@ -29,10 +29,13 @@ func (c *change) hadPrev() bool { return c.prev != 0 }
 // prevIn returns the value stored before the change of commit rec, which
 // must have had one.
 func (c *change) prevIn(rec *commitRec) *stored {
-	if rec.packed != nil {
+	switch {
+	case rec.packed != nil:
 		return &rec.packed.prevs[c.prev-1]
+	case c.prev == 1:
+		return &rec.onePrev
 	}
-	return &rec.prevs[c.prev-1]
+	return &(*rec.morePrevs)[c.prev-2]
 }
 
 // removed reports whether the change took a key out of the data.
@@ -59,17 +62,18 @@ type commitRec struct {
 	version     uint64
 	sec         int64          // the commit time, as in stored: Unix seconds
 	changes     []change       // in key order; nil once packed
-	prevs       []stored       // the values before of changes that had one (change.prev); nil once packed
+	morePrevs   *[]stored      // the values before from the second on (change.prev); nil once packed
 	packed      *packedChanges // the changes once finish packed them (packMin)
 	lastRemoval uint64         // the store's lastRemoval once this version committed
 	bytes       int64          // what the values it replaced or removed hold (entryBytes), and the record itself (ownBytes)
 	one         [1]change      // changes' storage while the commit has one change
-	onePrev     [1]stored      // prevs' storage while the commit has one
+	onePrev     stored         // the first value before (change.prev 1), when hasPrev
 	nsec        int32          // the commit time: nanoseconds within sec
 	// unknown marks the record of a recovered version: it holds the
 	// version's commit time but not its changes, which a watcher must not
 	// take for "nothing changed".
 	unknown bool
+	hasPrev bool // onePrev holds a change's value before
 	// seqsSaved is set when the commit raised a sequence mark; seqsBefore
 	// holds the marks from before it, which undo restores.
 	seqsSaved  bool
@@ -109,7 +113,10 @@ func (c *commitRec) ownBytes() int64 {
 	if len(c.changes) <= 1 {
 		return 0
 	}
-	n := int64(cap(c.changes))*int64(unsafe.Sizeof(change{})) + int64(cap(c.prevs))*int64(unsafe.Sizeof(stored{}))
+	n := int64(cap(c.changes)) * int64(unsafe.Sizeof(change{}))
+	if c.morePrevs != nil {
+		n += int64(unsafe.Sizeof(*c.morePrevs)) + int64(cap(*c.morePrevs))*int64(unsafe.Sizeof(stored{}))
+	}
 	for i := range c.changes {
 		n += int64(len(c.changes[i].enc))
 	}

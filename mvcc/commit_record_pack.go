@@ -97,7 +97,7 @@ func (rec *commitRec) pack(st *state) {
 			p.prevs = append(p.prevs, *c.prevIn(rec))
 		}
 	}
-	rec.changes, rec.prevs, rec.packed = nil, nil, p
+	rec.changes, rec.morePrevs, rec.onePrev, rec.packed = nil, nil, stored{}, p
 }
 
 // each calls fn with each change of p, in key order, until fn returns
