@@ -153,6 +153,7 @@ func (s scanShowsExpired) ScanPrefix(p core.Key, v uint64) ([]core.Entry, error)
 // TestSuiteBites shows the generic suite catches each planted defect, and
 // names the check that did.
 func TestSuiteBites(t *testing.T) {
+	skipUnderRace(t)
 	bugs := []struct {
 		name     string
 		newStore func(c *core.ManualClock) core.Storage
@@ -319,6 +320,7 @@ func (s diffMissesDeletes) DiffViews(from, to core.Snapshot, opts ...core.ScanOp
 // TestSuiteBitesCapabilities shows the suite catches defects planted in the
 // capabilities beyond core.Storage, and names the check that did.
 func TestSuiteBitesCapabilities(t *testing.T) {
+	skipUnderRace(t)
 	bugs := []struct {
 		name     string
 		newStore func(c *core.ManualClock) core.Storage
@@ -373,3 +375,11 @@ func TestReplayReportsDifferences(t *testing.T) {
 type aheadClock struct{ c core.Clock }
 
 func (a aheadClock) Now() time.Time { return a.c.Now().Add(tick) }
+
+// skipUnderRace skips a bite test in a -race build (see raceEnabled).
+func skipUnderRace(t *testing.T) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("hunts in single-goroutine wrappers of the Model: run without -race (CI does)")
+	}
+}

@@ -5,11 +5,12 @@ import (
 	"unsafe"
 )
 
-// block holds up to blockMax strings that share a prefix, in one pointer-free allocation: a
-// header of blockMax+1 uint32 offsets, the prefix once, then the rest of each string (its
-// suffix) back to back. String i is the prefix followed by b[off[i]:off[i+1]]; the prefix is
-// b[blockHeader:off[0]]. The node that holds a block keeps the count: with n strings,
-// off[n] == len(b). The collector never scans a block (it holds no pointer), and a node copy
+// block holds up to a fixed number of strings (its slots) that share a prefix, in one
+// pointer-free allocation: a header of the header's own size h and slots+1 uint32 offsets, the
+// prefix once, then the rest of each string (its suffix) back to back. String i is the prefix
+// followed by b[off[i]:off[i+1]]; the prefix is b[h:off[0]]. A leaf's block has leafMax slots,
+// an inner node's innerMax-1, so that a leaf's block does not pay for the wider inner nodes'
+// offsets. The node that holds a block keeps the count: with n strings, off[n] == len(b). The collector never scans a block (it holds no pointer), and a node copy
 // shares its block until the copy changes its strings (see the nodes' shared flag).
 //
 // The prefix is one that every string of the block starts with, not always the longest: a
@@ -24,14 +25,23 @@ type block []byte
 const (
 	// blockMax is the most strings a block holds: a leaf's keys or an inner node's separators.
 	blockMax = max(leafMax, innerMax-1)
-	// blockHeader is the size of the offsets header.
-	blockHeader = 4 * (blockMax + 1)
+	// leafHeader and innerHeader are the header sizes of a leaf's block (leafMax slots) and
+	// of an inner node's (innerMax-1 slots).
+	leafHeader  = 4 * (leafMax + 2)
+	innerHeader = 4 * (innerMax - 1 + 2)
 )
 
-// offs returns the offsets header. A block's array comes from make, so it is aligned for
+// header returns the size of the header of a block with the given slots.
+func header(slots int) int { return 4 * (slots + 2) }
+
+// hdr returns the block's header size. A block's array comes from make, so it is aligned for
 // uint32.
-func (b block) offs() *[blockMax + 1]uint32 {
-	return (*[blockMax + 1]uint32)(unsafe.Pointer(unsafe.SliceData(b)))
+func (b block) hdr() uint32 { return *(*uint32)(unsafe.Pointer(unsafe.SliceData(b))) }
+
+// offs returns the offsets of the header.
+func (b block) offs() []uint32 {
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	return unsafe.Slice((*uint32)(unsafe.Add(p, 4)), *(*uint32)(p)/4-1)
 }
 
 // str returns b[lo:hi] as a string view (no copy). It slices rather than adds to the block's
@@ -42,7 +52,7 @@ func (b block) str(lo, hi uint32) string {
 }
 
 // prefix returns the prefix every string of the block starts with, as a view.
-func (b block) prefix() string { return b.str(blockHeader, b.offs()[0]) }
+func (b block) prefix() string { return b.str(b.hdr(), b.offs()[0]) }
 
 // suffix returns the rest of string i after the prefix, as a view.
 func (b block) suffix(i int) string {
@@ -57,7 +67,7 @@ func (b block) piece(i int) piece { return piece{b.prefix(), b.suffix(i)} }
 // it equals key.
 func (b block) search(n int, key string) (int, bool) {
 	o := b.offs()
-	p := b.str(blockHeader, o[0])
+	p := b.str(b.hdr(), o[0])
 	if len(key) < len(p) || key[:len(p)] != p {
 		// key does not start with the prefix: it sorts below every string or above them all.
 		if key < p {
@@ -81,7 +91,7 @@ func (b block) search(n int, key string) (int, bool) {
 // upper returns the position among the first n strings of the first one > key.
 func (b block) upper(n int, key string) int {
 	o := b.offs()
-	p := b.str(blockHeader, o[0])
+	p := b.str(b.hdr(), o[0])
 	if len(key) < len(p) || key[:len(p)] != p {
 		if key < p {
 			return 0
@@ -257,16 +267,18 @@ func layout(ps []piece) (plen, size int) {
 }
 
 // build writes a block of the strings ps (ascending) with the prefix of length plen that they
-// share into dst, which must have the room (layout), and returns it.
-func build(dst block, ps []piece, plen int) block {
-	b := dst[:blockHeader]
+// share and a header of h bytes (header) into dst, which must have the room (layout), and
+// returns it.
+func build(dst block, ps []piece, plen, h int) block {
+	b := dst[:h]
+	*(*uint32)(unsafe.Pointer(unsafe.SliceData(b))) = uint32(h)
 	if len(ps) > 0 {
 		pfx := ps[0].head(plen)
 		b = append(b, pfx.p...)
 		b = append(b, pfx.s...)
 	}
 	o := b.offs()
-	clear(o[:])
+	clear(o)
 	o[0] = uint32(len(b))
 	for i, x := range ps {
 		b = x.appendFrom(b, plen)
@@ -275,11 +287,11 @@ func build(dst block, ps []piece, plen int) block {
 	return b
 }
 
-// blockOfPieces returns a block holding the strings ps (ascending), with their longest common
-// prefix as its prefix and room for extra more bytes.
-func blockOfPieces(ps []piece, extra int) block {
+// blockOfPieces returns a block with a header of h bytes holding the strings ps (ascending),
+// with their longest common prefix as its prefix and room for extra more bytes.
+func blockOfPieces(ps []piece, extra, h int) block {
 	plen, size := layout(ps)
-	return build(make(block, blockHeader, blockHeader+size+extra), ps, plen)
+	return build(make(block, h, h+size+extra), ps, plen, h)
 }
 
 // blockOf returns a block holding ss (ascending), with their longest common prefix as its
@@ -289,7 +301,7 @@ func blockOf(ss ...string) block {
 	for i, s := range ss {
 		ps[i] = piece{s, ""}
 	}
-	return blockOfPieces(ps[:len(ss)], 0)
+	return blockOfPieces(ps[:len(ss)], 0, header(blockMax))
 }
 
 // sepBetween returns the shortest separator s with a < s <= b: the shortest prefix of b that

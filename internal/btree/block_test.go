@@ -26,7 +26,7 @@ func blockKey(r *rand.Rand) string {
 func checkBlock(t *testing.T, r *rand.Rand, b block, want []string) {
 	t.Helper()
 	n := len(want)
-	if err := (&checker{blocks: map[*byte]bool{}}).block(b, n); err != nil {
+	if err := (&checker{blocks: map[*byte]bool{}}).block(b, n, header(blockMax)); err != nil {
 		t.Fatal(err)
 	}
 	for i, w := range want {
@@ -106,7 +106,7 @@ func TestBlock(t *testing.T) {
 					for j, w := range want {
 						ps[j] = piece{w, ""}
 					}
-					b = blockOfPieces(ps, 0)
+					b = blockOfPieces(ps, 0, header(blockMax))
 				}
 			case i < len(want):
 				b = b.remove(len(want), i)
@@ -120,7 +120,7 @@ func TestBlock(t *testing.T) {
 					full := x.str()
 					ps[j] = piece{full[:cut], full[cut:]}
 				}
-				b = blockOfPieces(ps, r.IntN(16))
+				b = blockOfPieces(ps, r.IntN(16), header(blockMax))
 			}
 			checkBlock(t, r, b, want)
 		}

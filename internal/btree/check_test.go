@@ -93,7 +93,7 @@ func checkLeaf[V any](c *checker, l *leaf[V], root bool, lo string, hasLo bool, 
 	if l.n > leafMax || (!root && l.n < leafMin) {
 		return fmt.Errorf("leaf with %d entries (fill %d..%d)", l.n, leafMin, leafMax)
 	}
-	if err := c.block(l.keys, l.n); err != nil {
+	if err := c.block(l.keys, l.n, leafHeader); err != nil {
 		return fmt.Errorf("leaf: %w", err)
 	}
 	for i := 0; i < l.n; i++ {
@@ -139,7 +139,7 @@ func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, h
 	if n.n > innerMax || (!root && n.n < innerMin) {
 		return fmt.Errorf("inner node with %d children (fill %d..%d)", n.n, innerMin, innerMax)
 	}
-	if err := c.block(n.seps, n.n-1); err != nil {
+	if err := c.block(n.seps, n.n-1, innerHeader); err != nil {
 		return fmt.Errorf("inner node: %w", err)
 	}
 	for i := 0; i+1 < n.n; i++ {
@@ -178,15 +178,18 @@ func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, h
 	return nil
 }
 
-// block checks a node's block of n strings: offsets that start after the header and the
-// prefix, never decrease and end at the block's length, and no other node of the tree holding
-// it.
-func (c *checker) block(b block, n int) error {
-	if len(b) < blockHeader {
+// block checks a node's block of n strings: the header of its kind (h bytes), offsets that
+// start after the header and the prefix, never decrease and end at the block's length, and no
+// other node of the tree holding it.
+func (c *checker) block(b block, n, h int) error {
+	if len(b) < h {
 		return fmt.Errorf("a %d-byte block", len(b))
 	}
+	if int(b.hdr()) != h {
+		return fmt.Errorf("a block with a %d-byte header, not %d", b.hdr(), h)
+	}
 	o := b.offs()
-	if o[0] < blockHeader || int(o[n]) != len(b) {
+	if o[0] < uint32(h) || int(o[n]) != len(b) {
 		return fmt.Errorf("offsets %d..%d over a %d-byte block", o[0], o[n], len(b))
 	}
 	for i := 0; i < n; i++ {

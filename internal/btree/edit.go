@@ -80,7 +80,7 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 	}
 	t := &e.t
 	if t.h == 0 {
-		l := &leaf[V]{owner: e.id, n: 1, keys: blockOf(key)}
+		l := &leaf[V]{owner: e.id, n: 1, keys: blockOfPieces([]piece{{key, ""}}, 0, leafHeader)}
 		l.vals[0] = v
 		t.root, t.h, t.n = unsafe.Pointer(l), 1, 1
 		return old, false, near
@@ -186,7 +186,7 @@ func (e *Edit[V]) grow(path *[maxInner]step[V], sep piece, kid unsafe.Pointer) {
 		sep, kid = e.splitInner(n, i, sep, kid)
 	}
 	// The root split: a new root over the old one and kid.
-	r := &inner[V]{owner: e.id, n: 2, lvl: uint8(t.h), seps: blockOfPieces([]piece{sep}, 0)}
+	r := &inner[V]{owner: e.id, n: 2, lvl: uint8(t.h), seps: blockOfPieces([]piece{sep}, 0, innerHeader)}
 	r.kids[0] = t.root
 	r.kids[1] = kid
 	t.root = unsafe.Pointer(r)

@@ -78,7 +78,7 @@ func (l *leaf[V]) insertAt(i int, key string, v V) {
 		for j := i; j < l.n; j++ {
 			ps[j+1] = l.keys.piece(j)
 		}
-		l.keys, l.shared = blockOfPieces(ps[:l.n+1], 0), false
+		l.keys, l.shared = blockOfPieces(ps[:l.n+1], 0, leafHeader), false
 	}
 	copy(l.vals[i+1:l.n+1], l.vals[i:l.n])
 	l.vals[i] = v
@@ -95,7 +95,7 @@ func (l *leaf[V]) removeAt(i int) {
 		for j := i + 1; j < l.n; j++ {
 			ps[j-1] = l.keys.piece(j)
 		}
-		l.keys, l.shared = blockOfPieces(ps[:l.n-1], 0), false
+		l.keys, l.shared = blockOfPieces(ps[:l.n-1], 0, leafHeader), false
 	} else {
 		l.keys = l.keys.remove(l.n, i)
 	}
@@ -136,14 +136,14 @@ func (r *run[V]) addOne(key string, v V) {
 func (e *Edit[V]) fill(l *leaf[V], r *run[V], from, to int) {
 	ps := r.keys[from:to]
 	plen, size := layout(ps)
-	if need := blockHeader + size; !l.shared && cap(l.keys) >= need {
+	if need := leafHeader + size; !l.shared && cap(l.keys) >= need {
 		if cap(e.scratch) < need {
 			e.scratch = make(block, 0, need+blockSlack)
 		}
-		e.scratch = build(e.scratch, ps, plen)
+		e.scratch = build(e.scratch, ps, plen, leafHeader)
 		l.keys = append(l.keys[:0], e.scratch...)
 	} else {
-		l.keys = build(make(block, blockHeader, need), ps, plen)
+		l.keys = build(make(block, leafHeader, need), ps, plen, leafHeader)
 		l.shared = false
 	}
 	n := to - from
@@ -181,7 +181,7 @@ func (n *inner[V]) setSep(i int, sep piece) {
 		ps[j] = n.seps.piece(j)
 	}
 	ps[i] = sep
-	n.seps, n.shared = blockOfPieces(ps[:n.n-1], 0), false
+	n.seps, n.shared = blockOfPieces(ps[:n.n-1], 0, innerHeader), false
 }
 
 // insertKid puts sep (copied) at separator position i and kid at child position i+1; n must
@@ -198,7 +198,7 @@ func (n *inner[V]) insertKid(i int, sep piece, kid unsafe.Pointer) {
 		for j := i; j < n.n-1; j++ {
 			ps[j+1] = n.seps.piece(j)
 		}
-		n.seps, n.shared = blockOfPieces(ps[:n.n], 0), false
+		n.seps, n.shared = blockOfPieces(ps[:n.n], 0, innerHeader), false
 	}
 	copy(n.kids[i+2:n.n+1], n.kids[i+1:n.n])
 	n.kids[i+1] = kid
@@ -215,7 +215,7 @@ func (n *inner[V]) removeKid(i int) {
 		for j := i + 1; j < n.n-1; j++ {
 			ps[j-1] = n.seps.piece(j)
 		}
-		n.seps, n.shared = blockOfPieces(ps[:n.n-2], 0), false
+		n.seps, n.shared = blockOfPieces(ps[:n.n-2], 0, innerHeader), false
 	} else {
 		n.seps = n.seps.remove(n.n-1, i)
 	}
@@ -251,7 +251,7 @@ func addKids[V any](r *kidRun, sep piece, n *inner[V]) {
 // fill makes children [from, to) of r, with the separators between them, the children of n,
 // in a new separator block of n's own; n's old block is dropped, not changed.
 func (n *inner[V]) fill(r *kidRun, from, to int) {
-	n.seps, n.shared = blockOfPieces(r.seps[from:to-1], 0), false
+	n.seps, n.shared = blockOfPieces(r.seps[from:to-1], 0, innerHeader), false
 	k := to - from
 	copy(n.kids[:k], r.kids[from:to])
 	clear(n.kids[k:max(k, n.n)])
