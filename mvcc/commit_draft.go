@@ -298,8 +298,12 @@ func (d *draft) abort() {
 // undo reverts rec's changes, newest first, and the sequence marks they
 // raised.
 func (d *draft) undo(rec *commitRec) {
-	for i := len(rec.changes) - 1; i >= 0; i-- {
-		c := &rec.changes[i]
+	changes := rec.changes
+	if rec.packed != nil {
+		changes = rec.packed.unpack(rec)
+	}
+	for i := len(changes) - 1; i >= 0; i-- {
+		c := &changes[i]
 		if c.hadPrev {
 			d.set(c.enc, c.prev)
 		} else {
@@ -317,7 +321,15 @@ func (d *draft) undo(rec *commitRec) {
 // the draft's buffer.
 func (d *draft) finish() *state {
 	st := d.freeze(d.version, d.lastRemoval)
+	for _, rec := range d.group {
+		if len(rec.changes) >= packMin {
+			rec.pack(st)
+		}
+	}
 	d.keepKeys(st)
+	for _, rec := range d.group {
+		rec.bytes += rec.ownBytes()
+	}
 	switch len(d.group) {
 	case 0:
 	case 1:

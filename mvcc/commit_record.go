@@ -2,6 +2,7 @@ package mvcc
 
 import (
 	"time"
+	"unsafe"
 
 	"github.com/inmemdb/inmem/core"
 )
@@ -44,12 +45,13 @@ func (c *change) value(rec *commitRec) stored {
 // commitRec is everything one version changed, in key order.
 type commitRec struct {
 	version     uint64
-	sec         int64 // the commit time, as in stored: Unix seconds
-	changes     []change
-	lastRemoval uint64    // the store's lastRemoval once this version committed
-	bytes       int64     // what the values it replaced or removed hold (entryBytes)
-	one         [1]change // changes' storage while the commit has one change
-	nsec        int32     // the commit time: nanoseconds within sec
+	sec         int64          // the commit time, as in stored: Unix seconds
+	changes     []change       // in key order; nil once packed
+	packed      *packedChanges // the changes once finish packed them (packMin)
+	lastRemoval uint64         // the store's lastRemoval once this version committed
+	bytes       int64          // what the values it replaced or removed hold (entryBytes), and the record itself (ownBytes)
+	one         [1]change      // changes' storage while the commit has one change
+	nsec        int32          // the commit time: nanoseconds within sec
 	// unknown marks the record of a recovered version: it holds the
 	// version's commit time but not its changes, which a watcher must not
 	// take for "nothing changed".
@@ -68,16 +70,49 @@ func newCommitRec(version uint64, t time.Time) commitRec {
 // time returns the commit time, in UTC (as stored.timestamp).
 func (c *commitRec) time() time.Time { return time.Unix(c.sec, int64(c.nsec)).UTC() }
 
+// each calls fn with each change of the record, in key order, until fn
+// returns false. st is the state that holds the record (a packed record
+// reads its put values there); nil when fn needs no put values. The
+// change's enc is valid only during the call.
+func (c *commitRec) each(st *state, fn func(ch *change) bool) {
+	if c.packed != nil {
+		c.packed.each(c, st, fn)
+		return
+	}
+	for i := range c.changes {
+		if !fn(&c.changes[i]) {
+			return
+		}
+	}
+}
+
+// ownBytes returns what a record of more than one change holds itself, its
+// changes and their keys; a single change lives in its state.
+func (c *commitRec) ownBytes() int64 {
+	if c.packed != nil {
+		return c.packed.size()
+	}
+	if len(c.changes) <= 1 {
+		return 0
+	}
+	n := int64(cap(c.changes)) * int64(unsafe.Sizeof(change{}))
+	for i := range c.changes {
+		n += int64(len(c.changes[i].enc))
+	}
+	return n
+}
+
 // public returns the commit as core.Commit with the changes match accepts
-// (nil: all), or false when none matches.
-func (c *commitRec) public(match func(enc string) bool) (core.Commit, bool) {
+// (nil: all), or false when none matches. st is the state that holds the
+// record.
+func (c *commitRec) public(st *state, match func(enc string) bool) (core.Commit, bool) {
 	out := core.Commit{Version: c.version, Time: c.time()}
 	var kd keyDecoder
-	for i := range c.changes {
-		ch := &c.changes[i]
+	c.each(st, func(ch *change) bool {
 		if match == nil || match(ch.enc) {
 			out.Changes = append(out.Changes, ch.public(c, &kd))
 		}
-	}
+		return true
+	})
 	return out, len(out.Changes) > 0
 }

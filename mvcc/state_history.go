@@ -40,20 +40,22 @@ func (st *state) rewind(v uint64) *state {
 }
 
 // commitAt returns the commit record of version v if it is retained with
-// its changes (a recovered version's record holds only its time).
-func (r *root) commitAt(v uint64) (*commitRec, bool) {
+// its changes (a recovered version's record holds only its time), and the
+// state that holds it (where a packed record reads its put values).
+func (r *root) commitAt(v uint64) (*commitRec, *state, bool) {
 	if v > r.cur.version || v == 0 {
-		return nil, false
+		return nil, nil, false
 	}
-	rec := r.cur.commit(v)
+	st := r.cur
+	rec := st.commit(v)
 	if rec == nil {
-		st, ok := r.past.Get(v)
-		if !ok {
-			return nil, false
+		var ok bool
+		if st, ok = r.past.Get(v); !ok {
+			return nil, nil, false
 		}
 		rec = st.commit(v)
 	}
-	return rec, rec != nil && !rec.unknown
+	return rec, st, rec != nil && !rec.unknown
 }
 
 // oldest returns the oldest version the window can answer exactly.

@@ -132,8 +132,9 @@ type Stats struct {
 	// entries not yet removed included.
 	LiveBytes int64
 	// HistoryBytes estimates what only the history window holds: the values
-	// (with their keys) that versions inside it replaced or removed. The
-	// tree nodes that retained versions share are not counted.
+	// (with their keys) that versions inside it replaced or removed, and
+	// the commit records of those of more than one change. The tree nodes
+	// that retained versions share are not counted.
 	HistoryBytes int64
 	// Recovery is what Open recovered: the checkpoint, the log records
 	// replayed, and a torn log tail cut off (TornBytes > 0). Zero for a store

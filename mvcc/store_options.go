@@ -89,10 +89,10 @@ const DefaultHistoryBytes = 64 << 20
 // WithHistoryBytes bounds the history window by memory as well as by
 // versions: once the values that retained past versions alone hold (values
 // overwritten or removed since, as core.Value.Size measures them, with their
-// keys) exceed n bytes, the oldest versions leave the window, down to the
-// newest one; a window holding exactly n bytes keeps its versions. The
-// default is DefaultHistoryBytes; n <= 0: no byte bound. Stats reports the
-// bytes held.
+// keys), and the commit records of those of more than one change, exceed n
+// bytes, the oldest versions leave the window, down to the newest one; a
+// window holding exactly n bytes keeps its versions. The default is
+// DefaultHistoryBytes; n <= 0: no byte bound. Stats reports the bytes held.
 func WithHistoryBytes(n int64) Option {
 	return func(cf *config) { cf.historyBytes = max(n, 0) }
 }

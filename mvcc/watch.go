@@ -151,13 +151,13 @@ func (w *Watcher) Next(ctx context.Context) (core.Commit, error) {
 		}
 		r := w.s.root.Load()
 		for w.next <= r.cur.version {
-			rec, ok := r.commitAt(w.next)
+			rec, st, ok := r.commitAt(w.next)
 			if !ok {
 				w.err = fmt.Errorf("%w: version %d has left the history window (oldest kept: %d)", core.ErrCompacted, w.next, r.oldest())
 				return core.Commit{}, w.err
 			}
 			w.next++
-			if c, ok := rec.public(w.filter); ok {
+			if c, ok := rec.public(st, w.filter); ok {
 				return c, nil
 			}
 		}
