@@ -202,3 +202,36 @@ func TestHistoryBytesCountBigRecords(t *testing.T) {
 	require.Equal(t, 2, s.Stats().History)
 	require.Equal(t, int64(0), s.Stats().HistoryBytes, "the big record is the oldest version kept: what it replaced is not needed")
 }
+
+// A durable store logs a big commit before its record is packed, and
+// recovery packs the records it replays: a watcher after a restart reads the
+// same commits as plain records give.
+func TestPackedRecordsAcrossRestart(t *testing.T) {
+	ref := fxPackReference(t)
+	dir := t.TempDir()
+	clk := core.NewManualClock(fxStart)
+	opts := []Option{WithClock(clk), WithHistory(100), WithCheckpointBytes(0)}
+	s, err := Open(dir, opts...)
+	require.NoError(t, err)
+	fxPackSeed(t, s, clk)
+	for i, op := range fxPackScript(s) {
+		require.NoError(t, op(), "op %d", i)
+	}
+	last := s.CurrentVersion()
+	require.Equal(t, ref.root.cur.version, last)
+	require.NoError(t, s.Close())
+
+	s, err = Open(dir, opts...)
+	require.NoError(t, err)
+	defer s.Close()
+	packed := 0
+	for v := uint64(1); v <= last; v++ {
+		if rec, _, ok := s.root.Load().commitAt(v); ok && rec.packed != nil {
+			packed++
+		}
+	}
+	require.Equal(t, 6, packed, "the replayed big records are packed")
+	w := s.Watch(0)
+	defer w.Close()
+	fxRequireCommits(t, ref.commits, fxCollectCommits(t, w, last), "after the restart")
+}
