@@ -213,3 +213,71 @@ func TestHandOverNoLostWakeUp(t *testing.T) {
 		})
 	}
 }
+
+// hoLongRejoin makes a new leader wait for the writers of the group before
+// it for up to 10s, so that whether they come back, not the clock, ends
+// the wait.
+func hoLongRejoin(t *testing.T) {
+	old := rejoinWait
+	rejoinWait = func(time.Duration) time.Duration { return 10 * time.Second }
+	t.Cleanup(func() { rejoinWait = old })
+}
+
+// The writers of a group, woken after the leadership has passed, join the
+// next group when they write again at once: the next leader waits for them
+// instead of taking only the writers that queued during the sync before.
+func TestNextGroupWaitsForTheWokenWriters(t *testing.T) {
+	hoLongRejoin(t)
+	s, err := Open("/db", withFS(vfs.NewMem()), WithCheckpointBytes(0))
+	require.NoError(t, err)
+	defer s.Close()
+	const writers = 3
+	ops := make([]func() error, writers)
+	second := make(chan uint64, writers)
+	for w := range ops {
+		ns := fxNS("ho", fmt.Sprintf("w%d", w), byte(w+1))
+		ops[w] = func() error {
+			if _, err := s.Put(fxKV(ns, "first"), core.Int64Value(1), 0); err != nil {
+				return err
+			}
+			v, err := s.Put(fxKV(ns, "second"), core.Int64Value(2), 0)
+			second <- v
+			return err
+		}
+	}
+	for i, err := range fxGroup(t, s, ops...) {
+		require.NoError(t, err, "writer %d", i)
+	}
+	close(second)
+	require.Equal(t, uint64(2), s.Stats().Groups, "the first puts in one group, the second puts in one group")
+	for v := range second {
+		require.Greater(t, v, uint64(writers), "a second put commits after every first put")
+	}
+}
+
+// A single writer never waits for writers to come back: the group before
+// had only its own write.
+func TestSingleWriterDoesNotWaitForRejoin(t *testing.T) {
+	hoLongRejoin(t)
+	s, err := Open("/db", withFS(vfs.NewMem()), WithCheckpointBytes(0))
+	require.NoError(t, err)
+	defer s.Close()
+	done := make(chan error, 1)
+	go func() {
+		ns := fxNS("ho", "one", 1)
+		for i := range 20 {
+			if _, err := s.Put(fxKV(ns, "k%02d", i), core.Int64Value(int64(i)), 0); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("timed out after 5s waiting for one writer's 20 puts: a leader waited for writers that were not coming")
+	}
+	require.Equal(t, uint64(20), s.CurrentVersion())
+}

@@ -44,6 +44,15 @@ type Store struct {
 	background    sync.WaitGroup // background checkpoints
 	draft         *draft         // the commit leader's, reused for every group
 
+	// A store with a log: arrivals counts the writes queued so far; a new
+	// commit leader waits (briefly) until it reaches rejoinAt, the writers
+	// of the group before coming back (see awaitRejoin). Guarded by
+	// queueMu. syncTook is the last group's log write and sync, guarded by
+	// writeMu.
+	arrivals, rejoinAt uint64
+	rejoinUntil        time.Time
+	syncTook           time.Duration
+
 	// A fork's (see Fork and Merge): the snapshot it started from, and what
 	// its last merge took.
 	base   *Snapshot

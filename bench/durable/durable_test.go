@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
 	"github.com/dgraph-io/badger/v4"
 	"github.com/inmemdb/inmem/core"
 	"github.com/inmemdb/inmem/mvcc"
@@ -27,6 +28,9 @@ import (
 type putter struct {
 	put   func(w int, i uint64, key, val []byte) error
 	close func() error
+	// syncs, when set, counts the log syncs so far: the benchmark reports
+	// puts per sync.
+	syncs func() int64
 }
 
 type system struct {
@@ -48,6 +52,7 @@ var systems = []system{
 				return err
 			},
 			close: s.Close,
+			syncs: func() int64 { return int64(s.Stats().Groups) }, // under SyncAlways one log sync a group
 		}
 	}},
 	{"bbolt", func(b *testing.B, dir string) putter {
@@ -79,7 +84,8 @@ var systems = []system{
 		}
 	}},
 	{"pebble", func(b *testing.B, dir string) putter {
-		db, err := pebble.Open(dir, &pebble.Options{Logger: quiet{}})
+		var syncs atomic.Int64
+		db, err := pebble.Open(dir, &pebble.Options{Logger: quiet{}, FS: countFS{vfs.Default, &syncs}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -88,8 +94,47 @@ var systems = []system{
 				return db.Set(key, val, pebble.Sync)
 			},
 			close: db.Close,
+			syncs: syncs.Load,
 		}
 	}},
+}
+
+// countFS counts the syncs of the files pebble writes (its log's among
+// them), to report puts per sync.
+type countFS struct {
+	vfs.FS
+	syncs *atomic.Int64
+}
+
+func (c countFS) Create(name string) (vfs.File, error) {
+	f, err := c.FS.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	return countFile{f, c.syncs}, nil
+}
+
+func (c countFS) ReuseForWrite(oldname, newname string) (vfs.File, error) {
+	f, err := c.FS.ReuseForWrite(oldname, newname)
+	if err != nil {
+		return nil, err
+	}
+	return countFile{f, c.syncs}, nil
+}
+
+type countFile struct {
+	vfs.File
+	syncs *atomic.Int64
+}
+
+func (f countFile) Sync() error     { f.syncs.Add(1); return f.File.Sync() }
+func (f countFile) SyncData() error { f.syncs.Add(1); return f.File.SyncData() }
+func (f countFile) SyncTo(n int64) (bool, error) {
+	full, err := f.File.SyncTo(n)
+	if full {
+		f.syncs.Add(1)
+	}
+	return full, err
 }
 
 type quiet struct{}
@@ -112,6 +157,10 @@ func BenchmarkDurablePut(b *testing.B) {
 				var next atomic.Uint64
 				var wg sync.WaitGroup
 				var failed atomic.Pointer[error]
+				var syncs0 int64
+				if p.syncs != nil {
+					syncs0 = p.syncs()
+				}
 				b.ResetTimer()
 				for w := range writers {
 					wg.Add(1)
@@ -137,6 +186,11 @@ func BenchmarkDurablePut(b *testing.B) {
 					b.Fatal(*err)
 				}
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
+				if p.syncs != nil {
+					if n := p.syncs() - syncs0; n > 0 {
+						b.ReportMetric(float64(b.N)/float64(n), "puts/sync")
+					}
+				}
 				if err := p.close(); err != nil {
 					b.Fatal(err)
 				}

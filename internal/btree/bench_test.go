@@ -320,7 +320,7 @@ func BenchmarkLeafSearch(b *testing.B) {
 	keys, _ := benchKeys(1000000, false)
 	ks := slices.Clone(keys[:leafMax])
 	slices.Sort(ks)
-	l := &leaf[rec]{n: len(ks), keys: blockOf(ks...)}
+	l := &leaf[rec]{w: mkWord(0, len(ks), false), keys: blockOf(ks...)}
 	strs := make([]string, len(ks))
 	for i, k := range ks {
 		strs[i] = strings.Clone(k)

@@ -51,7 +51,7 @@ func (t *tree[V]) check(published bool) error {
 		if t.root == nil {
 			return fmt.Errorf("height 1 without a root")
 		}
-		if t.lf().n == 0 {
+		if t.lf().n() == 0 {
 			return fmt.Errorf("empty root leaf")
 		}
 		if err := checkLeaf(c, t.lf(), true, "", false, "", false); err != nil {
@@ -61,8 +61,8 @@ func (t *tree[V]) check(published bool) error {
 		if t.root == nil {
 			return fmt.Errorf("height %d without a root", t.h)
 		}
-		if t.in().n < 2 {
-			return fmt.Errorf("inner root with %d children", t.in().n)
+		if t.in().n() < 2 {
+			return fmt.Errorf("inner root with %d children", t.in().n())
 		}
 		if err := checkInner(c, t.in(), t.h-1, true, "", false, "", false); err != nil {
 			return err
@@ -87,16 +87,16 @@ func (c *checker) owner(id uint64, what string) error {
 // checkLeaf checks l, whose keys must lie in [lo, hi) (each bound only when its has flag is
 // set), and that its keys continue the ascending order of all keys seen so far.
 func checkLeaf[V any](c *checker, l *leaf[V], root bool, lo string, hasLo bool, hi string, hasHi bool) error {
-	if err := c.owner(l.owner, "leaf"); err != nil {
+	if err := c.owner(l.w.owner(), "leaf"); err != nil {
 		return err
 	}
-	if l.n > leafMax || (!root && l.n < leafMin) {
-		return fmt.Errorf("leaf with %d entries (fill %d..%d)", l.n, leafMin, leafMax)
+	if l.n() > leafMax || (!root && l.n() < leafMin) {
+		return fmt.Errorf("leaf with %d entries (fill %d..%d)", l.n(), leafMin, leafMax)
 	}
-	if err := c.block(l.keys, l.n, leafHeader); err != nil {
+	if err := c.block(l.keys, l.n(), leafHeader); err != nil {
 		return fmt.Errorf("leaf: %w", err)
 	}
-	for i := 0; i < l.n; i++ {
+	for i := 0; i < l.n(); i++ {
 		k := l.key(i).str()
 		if c.seen && k <= c.prev {
 			return fmt.Errorf("key %q after %q", k, c.prev)
@@ -109,10 +109,10 @@ func checkLeaf[V any](c *checker, l *leaf[V], root bool, lo string, hasLo bool, 
 		}
 		c.prev, c.seen = k, true
 	}
-	if err := vacated(l.vals[:], l.n); err != nil {
+	if err := vacated(l.vals[:], l.n()); err != nil {
 		return fmt.Errorf("leaf: %w", err)
 	}
-	c.count += l.n
+	c.count += l.n()
 	return nil
 }
 
@@ -130,19 +130,16 @@ func vacated[T any](slots []T, n int) error {
 }
 
 func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, hasLo bool, hi string, hasHi bool) error {
-	if err := c.owner(n.owner, "inner node"); err != nil {
+	if err := c.owner(n.w.owner(), "inner node"); err != nil {
 		return err
 	}
-	if int(n.lvl) != lvl {
-		return fmt.Errorf("inner node at level %d says %d: leaves at different depths", lvl, n.lvl)
+	if n.n() > innerMax || (!root && n.n() < innerMin) {
+		return fmt.Errorf("inner node with %d children (fill %d..%d)", n.n(), innerMin, innerMax)
 	}
-	if n.n > innerMax || (!root && n.n < innerMin) {
-		return fmt.Errorf("inner node with %d children (fill %d..%d)", n.n, innerMin, innerMax)
-	}
-	if err := c.block(n.seps, n.n-1, innerHeader); err != nil {
+	if err := c.block(n.seps, n.n()-1, innerHeader); err != nil {
 		return fmt.Errorf("inner node: %w", err)
 	}
-	for i := 0; i+1 < n.n; i++ {
+	for i := 0; i+1 < n.n(); i++ {
 		s := n.sep(i).str()
 		if i > 0 && s <= n.sep(i-1).str() {
 			return fmt.Errorf("separator %q after %q", s, n.sep(i-1).str())
@@ -151,18 +148,18 @@ func checkInner[V any](c *checker, n *inner[V], lvl int, root bool, lo string, h
 			return fmt.Errorf("separator %q outside its parent's range", s)
 		}
 	}
-	if err := vacated(n.kids[:], n.n); err != nil {
+	if err := vacated(n.kids[:], n.n()); err != nil {
 		return fmt.Errorf("inner node: %w", err)
 	}
-	for i := 0; i < n.n; i++ {
+	for i := 0; i < n.n(); i++ {
 		if n.kids[i] == nil {
-			return fmt.Errorf("nil child %d of %d", i, n.n)
+			return fmt.Errorf("nil child %d of %d", i, n.n())
 		}
 		clo, chasLo, chi, chasHi := lo, hasLo, hi, hasHi
 		if i > 0 {
 			clo, chasLo = n.sep(i-1).str(), true
 		}
-		if i+1 < n.n {
+		if i+1 < n.n() {
 			chi, chasHi = n.sep(i).str(), true
 		}
 		var err error

@@ -106,7 +106,7 @@ func (c *Cursor[V]) edge(d int, last bool) bool {
 		for ; lf == nil; d++ {
 			i := 0
 			if last {
-				i = n.n - 1
+				i = n.n() - 1
 			}
 			c.path[d] = step[V]{n, i}
 			if d == t.h-2 {
@@ -119,7 +119,7 @@ func (c *Cursor[V]) edge(d int, last bool) bool {
 	}
 	c.pos = 0
 	if last {
-		c.pos = c.lf.n - 1
+		c.pos = c.lf.n() - 1
 	}
 	return true
 }
@@ -197,11 +197,11 @@ func (c *Cursor[V]) Prev() bool {
 
 // fixForward moves a position one past the end of its leaf to the next leaf's first entry.
 func (c *Cursor[V]) fixForward() bool {
-	if c.pos < c.lf.n {
+	if c.pos < c.lf.n() {
 		return true
 	}
 	for d := c.t.h - 2; d >= 0; d-- {
-		if s := &c.path[d]; s.i+1 < s.n.n {
+		if s := &c.path[d]; s.i+1 < s.n.n() {
 			s.i++
 			return c.edge(d+1, false)
 		}

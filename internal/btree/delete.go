@@ -54,21 +54,21 @@ func (e *Edit[V]) Delete(key string) (old V, deleted bool) {
 	l.removeAt(pos)
 	t.n--
 	if t.h == 1 {
-		if l.n == 0 {
+		if l.n() == 0 {
 			t.root, t.h = nil, 0
 		}
 		return old, true
 	}
-	if l.n >= leafMin {
+	if l.n() >= leafMin {
 		return old, true
 	}
 	p := path[t.h-2]
 	e.fixLeaf(p.n, p.i)
-	for d := t.h - 2; d > 0 && path[d].n.n < innerMin; d-- {
+	for d := t.h - 2; d > 0 && path[d].n.n() < innerMin; d-- {
 		p := path[d-1]
 		e.fixInner(p.n, p.i)
 	}
-	if t.in().n == 1 { // the root lost its last sibling pair: drop a level
+	if t.in().n() == 1 { // the root lost its last sibling pair: drop a level
 		t.root = t.in().kids[0]
 		t.h--
 	}
@@ -80,32 +80,32 @@ func (e *Edit[V]) Delete(key string) (old V, deleted bool) {
 func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 	l := p.leaf(i)
 	if i > 0 {
-		if s := p.leaf(i - 1); s.n > leafMin {
+		if s := p.leaf(i - 1); s.n() > leafMin {
 			// l takes the left sibling's last entry.
 			s = e.ownLeaf(s)
 			p.kids[i-1] = unsafe.Pointer(s)
 			var r run[V]
-			r.add(s, 0, s.n)
-			r.add(l, 0, l.n)
-			e.fill(l, &r, s.n-1, r.n)
-			e.fill(s, &r, 0, s.n-1)
-			p.setSep(i-1, sepBetween(s.key(s.n-1), l.key(0)))
+			r.add(s, 0, s.n())
+			r.add(l, 0, l.n())
+			e.fill(l, &r, s.n()-1, r.n)
+			e.fill(s, &r, 0, s.n()-1)
+			p.setSep(i-1, sepBetween(s.key(s.n()-1), l.key(0)))
 			return
 		}
 	}
-	if i+1 < p.n {
-		if s := p.leaf(i + 1); s.n > leafMin {
+	if i+1 < p.n() {
+		if s := p.leaf(i + 1); s.n() > leafMin {
 			// l takes the right sibling's first entry.
 			s = e.ownLeaf(s)
 			p.kids[i+1] = unsafe.Pointer(s)
 			var r run[V]
-			r.add(l, 0, l.n)
-			r.add(s, 0, s.n)
-			k := l.n + 1
+			r.add(l, 0, l.n())
+			r.add(s, 0, s.n())
+			k := l.n() + 1
 			e.fill(l, &r, 0, k) // first: it takes s's first entry
 			e.fill(s, &r, k, r.n)
 			if plantBug != bugStaleSeparator {
-				p.setSep(i, sepBetween(l.key(l.n-1), s.key(0)))
+				p.setSep(i, sepBetween(l.key(l.n()-1), s.key(0)))
 			}
 			return
 		}
@@ -114,8 +114,8 @@ func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 		s := e.ownLeaf(p.leaf(i - 1))
 		p.kids[i-1] = unsafe.Pointer(s)
 		var r run[V]
-		r.add(s, 0, s.n)
-		r.add(l, 0, l.n)
+		r.add(s, 0, s.n())
+		r.add(l, 0, l.n())
 		e.fill(s, &r, 0, r.n)
 		p.removeKid(i - 1)
 		return
@@ -123,8 +123,8 @@ func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 	// merge the right sibling into l
 	s := p.leaf(i + 1)
 	var r run[V]
-	r.add(l, 0, l.n)
-	r.add(s, 0, s.n)
+	r.add(l, 0, l.n())
+	r.add(s, 0, s.n())
 	e.fill(l, &r, 0, r.n)
 	p.removeKid(i)
 }
@@ -136,29 +136,29 @@ func (e *Edit[V]) fixLeaf(p *inner[V], i int) {
 func (e *Edit[V]) fixInner(p *inner[V], i int) {
 	c := p.inner(i)
 	if i > 0 {
-		if s := p.inner(i - 1); s.n > innerMin {
+		if s := p.inner(i - 1); s.n() > innerMin {
 			// c takes the left sibling's last child.
 			s = e.ownInner(s)
 			p.kids[i-1] = unsafe.Pointer(s)
 			var r kidRun
 			addKids(&r, piece{}, s)
 			addKids(&r, p.sep(i-1), c)
-			k := s.n - 1
+			k := s.n() - 1
 			c.fill(&r, k, r.n)
 			s.fill(&r, 0, k)
 			p.setSep(i-1, r.seps[k-1])
 			return
 		}
 	}
-	if i+1 < p.n {
-		if s := p.inner(i + 1); s.n > innerMin {
+	if i+1 < p.n() {
+		if s := p.inner(i + 1); s.n() > innerMin {
 			// c takes the right sibling's first child.
 			s = e.ownInner(s)
 			p.kids[i+1] = unsafe.Pointer(s)
 			var r kidRun
 			addKids(&r, piece{}, c)
 			addKids(&r, p.sep(i), s)
-			k := c.n + 1
+			k := c.n() + 1
 			s.fill(&r, k, r.n)
 			c.fill(&r, 0, k)
 			p.setSep(i, r.seps[k-1])

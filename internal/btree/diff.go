@@ -164,7 +164,7 @@ func (c *Cursor[V]) next(lvl int, reverse bool) int {
 			s.i--
 			return d
 		}
-		if !reverse && s.i+1 < s.n.n {
+		if !reverse && s.i+1 < s.n.n() {
 			s.i++
 			return d
 		}

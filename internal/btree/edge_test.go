@@ -108,7 +108,7 @@ func TestCopyOnce(t *testing.T) {
 	}
 	e2.Set("1000", -1)
 	root := e2.t.in()
-	if root == m.t.in() || root.owner != e2.id {
+	if root == m.t.in() || !root.w.owns(e2.id) {
 		t.Fatal("the first Set did not copy the shared root")
 	}
 	e2.Set("1001", -2)
@@ -163,5 +163,26 @@ func TestMaxInnerLevels(t *testing.T) {
 	}
 	if entries < 1<<40 {
 		t.Fatalf("a tree of %d inner levels may hold only %g entries", maxInner, entries)
+	}
+}
+
+// TestNodeSizes checks that the nodes of a tree of the store's 56-byte records fill their
+// size classes (see word): a leaf 480 bytes, a 16-way inner node 160. A field added to a
+// node, or a count or flag taken out of its word, moves each copy a put makes to the next
+// class.
+func TestNodeSizes(t *testing.T) {
+	// The store's record: a value (a word and an interface), a version, a time in two parts
+	// and a TTL.
+	type record [7]uint64
+	if s := unsafe.Sizeof(record{}); s != 56 {
+		t.Fatalf("the test record is %d bytes, not the store's 56", s)
+	}
+	if s := unsafe.Sizeof(leaf[record]{}); s != 480 {
+		t.Errorf("a leaf of 56-byte records is %d bytes, want 480", s)
+	}
+	if innerMax == 16 {
+		if s := unsafe.Sizeof(inner[record]{}); s != 160 {
+			t.Errorf("a 16-way inner node is %d bytes, want 160", s)
+		}
 	}
 }

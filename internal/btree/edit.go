@@ -49,14 +49,14 @@ func (e *Edit[V]) Map() *Map[V] {
 }
 
 func (e *Edit[V]) ownLeaf(l *leaf[V]) *leaf[V] {
-	if l.owner == e.id {
+	if l.w.owns(e.id) {
 		return l
 	}
 	return l.clone(e.id)
 }
 
 func (e *Edit[V]) ownInner(n *inner[V]) *inner[V] {
-	if n.owner == e.id {
+	if n.w.owns(e.id) {
 		return n
 	}
 	return n.clone(e.id)
@@ -80,7 +80,7 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 	}
 	t := &e.t
 	if t.h == 0 {
-		l := &leaf[V]{owner: e.id, n: 1, keys: blockOfPieces([]piece{{key, ""}}, 0, leafHeader)}
+		l := &leaf[V]{w: mkWord(e.id, 1, false), keys: blockOfPieces([]piece{{key, ""}}, 0, leafHeader)}
 		l.vals[0] = v
 		t.root, t.h, t.n = unsafe.Pointer(l), 1, 1
 		return old, false, near
@@ -115,7 +115,7 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 	if found {
 		next++
 	}
-	if next < l.n {
+	if next < l.n() {
 		near = max(near, l.key(next).commonPrefixKey(key))
 	}
 	if found {
@@ -124,7 +124,7 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 		return old, true, near
 	}
 	t.n++
-	if l.n < leafMax {
+	if l.n() < leafMax {
 		l.insertAt(pos, key, v)
 		return old, false, near
 	}
@@ -132,7 +132,7 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 	var r run[V]
 	r.add(l, 0, pos)
 	r.addOne(key, v)
-	r.add(l, pos, l.n)
+	r.add(l, pos, l.n())
 	if t.h > 1 && e.spillLeft(path[t.h-2], l, &r) {
 		return old, false, near
 	}
@@ -142,10 +142,10 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 	if pos <= leafMin {
 		left++
 	}
-	right := &leaf[V]{owner: e.id}
+	right := &leaf[V]{w: mkWord(e.id, 0, false)}
 	e.fill(right, &r, left, r.n)
 	e.fill(l, &r, 0, left)
-	e.grow(&path, sepBetween(l.key(l.n-1), right.key(0)), unsafe.Pointer(right))
+	e.grow(&path, sepBetween(l.key(l.n()-1), right.key(0)), unsafe.Pointer(right))
 	return old, false, near
 }
 
@@ -155,20 +155,20 @@ func (e *Edit[V]) SetNear(key string, v V) (old V, replaced bool, near int) {
 // splitting keeps leaves fuller: an ascending run of inserts fills each leaf instead of leaving
 // it half full.
 func (e *Edit[V]) spillLeft(s step[V], l *leaf[V], r *run[V]) bool {
-	if s.i == 0 || s.n.leaf(s.i-1).n >= leafMax {
+	if s.i == 0 || s.n.leaf(s.i-1).n() >= leafMax {
 		return false
 	}
 	left := e.ownLeaf(s.n.leaf(s.i - 1))
 	s.n.kids[s.i-1] = unsafe.Pointer(left)
 	// All of left's entries, then l's and the new one; left takes the first leafMax.
 	var all run[V]
-	all.add(left, 0, left.n)
+	all.add(left, 0, left.n())
 	copy(all.keys[all.n:], r.keys[:r.n])
 	copy(all.vals[all.n:], r.vals[:r.n])
 	all.n += r.n
 	e.fill(left, &all, 0, leafMax)
 	e.fill(l, &all, leafMax, all.n)
-	s.n.setSep(s.i-1, sepBetween(left.key(left.n-1), l.key(0)))
+	s.n.setSep(s.i-1, sepBetween(left.key(left.n()-1), l.key(0)))
 	return true
 }
 
@@ -179,14 +179,14 @@ func (e *Edit[V]) grow(path *[maxInner]step[V], sep piece, kid unsafe.Pointer) {
 	t := &e.t
 	for d := t.h - 2; d >= 0; d-- {
 		n, i := path[d].n, path[d].i
-		if n.n < innerMax {
+		if n.n() < innerMax {
 			n.insertKid(i, sep, kid)
 			return
 		}
 		sep, kid = e.splitInner(n, i, sep, kid)
 	}
 	// The root split: a new root over the old one and kid.
-	r := &inner[V]{owner: e.id, n: 2, lvl: uint8(t.h), seps: blockOfPieces([]piece{sep}, 0, innerHeader)}
+	r := &inner[V]{w: mkWord(e.id, 2, false), seps: blockOfPieces([]piece{sep}, 0, innerHeader)}
 	r.kids[0] = t.root
 	r.kids[1] = kid
 	t.root = unsafe.Pointer(r)
@@ -198,7 +198,7 @@ func (e *Edit[V]) grow(path *[maxInner]step[V], sep piece, kid unsafe.Pointer) {
 // moves up (a view into a block no edit changes any more) and the new node.
 func (e *Edit[V]) splitInner(n *inner[V], i int, sep piece, kid unsafe.Pointer) (piece, unsafe.Pointer) {
 	var r kidRun
-	for j := range n.n {
+	for j := range n.n() {
 		if j > 0 {
 			r.seps[r.n-1] = n.sep(j - 1)
 		}
@@ -211,7 +211,7 @@ func (e *Edit[V]) splitInner(n *inner[V], i int, sep piece, kid unsafe.Pointer) 
 		}
 	}
 	const left = (innerMax + 1) / 2 // children kept by n
-	right := &inner[V]{owner: e.id, lvl: n.lvl}
+	right := &inner[V]{w: mkWord(e.id, 0, false)}
 	right.fill(&r, left, r.n)
 	up := r.seps[left-1]
 	n.fill(&r, 0, left)
