@@ -57,6 +57,9 @@ const (
 	ownerBits  = 64 - ownerShift
 )
 
+// A count must fit the word: this fails to compile when leafMax or innerMax outgrows countMask.
+const _ = uint(countMask - max(leafMax, innerMax))
+
 func mkWord(owner uint64, n int, shared bool) word {
 	w := word(owner<<ownerShift) | word(n)<<countShift
 	if shared {
