@@ -181,7 +181,7 @@ func TestGroupCommitVersionsAreExact(t *testing.T) {
 				return err
 			})
 		}()
-		gcAwaitQueue(t, s, writers)
+		awaitQueued(t, s, writers, true)
 		s.writeMu.Unlock()
 		require.NoError(t, <-done)
 		for _, ops := range results {
@@ -255,8 +255,10 @@ func TestGroupCommitVersionsAreExact(t *testing.T) {
 	}), "a snapshot taken now sees no value with a TTL")
 }
 
-// gcAwaitQueue waits until n writes wait in s's commit queue.
-func gcAwaitQueue(t *testing.T, s *Store, n int) {
+// awaitQueued waits until n writes wait in s's commit queue. A test that
+// holds the commit lock while it waits passes held: the lock is let go
+// before the test fails, so that the writers and Close can end.
+func awaitQueued(t *testing.T, s *Store, n int, held bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -267,8 +269,10 @@ func gcAwaitQueue(t *testing.T, s *Store, n int) {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.writeMu.Unlock()
-			t.Fatalf("timed out after 10s waiting for %d writers to queue behind the held commit lock (%d queued)", n, queued)
+			if held {
+				s.writeMu.Unlock()
+			}
+			t.Fatalf("timed out after 10s waiting for %d writers to queue (%d queued)", n, queued)
 		}
 		runtime.Gosched()
 	}

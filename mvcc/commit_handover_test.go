@@ -3,7 +3,6 @@ package mvcc
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -22,24 +21,6 @@ func hoWait[T any](t *testing.T, ch <-chan T, what string) T {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("timed out after 10s waiting for %s", what)
 		panic("unreachable")
-	}
-}
-
-// hoAwaitQueue waits until n writes wait in s's commit queue.
-func hoAwaitQueue(t *testing.T, s *Store, n int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		s.queueMu.Lock()
-		queued := len(s.queue)
-		s.queueMu.Unlock()
-		if queued >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after 10s waiting for %d writers to queue (%d queued)", n, queued)
-		}
-		runtime.Gosched()
 	}
 }
 
@@ -105,7 +86,7 @@ func hoTwoGroups(t *testing.T, secondSync error, atWake func(syncs <-chan struct
 		v, err := s.Put(core.KVKey(ns, "b"), core.Int64Value(2), 0)
 		rb <- result{v, err}
 	}()
-	hoAwaitQueue(t, s, 1)
+	awaitQueued(t, s, 1, false)
 	close(release)
 	require.NoError(t, hoWait(t, wakeErr, "writer A's group to wake its writers"))
 	a := hoWait(t, ra, "writer A's Put to return")

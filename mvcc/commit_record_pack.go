@@ -71,7 +71,7 @@ func (rec *commitRec) pack(st *state) {
 			}
 		}
 		p.ops[i] = op
-		n := sharedLen(last, c.enc)
+		n := commonPrefixLen(last, c.enc)
 		nkeys += uvarintLen(n) + uvarintLen(len(c.enc)-n) + len(c.enc) - n
 		last = c.enc
 	}
@@ -85,7 +85,7 @@ func (rec *commitRec) pack(st *state) {
 	last = ""
 	for i := range rec.changes {
 		c := &rec.changes[i]
-		n := sharedLen(last, c.enc)
+		n := commonPrefixLen(last, c.enc)
 		p.keys = binary.AppendUvarint(p.keys, uint64(n))
 		p.keys = binary.AppendUvarint(p.keys, uint64(len(c.enc)-n))
 		p.keys = append(p.keys, c.enc[n:]...)
@@ -191,17 +191,6 @@ func seekForward(cur *btree.Cursor[stored], enc string) (*stored, bool) {
 		return nil, false
 	}
 	return cur.Value(), true
-}
-
-// sharedLen returns the length of the longest common prefix of a and b.
-func sharedLen(a, b string) int {
-	n := min(len(a), len(b))
-	for i := range n {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return n
 }
 
 // uvarintLen returns the length of n as a uvarint.
