@@ -125,9 +125,10 @@ var pendingPool = sync.Pool{New: func() any { return &pending{wake: make(chan st
 // operation in queue order to one transient edit of the current state (each
 // gets its own version, v+1 … v+k, and its own result), writes the group to
 // the log if the store has one, and publishes the new root in one atomic
-// store. It then wakes every writer of the group with its result, and hands
-// the leadership to the first writer that queued meanwhile, which takes the
-// next group. A group of k writes costs one root, one history window update
+// store. It then hands the leadership to the first writer that queued
+// meanwhile, which takes the next group, and only then wakes every writer
+// of its own group with its result (see handOver, awaitRejoin and
+// wakeGroup). A group of k writes costs one root, one history window update
 // and one log write (and fsync), however many writers wait; the longer a
 // group takes (an fsync), the larger the next one grows.
 //
