@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +30,8 @@ var (
 		"the go test -timeout of each mutant's run")
 	jobs = flag.Int("mutants.jobs", runtime.GOMAXPROCS(0),
 		"how many mutants run at once")
+	schemata = flag.Bool("mutants.schema", true,
+		"compile the mutants that can be guarded into mutant schemata; false: each by its own overlay")
 )
 
 // outcome is what one mutant's run came to.
@@ -34,15 +39,21 @@ type outcome struct {
 	m       Mutant
 	verdict string // caught, SURVIVED, STALE, BROKEN
 	by      string // the failing tests, or why
+	how     string // schema (compiled into a schema) or overlay (its own go test -overlay run)
 	took    time.Duration
 	output  string
 }
 
-// TestMutantsCaught applies each mutant of mutants.txt in turn (go test
-// -overlay: the source is never touched) and runs its tests, which must fail.
+// TestMutantsCaught applies each mutant of mutants.txt and runs its tests,
+// which must fail. Most mutants are compiled together into mutant schemata
+// (schema.go): one test binary per package holds them all, each behind a
+// run-time switch, and each mutant's tests run that binary with its switch
+// on. A mutant that cannot be guarded so, or whose schema does not compile,
+// runs by its own go test -overlay (the source is never touched either way).
 // It prints one line per mutant: caught (and by which test), SURVIVED, STALE
 // (its snippet no longer occurs exactly once: refresh the entry) or BROKEN
-// (the mutant does not compile). Opt-in: -mutants or INMEM_MUTANTS=1.
+// (the mutant does not compile), and how it ran. Opt-in: -mutants or
+// INMEM_MUTANTS=1.
 func TestMutantsCaught(t *testing.T) {
 	if !*enabled {
 		t.Skip("opt-in: go test -v -count=1 -timeout 15m ./internal/mutants -run TestMutantsCaught -mutants")
@@ -70,33 +81,173 @@ func TestMutantsCaught(t *testing.T) {
 	sem := make(chan struct{}, max(1, *jobs))
 	var wg sync.WaitGroup
 	var mu sync.Mutex // serializes the progress lines
-	for i, m := range list {
+	report := func(i int, r outcome) {
+		results[i] = r
+		mu.Lock()
+		t.Log(r.line())
+		mu.Unlock()
+	}
+	byOverlay := func(i int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i] = runMutant(root, filepath.Join(dir, fmt.Sprint(i)), goBin, m)
-			mu.Lock()
-			t.Log(results[i].line())
-			mu.Unlock()
+			report(i, runMutant(root, filepath.Join(dir, fmt.Sprint(i)), goBin, list[i]))
 		}()
+	}
+
+	// The mutants that cannot be guarded run by overlay from the start,
+	// beside the schemata's builds.
+	read := func(f string) ([]byte, error) { return os.ReadFile(filepath.Join(root, filepath.FromSlash(f))) }
+	excluded := map[int]string{}
+	if !*schemata {
+		for i := range list {
+			excluded[i+1] = "-mutants.schema=false"
+		}
+	}
+	plan := PlanSchemata(list, read, excluded)
+	for n, err := range plan.Stale {
+		results[n-1] = outcome{m: list[n-1], verdict: "STALE", how: "overlay",
+			by: strings.TrimPrefix(err.Error(), "STALE: "+list[n-1].ID+": ") + fmt.Sprintf("; refresh the entry at mutants.txt:%d", list[n-1].Line)}
+		t.Log(results[n-1].line())
+	}
+	started := map[int]bool{}
+	fallBack := func(why map[int]string) {
+		for i := range list {
+			if reason, ok := why[i+1]; ok && !started[i+1] {
+				started[i+1] = true
+				if *schemata {
+					t.Logf("by overlay: %s: %s", list[i].ID, reason)
+				}
+				byOverlay(i)
+			}
+		}
+	}
+	fallBack(plan.Fallback)
+
+	// Build each round's test binaries; a round whose build fails loses the
+	// mutants its compiler errors point at (or, when they point at none,
+	// every mutant of the failing packages) to the overlay runs and is
+	// planned and built again.
+	var built []builtRound
+	buildStart := time.Now()
+	for attempt := 0; attempt < 6 && len(plan.Rounds) > 0; attempt++ {
+		bad := map[int]string{}
+		built = built[:0]
+		for r, s := range plan.Rounds {
+			b, failed := buildRound(t, root, filepath.Join(dir, fmt.Sprintf("round%d-%d", attempt, r)), goBin, list, s)
+			built = append(built, b)
+			for n, why := range failed {
+				bad[n] = why
+			}
+		}
+		if len(bad) == 0 {
+			break
+		}
+		for n, why := range bad {
+			excluded[n] = why
+		}
+		fallBack(bad)
+		plan = PlanSchemata(list, read, excluded)
+		fallBack(plan.Fallback)
+		if attempt == 5 {
+			for _, s := range plan.Rounds {
+				why := map[int]string{}
+				for _, n := range s.Mutants {
+					why[n] = "its schema still did not build after 6 attempts"
+				}
+				fallBack(why)
+			}
+			built = nil
+		}
+	}
+	buildTook := time.Since(buildStart)
+
+	// Each round's binaries first run with every switch off, the tests
+	// the round's mutants name: they must pass, as on the original code,
+	// or that binary's mutants are run again by overlay.
+	var controls sync.WaitGroup
+	var broke sync.Map // mutant number -> the control run that failed
+	for _, b := range built {
+		for key, bin := range b.bins {
+			var filters []string
+			var ns []int
+			seen := map[string]bool{}
+			for _, n := range b.schema.Mutants {
+				for _, p := range list[n-1].Packages {
+					if pkgKey(list[n-1].Dir, p) == key {
+						ns = append(ns, n)
+						if f := "(?:" + list[n-1].Run + ")"; !seen[f] {
+							seen[f] = true
+							filters = append(filters, f)
+						}
+					}
+				}
+			}
+			controls.Add(1)
+			go func() {
+				defer controls.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				start := time.Now()
+				out, err := runBinary(bin, 0, strings.Join(filters, "|"))
+				t.Logf("control run of %s with every mutant off: %v", key, time.Since(start).Round(100*time.Millisecond))
+				if err != nil {
+					t.Logf("control run of %s with every mutant off failed; its mutants run by overlay:\n%s", key, tail(out, 20))
+					for _, n := range ns {
+						broke.Store(n, key)
+					}
+				}
+			}()
+		}
+	}
+	var schemaWG sync.WaitGroup
+	for _, b := range built {
+		for _, n := range b.schema.Mutants {
+			started[n] = true
+			schemaWG.Add(1)
+			go func() {
+				defer schemaWG.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				results[n-1] = runSchemaMutant(b, list[n-1], n)
+			}()
+		}
+	}
+	controls.Wait()
+	schemaWG.Wait()
+	for _, b := range built {
+		for _, n := range b.schema.Mutants {
+			if key, bad := broke.Load(n); bad {
+				fallBack(map[int]string{n: fmt.Sprintf("the control run of %s failed", key)})
+				continue
+			}
+			mu.Lock()
+			t.Log(results[n-1].line())
+			mu.Unlock()
+		}
 	}
 	wg.Wait() // each run ends by its own -timeout and context deadline
 
 	counts := map[string]int{}
+	schemaN := 0
 	for _, r := range results {
 		counts[r.verdict]++
+		if r.how == "schema" {
+			schemaN++
+		}
 		if r.verdict != "caught" {
 			t.Errorf("%s\n%s", r.line(), tail(r.output, 40))
 		}
 	}
-	t.Logf("%d mutants: %d caught, %d survived, %d stale, %d broken, in %v",
-		len(results), counts["caught"], counts["SURVIVED"], counts["STALE"], counts["BROKEN"], time.Since(start).Round(time.Second))
+	t.Logf("%d mutants: %d caught, %d survived, %d stale, %d broken; %d ran in schemata (%d test binaries built in %v), %d by overlay; in %v",
+		len(results), counts["caught"], counts["SURVIVED"], counts["STALE"], counts["BROKEN"],
+		schemaN, countBins(built), buildTook.Round(time.Second), len(results)-schemaN-counts["STALE"], time.Since(start).Round(time.Second))
 }
 
 func (r outcome) line() string {
-	s := fmt.Sprintf("%-8s %-34s [%s] %s (%v)", r.verdict, r.m.ID, r.m.Section, r.m.Why, r.took.Round(100*time.Millisecond))
+	s := fmt.Sprintf("%-8s %-34s [%s] %s (%v, %s)", r.verdict, r.m.ID, r.m.Section, r.m.Why, r.took.Round(100*time.Millisecond), r.how)
 	if r.by != "" {
 		s += ": " + r.by
 	}
@@ -107,7 +258,7 @@ func (r outcome) line() string {
 // tests.
 func runMutant(root, dir, goBin string, m Mutant) (res outcome) {
 	start := time.Now()
-	res.m = m
+	res.m, res.how = m, "overlay"
 	defer func() { res.took = time.Since(start) }()
 	orig := filepath.Join(root, filepath.FromSlash(m.File))
 	src, err := os.ReadFile(orig)
@@ -151,6 +302,189 @@ func runMutant(root, dir, goBin string, m Mutant) (res outcome) {
 		res.verdict, res.by = judge(res.output, err)
 	}
 	return res
+}
+
+// A builtRound is one round's schemata compiled: a test binary per package.
+type builtRound struct {
+	schema Schema
+	bins   map[string]testBinary // by pkgKey
+}
+
+// A testBinary is a package's test binary and the directory it runs in.
+type testBinary struct {
+	path string // "" when the package has no tests
+	dir  string
+}
+
+func countBins(built []builtRound) int {
+	n := 0
+	for _, b := range built {
+		n += len(b.bins)
+	}
+	return n
+}
+
+var compileError = regexp.MustCompile(`(?m)^(\S+\.go):(\d+)(?::\d+)?: .*$`)
+
+// buildRound writes round s's schemata under dir and builds, with go test
+// -c, the test binary of every package its mutants name: one go command per
+// module directory (the root's, etcdstore's), at once, each with an overlay
+// of the schemata of that directory's mutants alone. It returns the mutants
+// a failed build blames, with why.
+func buildRound(t *testing.T, root, dir, goBin string, list []Mutant, s Schema) (builtRound, map[int]string) {
+	b := builtRound{schema: s, bins: map[string]testBinary{}}
+	failed := map[int]string{}
+	// The files and packages of each module directory's mutants.
+	files := map[string]map[string]bool{} // dir -> schema files
+	pkgs := map[string]map[string][]int{} // dir -> package -> its mutants
+	for _, n := range s.Mutants {
+		m := list[n-1]
+		if pkgs[m.Dir] == nil {
+			pkgs[m.Dir], files[m.Dir] = map[string][]int{}, map[string]bool{}
+		}
+		files[m.Dir][m.File] = true
+		files[m.Dir][path.Join(path.Dir(m.File), schemaFile)] = true
+		for _, p := range m.Packages {
+			pkgs[m.Dir][p] = append(pkgs[m.Dir][p], n)
+		}
+	}
+	var mu sync.Mutex // guards b.bins and failed
+	var wg sync.WaitGroup
+	for d, ps := range pkgs {
+		ddir := filepath.Join(dir, "dir"+strconv.Itoa(len(d))+strings.ReplaceAll(d, "/", "_"))
+		replace := map[string]string{}
+		back := map[string]string{} // the schema's copy -> the file it replaces, from the root
+		for f := range files[d] {
+			copyPath := filepath.Join(ddir, "src", filepath.FromSlash(f))
+			if err := os.MkdirAll(filepath.Dir(copyPath), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(copyPath, []byte(s.Files[f]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			replace[filepath.Join(root, filepath.FromSlash(f))] = copyPath
+			back[copyPath] = f
+		}
+		overlay := filepath.Join(ddir, "overlay.json")
+		ov, _ := json.Marshal(map[string]map[string]string{"Replace": replace})
+		if err := os.WriteFile(overlay, ov, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		binDir := filepath.Join(ddir, "bin")
+		var args []string
+		names := map[string]string{}
+		bins := map[string]testBinary{}
+		for p, ns := range ps {
+			key := pkgKey(d, p)
+			name := path.Base(key) + ".test"
+			if other, dup := names[name]; dup {
+				mu.Lock()
+				for _, n := range ns {
+					failed[n] = fmt.Sprintf("its package %s has the test binary name of %s", key, other)
+				}
+				mu.Unlock()
+				continue
+			}
+			names[name] = key
+			args = append(args, p)
+			bins[key] = testBinary{path: filepath.Join(binDir, name), dir: filepath.Join(root, filepath.FromSlash(key))}
+		}
+		sort.Strings(args)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(goBin, append([]string{"test", "-c", "-vet=off", "-overlay=" + overlay, "-o", binDir + string(filepath.Separator)}, args...)...)
+			cmd.Dir = filepath.Join(root, filepath.FromSlash(d))
+			cmd.Env = append(os.Environ(), "INMEM_MUTANTS=")
+			start := time.Now()
+			out, err := cmd.CombinedOutput()
+			mu.Lock()
+			defer mu.Unlock()
+			t.Logf("built the schemata's test binaries of %s in %v", strings.Join(args, " "), time.Since(start).Round(time.Second))
+			if err == nil {
+				for key, bin := range bins {
+					if _, err := os.Stat(bin.path); err != nil {
+						bin.path = "" // no test files
+					}
+					b.bins[key] = bin
+				}
+				return
+			}
+			t.Logf("the schemata of %s do not build:\n%s", strings.Join(args, " "), tail(string(out), 20))
+			blamed := false
+			for _, e := range compileError.FindAllStringSubmatch(string(out), -1) {
+				file := e[1]
+				if !filepath.IsAbs(file) {
+					file = filepath.Join(cmd.Dir, file)
+				}
+				rel, ok := back[file]
+				if !ok {
+					r, err := filepath.Rel(root, file)
+					if err != nil {
+						continue
+					}
+					rel = filepath.ToSlash(r)
+				}
+				line, _ := strconv.Atoi(e[2])
+				if n := s.Blame(rel, line); n != 0 {
+					failed[n] = "its schema does not compile: " + e[0]
+					blamed = true
+				}
+			}
+			if !blamed {
+				for _, ns := range ps {
+					for _, n := range ns {
+						failed[n] = "the schemata of its packages do not compile: " + firstLine(string(out))
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return b, failed
+}
+
+// runSchemaMutant runs mutant n's tests on the round's binaries with its
+// switch on.
+func runSchemaMutant(b builtRound, m Mutant, n int) (res outcome) {
+	start := time.Now()
+	res.m, res.how = m, "schema"
+	defer func() { res.took = time.Since(start) }()
+	// A survivor gets up to three more runs, as by overlay.
+	for attempt := 0; attempt < 4 && (attempt == 0 || res.verdict == "SURVIVED"); attempt++ {
+		var all strings.Builder
+		var firstErr error
+		for _, p := range m.Packages {
+			out, err := runBinary(b.bins[pkgKey(m.Dir, p)], n, m.Run)
+			all.WriteString(out)
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+		res.output = all.String()
+		res.verdict, res.by = judge(res.output, firstErr)
+	}
+	return res
+}
+
+// runBinary runs the tests matching run of a schema's test binary with
+// mutant n on (0: none), as go test would.
+func runBinary(bin testBinary, n int, run string) (string, error) {
+	if bin.path == "" {
+		return "?   \tno test files\n", nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *each+time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin.path, "-test.paniconexit0", "-test.count=1", "-test.failfast", "-test.short",
+		"-test.timeout="+each.String(), "-test.run="+run)
+	cmd.Dir = bin.dir
+	on := ""
+	if n > 0 {
+		on = strconv.Itoa(n)
+	}
+	cmd.Env = append(os.Environ(), "INMEM_MUTANTS=", SchemaEnv+"="+on)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }
 
 var failLine = regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`)
