@@ -29,7 +29,7 @@ var (
 	each = flag.Duration("mutants.timeout", 4*time.Minute,
 		"the go test -timeout of each mutant's run")
 	jobs = flag.Int("mutants.jobs", runtime.GOMAXPROCS(0),
-		"how many mutants run at once")
+		"how many mutants run at once by overlay (go test compiles each); twice as many run a schema's test binary, which mostly waits")
 	schemata = flag.Bool("mutants.schema", true,
 		"compile the mutants that can be guarded into mutant schemata; false: each by its own overlay")
 )
@@ -78,7 +78,8 @@ func TestMutantsCaught(t *testing.T) {
 	start := time.Now()
 
 	results := make([]outcome, len(list))
-	sem := make(chan struct{}, max(1, *jobs))
+	sem := make(chan struct{}, max(1, *jobs))      // overlay runs: each compiles
+	runSem := make(chan struct{}, 2*max(1, *jobs)) // schema runs: test binaries, which mostly wait
 	var wg sync.WaitGroup
 	var mu sync.Mutex // serializes the progress lines
 	report := func(i int, r outcome) {
@@ -188,8 +189,8 @@ func TestMutantsCaught(t *testing.T) {
 			controls.Add(1)
 			go func() {
 				defer controls.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
+				runSem <- struct{}{}
+				defer func() { <-runSem }()
 				start := time.Now()
 				out, err := runBinary(bin, 0, strings.Join(filters, "|"))
 				t.Logf("control run of %s with every mutant off: %v", key, time.Since(start).Round(100*time.Millisecond))
@@ -209,8 +210,8 @@ func TestMutantsCaught(t *testing.T) {
 			schemaWG.Add(1)
 			go func() {
 				defer schemaWG.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
+				runSem <- struct{}{}
+				defer func() { <-runSem }()
 				results[n-1] = runSchemaMutant(b, list[n-1], n)
 			}()
 		}
