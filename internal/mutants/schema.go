@@ -431,8 +431,10 @@ func guardRegion(src []byte, m Mutant) (g guard, pkg string, err error) {
 	return g, f.Name.Name, nil
 }
 
-// commonAffixes returns the lengths of the longest common prefix and suffix
-// of a and b that do not overlap and leave a's middle non-empty.
+// commonAffixes returns the lengths of a common prefix and suffix of a and
+// b that do not overlap and leave a's middle non-empty: the longest, but
+// that a pure insertion takes the nearest byte of code of a on each side with
+// it (so that the middle touches the statements around the insertion).
 func commonAffixes(a, b string) (p, q int) {
 	for p < len(a) && p < len(b) && a[p] == b[p] {
 		p++
@@ -440,15 +442,24 @@ func commonAffixes(a, b string) (p, q int) {
 	for q < len(a)-p && q < len(b)-p && a[len(a)-1-q] == b[len(b)-1-q] {
 		q++
 	}
-	if p+q == len(a) { // a pure insertion: take a byte of a with it
+	if p+q == len(a) {
+		for p > 0 && isSpace(a[p-1]) {
+			p--
+		}
+		if p > 0 {
+			p--
+		}
+		for q > 0 && isSpace(a[len(a)-q]) {
+			q--
+		}
 		if q > 0 {
 			q--
-		} else {
-			p--
 		}
 	}
 	return p, q
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // fieldNames lists a function's receiver, parameter and result names.
 func fieldNames(recv *ast.FieldList, typ *ast.FuncType) []string {
@@ -548,15 +559,6 @@ func identsIn(text string) []string {
 	}
 }
 
-// countIdents counts the identifiers of a piece of Go source by name.
-func countIdents(text string) map[string]int {
-	c := map[string]int{}
-	for _, name := range identsIn(text) {
-		c[name]++
-	}
-	return c
-}
-
 // newlyUnused names a local variable or an import that mutated leaves unused
 // and src does not: the mutated file would not compile.
 func newlyUnused(src, mutated string) string {
@@ -577,6 +579,10 @@ func unused(src string) map[string]int {
 	if err != nil {
 		return nil
 	}
+	// The parser's resolution of names within a file is all this needs: it
+	// compares a file with its mutant, without the package's imports that
+	// go/types would need compiled.
+	//lint:ignore SA1019 see above
 	used := map[*ast.Object]bool{}
 	assigned := map[*ast.Ident]bool{}
 	uses := map[string]int{} // unresolved names: packages
