@@ -12,28 +12,29 @@ import (
 )
 
 // A mutant schema is one version of a source file that holds many mutants at
-// once, each behind a run-time switch: the statements around the mutant's
-// snippet are duplicated as
+// once, each behind a run-time switch: the statements around the part of the
+// mutant's snippet that changes are duplicated as
 //
 //	;if mutantSchemaOn(<n>) {
-//		<the statements with the snippet replaced>
+//		<the statements, mutated>
 //	} else {
 //		<the original statements>
 //	};
 //
-// (the semicolons keep it a statement of its own whatever surrounds it)
-// so that one test binary per package, compiled once, runs any of the
-// mutants: the environment variable SchemaEnv names the one that is on, and
-// with it unset every switch is off and the program is the original one.
-// This file plans and writes the schemata; run_test.go builds and runs them.
+// (the semicolons keep it a statement of its own whatever surrounds it). One
+// test binary per package, compiled once, then runs any of the mutants: the
+// environment variable SchemaEnv names the one that is on, and with it unset
+// every switch is off and the program is the original one. This file plans
+// and writes the schemata; run_test.go builds and runs them.
 
 // SchemaEnv is the environment variable a schema-compiled test binary reads
 // once, at initialization, to learn which mutant is on: the mutant's number
 // (its place in the list, from 1). Unset or 0, every mutant is off.
 const SchemaEnv = "INMEM_MUTANT"
 
-// schemaFunc is the switch's name in a schema; schemaFile is the extra file
-// that defines it in each package that holds a schema.
+// maxSchemaRounds bounds the builds; schemaFunc is the switch's name in a
+// schema; schemaFile is the extra file that defines it in each package that
+// holds a schema.
 const (
 	maxSchemaRounds = 4
 	schemaFunc      = "mutantSchemaOn"
@@ -56,7 +57,7 @@ func (g guard) mutated(src string) string {
 }
 
 // A Schema is one round's mutant schemata: the files to overlay and the
-// mutants they hold. Mutants whose guarded regions overlap in a file are put
+// mutants they hold. Mutants whose guarded regions cross in a file are put
 // in different rounds.
 type Schema struct {
 	// Files maps a file (slash-separated, from the module root) to its
@@ -106,7 +107,7 @@ type SchemaPlan struct {
 // mutant whose snippet lies inside a function's statements and can be
 // guarded without changing what the mutated program means is put in the
 // first round where its region crosses no other mutant's (a region nested
-// in another's shares its round). At most maxRounds rounds are made, and a
+// in another's shares its round). At most maxSchemaRounds rounds are made, and a
 // round holding fewer mutants than the test packages it needs is not worth
 // its builds: its mutants fall back. The mutants of excluded fall back with
 // the reason given. read returns a file's source (path slash-separated from
