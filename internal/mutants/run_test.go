@@ -479,7 +479,7 @@ func (r *runner) buildRound(dir string, s Schema, ready func(bins map[string]tes
 					rel = filepath.ToSlash(r)
 				}
 				line, _ := strconv.Atoi(e[2])
-				if n := s.Blame(rel, line); n != 0 {
+				for _, n := range s.Blame(rel, line) {
 					failed[n] = "its schema does not compile: " + e[0]
 					blamed = true
 				}

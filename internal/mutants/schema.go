@@ -77,16 +77,33 @@ type GuardLines struct {
 	First, Last int
 }
 
-// Blame returns the mutant whose guard holds line of file in the schema: the
-// innermost, or 0 when no guard holds it.
-func (s Schema) Blame(file string, line int) int {
+// Blame returns the mutants a compiler's error at line of file in the
+// schema points at: the innermost guard that holds the line; else the guards
+// that end on the line before, with those nested in them (a "missing
+// return" is reported at the function's closing brace, after the guard of
+// its last statements); else none.
+func (s Schema) Blame(file string, line int) []int {
 	best, span := 0, -1
 	for _, g := range s.Lines[file] {
 		if g.First <= line && line <= g.Last && (span < 0 || g.Last-g.First < span) {
 			best, span = g.N, g.Last-g.First
 		}
 	}
-	return best
+	if best != 0 {
+		return []int{best}
+	}
+	var out []int
+	for _, g := range s.Lines[file] {
+		if g.Last != line-1 {
+			continue
+		}
+		for _, in := range s.Lines[file] {
+			if g.First <= in.First && in.Last <= g.Last {
+				out = append(out, in.N)
+			}
+		}
+	}
+	return out
 }
 
 // pkgKey names a test package: its directory from the module root.

@@ -190,7 +190,7 @@ func TestPlanSchemata(t *testing.T) {
 					at = i + 1
 				}
 			}
-			if got := s.Blame("p/p.go", at); got != n {
+			if got := s.Blame("p/p.go", at); len(got) != 1 || got[0] != n {
 				t.Errorf("round %d: line %d blames mutant %d, want %d", r+1, at, got, n)
 			}
 			// The copy run when the switch is on is the mutant's new text.
@@ -198,8 +198,17 @@ func TestPlanSchemata(t *testing.T) {
 				t.Errorf("round %d: mutant %d's new text is missing", r+1, n)
 			}
 		}
-		if s.Blame("p/p.go", 1) != 0 {
+		if s.Blame("p/p.go", 1) != nil {
 			t.Errorf("round %d: the package clause blames a mutant", r+1)
+		}
+	}
+	// A "missing return" at the closing brace after other-func's guard (the
+	// function's last statement) blames other-func.
+	for _, g := range plan.Rounds[0].Lines["p/p.go"] {
+		if g.N == 6 {
+			if got := plan.Rounds[0].Blame("p/p.go", g.Last+1); !equalInts(got, []int{6}) {
+				t.Errorf("the line after other-func's guard blames %v", got)
+			}
 		}
 	}
 	// inner and same are guarded inside outer's original copy: switched
