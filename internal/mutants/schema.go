@@ -7,6 +7,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -382,22 +383,10 @@ func guardRegion(src []byte, m Mutant) (g guard, pkg string, err error) {
 	region := func() (int, int) {
 		return min(s, off(best[i].Pos())), max(e, off(best[j].End()))
 	}
-	g.start, g.end = region()
-	oldText := string(src[g.start:g.end])
-	newText := g.mutated(string(src))
-
-	// What the run declares, as the original and as the mutant.
-	oldDecl, err := declaredNames(oldText)
-	if err != nil {
-		return g, "", err
-	}
-	newDecl, err := declaredNames(newText)
-	if err != nil {
-		return g, "", fmt.Errorf("the mutated statements do not parse alone: %v", err)
-	}
-	declared := append(oldDecl.names, newDecl.names...)
-	// A := that assigns a name of the same block would declare a new one
-	// inside the guard: the block's own would no longer be assigned.
+	// A name the block declares before the run: the run must not declare
+	// it again (a := would declare a new one inside the guard, and the
+	// block's own would no longer be assigned; any other declaration would
+	// not compile unguarded).
 	earlier := map[string]bool{}
 	for _, p := range bestParams {
 		earlier[p] = true
@@ -407,31 +396,42 @@ func guardRegion(src []byte, m Mutant) (g guard, pkg string, err error) {
 		if err != nil {
 			return g, "", err
 		}
-		for _, name := range before.names {
+		for _, name := range before {
 			earlier[name] = true
 		}
 	}
-	for _, name := range append(oldDecl.defined, newDecl.defined...) {
-		if earlier[name] {
-			return g, "", fmt.Errorf("its statements declare %s with := where the block already has one", name)
+	var oldText, newText string
+	for widened := false; ; widened = true {
+		g.start, g.end = region()
+		oldText, newText = string(src[g.start:g.end]), g.mutated(string(src))
+		// What the run declares, as the original and as the mutant.
+		oldDecl, err := declaredNames(oldText)
+		if err != nil {
+			return g, "", err
 		}
-	}
-	// A name declared in the run and used after it: the rest of the
-	// block joins the guarded run.
-	if j+1 < len(best) && len(declared) > 0 {
+		newDecl, err := declaredNames(newText)
+		if err != nil {
+			return g, "", fmt.Errorf("the mutated statements do not parse alone: %v", err)
+		}
+		declared := append(oldDecl, newDecl...)
+		for _, name := range declared {
+			if earlier[name] {
+				return g, "", fmt.Errorf("its statements declare %s, which their block already has", name)
+			}
+		}
+		if widened || j+1 == len(best) {
+			break
+		}
+		// A name declared in the run and used after it: the rest of the
+		// block joins the guarded run.
 		after := map[string]bool{}
 		for _, name := range identsIn(string(src[off(best[j+1].Pos()):off(best[len(best)-1].End())])) {
 			after[name] = true
 		}
-		for _, name := range declared {
-			if after[name] {
-				j = len(best) - 1
-				g.start, g.end = region()
-				oldText = string(src[g.start:g.end])
-				newText = g.mutated(string(src))
-				break
-			}
+		if !slices.ContainsFunc(declared, func(name string) bool { return after[name] }) {
+			break
 		}
+		j = len(best) - 1
 	}
 	if bad := jumpIn(oldText); bad != "" {
 		return g, "", fmt.Errorf("its statements hold %s", bad)
@@ -495,29 +495,22 @@ func fieldNames(recv *ast.FieldList, typ *ast.FuncType) []string {
 	return names
 }
 
-// decls are the names a run of statements declares at its top level: all of
-// them, and those declared by :=.
-type decls struct {
-	names, defined []string
-}
-
 // declaredNames parses text as a run of statements and lists the names it
 // declares at its top level.
-func declaredNames(text string) (decls, error) {
+func declaredNames(text string) ([]string, error) {
 	const head = "package p\nfunc _() {\n"
 	f, err := parser.ParseFile(token.NewFileSet(), "", head+text+"\n}\n", parser.SkipObjectResolution)
 	if err != nil {
-		return decls{}, err
+		return nil, err
 	}
-	var d decls
+	var names []string
 	for _, st := range f.Decls[0].(*ast.FuncDecl).Body.List {
 		switch st := st.(type) {
 		case *ast.AssignStmt:
 			if st.Tok == token.DEFINE {
 				for _, l := range st.Lhs {
 					if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
-						d.names = append(d.names, id.Name)
-						d.defined = append(d.defined, id.Name)
+						names = append(names, id.Name)
 					}
 				}
 			}
@@ -526,15 +519,17 @@ func declaredNames(text string) (decls, error) {
 				switch sp := sp.(type) {
 				case *ast.ValueSpec:
 					for _, id := range sp.Names {
-						d.names = append(d.names, id.Name)
+						if id.Name != "_" {
+							names = append(names, id.Name)
+						}
 					}
 				case *ast.TypeSpec:
-					d.names = append(d.names, sp.Name.Name)
+					names = append(names, sp.Name.Name)
 				}
 			}
 		}
 	}
-	return d, nil
+	return names, nil
 }
 
 // jumpIn names a label, goto or fallthrough in a run of statements: they

@@ -72,6 +72,15 @@ func unused(xs []int) int {
 
 func first(xs []int) (int, error) { return 0, nil }
 
+func capture() error {
+	var err error
+	defer func() { _ = err }()
+	k := 1
+	v, err := first([]int{k})
+	_ = v
+	return err
+}
+
 func three(xs []int) {
 	xs[0] = 1
 	xs[1] = 2
@@ -107,7 +116,9 @@ func TestGuardRegion(t *testing.T) {
 			region: "n := len(xs)\n\ts := fmt.Sprint(n)\n\treturn s + \"!\""},
 		{m: schemaMutant("const", "const limit = 8", "const limit = 9"), why: "not inside a function"},
 		{m: schemaMutant("field", "struct{ a, b int }", "struct{ a, b, c int }"), why: "not inside a function"},
-		{m: schemaMutant("redeclares", "b, err := first(xs[a:])", "b, err := first(xs)"), why: "declare err with :="},
+		{m: schemaMutant("widened-redeclares", "k := 1", "k := 2"), why: "declare err, which their block already has"},
+		{m: schemaMutant("new-redeclares", "s := fmt.Sprint(n)", "var n int\n\ts := fmt.Sprint(n)"), why: "declare n, which"},
+		{m: schemaMutant("redeclares", "b, err := first(xs[a:])", "b, err := first(xs)"), why: "declare err, which their block already has"},
 		{m: schemaMutant("next-to-fallthrough", "x++\n\t\tfallthrough", "x--\n\t\tfallthrough"), region: "x++"},
 		{m: schemaMutant("drops-fallthrough", "x++\n\t\tfallthrough", "x++"), why: "a fallthrough"},
 		{m: schemaMutant("goto", "if x > 3 {", "if x > 4 {"), why: "a goto"},
