@@ -75,6 +75,9 @@ func TestMutantsCaught(t *testing.T) {
 	}
 	r := &runner{
 		t: t, root: moduleRoot(t), dir: t.TempDir(), goBin: goCommand(t), list: list,
+		read: func(f string) ([]byte, error) {
+			return os.ReadFile(filepath.Join(moduleRoot(t), filepath.FromSlash(f)))
+		},
 		sem:     make(chan struct{}, max(1, *jobs)),   // overlay runs: each compiles
 		runSem:  make(chan struct{}, 2*max(1, *jobs)), // schema runs: test binaries, which mostly wait
 		results: make([]outcome, len(list)),
@@ -82,14 +85,13 @@ func TestMutantsCaught(t *testing.T) {
 	}
 	start := time.Now()
 
-	read := func(f string) ([]byte, error) { return os.ReadFile(filepath.Join(r.root, filepath.FromSlash(f))) }
 	excluded := map[int]string{}
 	if !*schemata {
 		for i := range list {
 			excluded[i+1] = "-mutants.schema=false"
 		}
 	}
-	plan := PlanSchemata(list, read, excluded)
+	plan := PlanSchemata(list, r.read, excluded)
 	for n, err := range plan.Stale {
 		r.results[n-1] = outcome{m: list[n-1], verdict: "STALE", how: "overlay",
 			by: strings.TrimPrefix(err.Error(), "STALE: "+list[n-1].ID+": ") + fmt.Sprintf("; refresh the entry at mutants.txt:%d", list[n-1].Line)}
@@ -100,41 +102,9 @@ func TestMutantsCaught(t *testing.T) {
 	r.byOverlay(plan.Fallback)
 
 	// Build each round's test binaries; each module directory's mutants
-	// run as soon as its binaries are built. A round whose build fails
-	// loses the mutants its compiler errors point at (or, when they point
-	// at none, every mutant of the failing packages) to the overlay runs
-	// and is planned and built again, for the mutants not yet started.
+	// run as soon as its binaries are built.
 	buildStart := time.Now()
-	for attempt := 0; len(plan.Rounds) > 0; attempt++ {
-		bad := map[int]string{}
-		for k, s := range plan.Rounds {
-			s.Mutants = r.notStarted(s.Mutants)
-			if len(s.Mutants) == 0 {
-				continue
-			}
-			if attempt == 5 {
-				why := map[int]string{}
-				for _, n := range s.Mutants {
-					why[n] = "its schema still did not build after 5 attempts"
-				}
-				r.byOverlay(why)
-				continue
-			}
-			failed := r.buildRound(filepath.Join(r.dir, fmt.Sprintf("round%d-%d", attempt, k)), s, r.bySchema)
-			for n, why := range failed {
-				bad[n] = why
-			}
-		}
-		if len(bad) == 0 || attempt == 5 {
-			break
-		}
-		for n, why := range bad {
-			excluded[n] = why
-		}
-		r.byOverlay(bad)
-		plan = PlanSchemata(list, read, excluded)
-		r.byOverlay(plan.Fallback)
-	}
+	r.buildSchemata(plan, "round")
 	buildTook := time.Since(buildStart)
 	r.wg.Wait() // each run ends by its own -timeout and context deadline
 
@@ -160,6 +130,7 @@ type runner struct {
 	t                *testing.T
 	root, dir, goBin string
 	list             []Mutant
+	read             func(file string) ([]byte, error)
 	sem, runSem      chan struct{} // bound the overlay runs and the schema runs
 	wg               sync.WaitGroup
 
@@ -167,6 +138,58 @@ type runner struct {
 	results []outcome  // by mutant number - 1
 	started map[int]bool
 	bins    int // test binaries built
+}
+
+// buildSchemata builds plan's rounds and runs each module directory's
+// mutants as its binaries are built. A build that fails sends the mutants
+// its compiler errors point at to overlay runs and builds the others again;
+// when the errors point at none, it builds each half of the failing
+// directory's mutants apart, down to single mutants, which then run by
+// overlay. name names the build directories.
+func (r *runner) buildSchemata(plan SchemaPlan, name string) {
+	for k, s := range plan.Rounds {
+		s.Mutants = r.notStarted(s.Mutants)
+		if len(s.Mutants) == 0 {
+			continue
+		}
+		sub := fmt.Sprintf("%s%d", name, k)
+		blamed, unblamed := r.buildRound(filepath.Join(r.dir, sub), s, r.bySchema)
+		r.byOverlay(blamed)
+		switch {
+		case len(blamed) > 0:
+			r.buildSchemata(r.planOnly(r.notStarted(s.Mutants)), sub+"-again")
+		case len(unblamed) == 1:
+			r.byOverlay(map[int]string{unblamed[0]: "its schema alone does not compile"})
+		case len(unblamed) > 1:
+			h := len(unblamed) / 2
+			r.buildSchemata(r.planOnly(unblamed[:h]), sub+"-a")
+			r.buildSchemata(r.planOnly(r.notStarted(unblamed[h:])), sub+"-b")
+		}
+	}
+}
+
+// planOnly plans the schemata of mutants ns alone; any of them that cannot
+// be guarded now runs by overlay.
+func (r *runner) planOnly(ns []int) SchemaPlan {
+	keep := map[int]bool{}
+	for _, n := range ns {
+		keep[n] = true
+	}
+	others := map[int]string{}
+	for n := 1; n <= len(r.list); n++ {
+		if !keep[n] {
+			others[n] = "planned apart"
+		}
+	}
+	plan := PlanSchemata(r.list, r.read, others)
+	why := map[int]string{}
+	for _, n := range ns {
+		if reason, ok := plan.Fallback[n]; ok {
+			why[n] = reason
+		}
+	}
+	r.byOverlay(why)
+	return plan
 }
 
 // report records mutant n's outcome and prints its line.
@@ -376,8 +399,10 @@ var compileError = regexp.MustCompile(`(?m)^(\S+\.go):(\d+)(?::\d+)?: .*$`)
 // module directory (the root's, etcdstore's), at once, each with an overlay
 // of the schemata of that directory's mutants alone. As each command
 // succeeds, it hands its binaries (by pkgKey) and their mutants to ready.
-// It returns the mutants a failed build blames, with why.
-func (r *runner) buildRound(dir string, s Schema, ready func(bins map[string]testBinary, ns []int)) map[int]string {
+// It returns the mutants a failed build's compiler errors point at, with
+// why, and those of a module directory whose build failed with errors that
+// point at none.
+func (r *runner) buildRound(dir string, s Schema, ready func(bins map[string]testBinary, ns []int)) (blamed map[int]string, unblamed []int) {
 	t, root, goBin, list := r.t, r.root, r.goBin, r.list
 	failed := map[int]string{}
 	// The files and packages of each module directory's mutants.
@@ -464,7 +489,7 @@ func (r *runner) buildRound(dir string, s Schema, ready func(bins map[string]tes
 				return
 			}
 			t.Logf("the schemata of %s do not build (%v):\n%s", strings.Join(args, " "), time.Since(start).Round(time.Second), tail(string(out), 20))
-			blamed := false
+			found := false
 			for _, e := range compileError.FindAllStringSubmatch(string(out), -1) {
 				file := e[1]
 				if !filepath.IsAbs(file) {
@@ -481,20 +506,20 @@ func (r *runner) buildRound(dir string, s Schema, ready func(bins map[string]tes
 				line, _ := strconv.Atoi(e[2])
 				for _, n := range s.Blame(rel, line) {
 					failed[n] = "its schema does not compile: " + e[0]
-					blamed = true
+					found = true
 				}
 			}
-			if !blamed {
-				for _, ns := range ps {
-					for _, n := range ns {
-						failed[n] = "the schemata of its packages do not compile: " + firstLine(string(out))
+			if !found {
+				for _, n := range s.Mutants {
+					if list[n-1].Dir == d {
+						unblamed = append(unblamed, n)
 					}
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	return failed
+	return failed, unblamed
 }
 
 // runSchemaMutant runs mutant n's tests on its packages' test binaries
