@@ -532,11 +532,13 @@ func runSchemaMutant(bins map[string]testBinary, m Mutant, n int) (res outcome) 
 	for attempt := 0; attempt < 4 && (attempt == 0 || res.verdict == "SURVIVED"); attempt++ {
 		var all strings.Builder
 		var firstErr error
+		// As go test -failfast, no package's tests start after one failed.
 		for _, p := range m.Packages {
 			out, err := runBinary(bins[pkgKey(m.Dir, p)], n, m.Run, true)
 			all.WriteString(out)
-			if firstErr == nil {
+			if err != nil {
 				firstErr = err
+				break
 			}
 		}
 		res.output = all.String()
