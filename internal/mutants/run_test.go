@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,7 +62,6 @@ func TestMutantsCaught(t *testing.T) {
 	if testing.Short() {
 		t.Skip("not under -short")
 	}
-	root := moduleRoot(t)
 	list := loadList(t)
 	if *only != "" {
 		re := regexp.MustCompile(*only)
@@ -73,196 +73,259 @@ func TestMutantsCaught(t *testing.T) {
 		}
 		list = keep
 	}
-	goBin := goCommand(t)
-	dir := t.TempDir()
+	r := &runner{
+		t: t, root: moduleRoot(t), dir: t.TempDir(), goBin: goCommand(t), list: list,
+		read: func(f string) ([]byte, error) {
+			return os.ReadFile(filepath.Join(moduleRoot(t), filepath.FromSlash(f)))
+		},
+		sem:     make(chan struct{}, max(1, *jobs)),   // overlay runs: each compiles
+		runSem:  make(chan struct{}, 2*max(1, *jobs)), // schema runs: test binaries, which mostly wait
+		results: make([]outcome, len(list)),
+		started: map[int]bool{},
+	}
 	start := time.Now()
 
-	results := make([]outcome, len(list))
-	sem := make(chan struct{}, max(1, *jobs))      // overlay runs: each compiles
-	runSem := make(chan struct{}, 2*max(1, *jobs)) // schema runs: test binaries, which mostly wait
-	var wg sync.WaitGroup
-	var mu sync.Mutex // serializes the progress lines
-	report := func(i int, r outcome) {
-		results[i] = r
-		mu.Lock()
-		t.Log(r.line())
-		mu.Unlock()
-	}
-	byOverlay := func(i int) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			report(i, runMutant(root, filepath.Join(dir, fmt.Sprint(i)), goBin, list[i]))
-		}()
-	}
-
-	// The mutants that cannot be guarded run by overlay from the start,
-	// beside the schemata's builds.
-	read := func(f string) ([]byte, error) { return os.ReadFile(filepath.Join(root, filepath.FromSlash(f))) }
 	excluded := map[int]string{}
 	if !*schemata {
 		for i := range list {
 			excluded[i+1] = "-mutants.schema=false"
 		}
 	}
-	plan := PlanSchemata(list, read, excluded)
+	plan := PlanSchemata(list, r.read, excluded)
 	for n, err := range plan.Stale {
-		results[n-1] = outcome{m: list[n-1], verdict: "STALE", how: "overlay",
+		r.results[n-1] = outcome{m: list[n-1], verdict: "STALE", how: "overlay",
 			by: strings.TrimPrefix(err.Error(), "STALE: "+list[n-1].ID+": ") + fmt.Sprintf("; refresh the entry at mutants.txt:%d", list[n-1].Line)}
-		t.Log(results[n-1].line())
+		t.Log(r.results[n-1].line())
 	}
-	started := map[int]bool{}
-	fallBack := func(why map[int]string) {
-		for i := range list {
-			if reason, ok := why[i+1]; ok && !started[i+1] {
-				started[i+1] = true
-				if *schemata {
-					t.Logf("by overlay: %s: %s", list[i].ID, reason)
-				}
-				byOverlay(i)
-			}
-		}
-	}
-	fallBack(plan.Fallback)
+	// The mutants that cannot be guarded run by overlay from the start,
+	// beside the schemata's builds.
+	r.byOverlay(plan.Fallback)
 
-	// Build each round's test binaries; a round whose build fails loses the
-	// mutants its compiler errors point at (or, when they point at none,
-	// every mutant of the failing packages) to the overlay runs and is
-	// planned and built again.
-	var built []builtRound
+	// Build each round's test binaries; each module directory's mutants
+	// run as soon as its binaries are built.
 	buildStart := time.Now()
-	for attempt := 0; attempt < 6 && len(plan.Rounds) > 0; attempt++ {
-		bad := map[int]string{}
-		built = built[:0]
-		for r, s := range plan.Rounds {
-			b, failed := buildRound(t, root, filepath.Join(dir, fmt.Sprintf("round%d-%d", attempt, r)), goBin, list, s)
-			built = append(built, b)
-			for n, why := range failed {
-				bad[n] = why
-			}
-		}
-		if len(bad) == 0 {
-			break
-		}
-		for n, why := range bad {
-			excluded[n] = why
-		}
-		fallBack(bad)
-		plan = PlanSchemata(list, read, excluded)
-		fallBack(plan.Fallback)
-		if attempt == 5 {
-			for _, s := range plan.Rounds {
-				why := map[int]string{}
-				for _, n := range s.Mutants {
-					why[n] = "its schema still did not build after 6 attempts"
-				}
-				fallBack(why)
-			}
-			built = nil
-		}
-	}
+	r.buildSchemata(plan, "round")
 	buildTook := time.Since(buildStart)
-
-	// Each round's binaries first run with every switch off, the tests
-	// the round's mutants name: they must pass, as on the original code,
-	// or that binary's mutants are run again by overlay.
-	var controls sync.WaitGroup
-	var broke sync.Map // mutant number -> the control run that failed
-	for _, b := range built {
-		for key, bin := range b.bins {
-			var filters []string
-			var ns []int
-			seen := map[string]bool{}
-			for _, n := range b.schema.Mutants {
-				for _, p := range list[n-1].Packages {
-					if pkgKey(list[n-1].Dir, p) == key {
-						ns = append(ns, n)
-						if f := "(?:" + list[n-1].Run + ")"; !seen[f] {
-							seen[f] = true
-							filters = append(filters, f)
-						}
-					}
-				}
-			}
-			controls.Add(1)
-			go func() {
-				defer controls.Done()
-				runSem <- struct{}{}
-				defer func() { <-runSem }()
-				start := time.Now()
-				out, err := runBinary(bin, 0, strings.Join(filters, "|"), false)
-				t.Logf("control run of %s with every mutant off: %v", key, time.Since(start).Round(100*time.Millisecond))
-				if err == nil {
-					return
-				}
-				// The mutants whose filter names a failing test cannot
-				// be judged by this binary; without a failing test's
-				// name (a panic, a timeout), none can.
-				var failing []string
-				for _, f := range failLine.FindAllStringSubmatch(out, -1) {
-					top, _, _ := strings.Cut(f[1], "/")
-					failing = append(failing, top)
-				}
-				t.Logf("control run of %s with every mutant off failed (%s); the mutants that name those tests run by overlay:\n%s",
-					key, strings.Join(failing, ", "), tail(out, 20))
-				for _, n := range ns {
-					re := regexp.MustCompile(list[n-1].Run)
-					hit := len(failing) == 0
-					for _, name := range failing {
-						hit = hit || re.MatchString(name)
-					}
-					if hit {
-						broke.Store(n, key)
-					}
-				}
-			}()
-		}
-	}
-	var schemaWG sync.WaitGroup
-	for _, b := range built {
-		for _, n := range b.schema.Mutants {
-			started[n] = true
-			schemaWG.Add(1)
-			go func() {
-				defer schemaWG.Done()
-				runSem <- struct{}{}
-				defer func() { <-runSem }()
-				results[n-1] = runSchemaMutant(b, list[n-1], n)
-			}()
-		}
-	}
-	controls.Wait()
-	schemaWG.Wait()
-	for _, b := range built {
-		for _, n := range b.schema.Mutants {
-			if key, bad := broke.Load(n); bad {
-				started[n] = false
-				fallBack(map[int]string{n: fmt.Sprintf("the control run of %s failed", key)})
-				continue
-			}
-			mu.Lock()
-			t.Log(results[n-1].line())
-			mu.Unlock()
-		}
-	}
-	wg.Wait() // each run ends by its own -timeout and context deadline
+	r.wg.Wait() // each run ends by its own -timeout and context deadline
 
 	counts := map[string]int{}
 	schemaN := 0
-	for _, r := range results {
-		counts[r.verdict]++
-		if r.how == "schema" {
+	for _, o := range r.results {
+		counts[o.verdict]++
+		if o.how == "schema" {
 			schemaN++
 		}
-		if r.verdict != "caught" {
-			t.Errorf("%s\n%s", r.line(), tail(r.output, 40))
+		if o.verdict != "caught" {
+			t.Errorf("%s\n%s", o.line(), tail(o.output, 40))
 		}
 	}
 	t.Logf("%d mutants: %d caught, %d survived, %d stale, %d broken; %d ran in schemata (%d test binaries built in %v), %d by overlay; in %v",
-		len(results), counts["caught"], counts["SURVIVED"], counts["STALE"], counts["BROKEN"],
-		schemaN, countBins(built), buildTook.Round(time.Second), len(results)-schemaN-counts["STALE"], time.Since(start).Round(time.Second))
+		len(r.results), counts["caught"], counts["SURVIVED"], counts["STALE"], counts["BROKEN"],
+		schemaN, r.bins, buildTook.Round(time.Second), len(r.results)-schemaN-counts["STALE"], time.Since(start).Round(time.Second))
+}
+
+// A runner runs a list of mutants: by overlay, or on schemata's test
+// binaries as they are built.
+type runner struct {
+	t                *testing.T
+	root, dir, goBin string
+	list             []Mutant
+	read             func(file string) ([]byte, error)
+	sem, runSem      chan struct{} // bound the overlay runs and the schema runs
+	wg               sync.WaitGroup
+
+	mu      sync.Mutex // guards what follows, and serializes the progress lines
+	results []outcome  // by mutant number - 1
+	started map[int]bool
+	bins    int // test binaries built
+}
+
+// buildSchemata builds plan's rounds and runs each module directory's
+// mutants as its binaries are built. A build that fails sends the mutants
+// its compiler errors point at to overlay runs and builds the others again;
+// when the errors point at none, it builds each half of the failing
+// directory's mutants apart, down to single mutants, which then run by
+// overlay. name names the build directories.
+func (r *runner) buildSchemata(plan SchemaPlan, name string) {
+	for k, s := range plan.Rounds {
+		s.Mutants = r.notStarted(s.Mutants)
+		if len(s.Mutants) == 0 {
+			continue
+		}
+		sub := fmt.Sprintf("%s%d", name, k)
+		blamed, unblamed := r.buildRound(filepath.Join(r.dir, sub), s, r.bySchema)
+		r.byOverlay(blamed)
+		switch {
+		case len(blamed) > 0:
+			r.buildSchemata(r.planOnly(r.notStarted(s.Mutants)), sub+"-again")
+		case len(unblamed) == 1:
+			r.byOverlay(map[int]string{unblamed[0]: "its schema alone does not compile"})
+		case len(unblamed) > 1:
+			h := len(unblamed) / 2
+			r.buildSchemata(r.planOnly(unblamed[:h]), sub+"-a")
+			r.buildSchemata(r.planOnly(r.notStarted(unblamed[h:])), sub+"-b")
+		}
+	}
+}
+
+// planOnly plans the schemata of mutants ns alone; any of them that cannot
+// be guarded now runs by overlay.
+func (r *runner) planOnly(ns []int) SchemaPlan {
+	keep := map[int]bool{}
+	for _, n := range ns {
+		keep[n] = true
+	}
+	others := map[int]string{}
+	for n := 1; n <= len(r.list); n++ {
+		if !keep[n] {
+			others[n] = "planned apart"
+		}
+	}
+	plan := PlanSchemata(r.list, r.read, others)
+	why := map[int]string{}
+	for _, n := range ns {
+		if reason, ok := plan.Fallback[n]; ok {
+			why[n] = reason
+		}
+	}
+	r.byOverlay(why)
+	return plan
+}
+
+// report records mutant n's outcome and prints its line.
+func (r *runner) report(n int, o outcome) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.results[n-1] = o
+	r.t.Log(o.line())
+}
+
+// notStarted keeps the mutants of ns that have not started running.
+func (r *runner) notStarted(ns []int) []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var keep []int
+	for _, n := range ns {
+		if !r.started[n] {
+			keep = append(keep, n)
+		}
+	}
+	return keep
+}
+
+// byOverlay runs each mutant of why that has not started by its own
+// overlay, saying why.
+func (r *runner) byOverlay(why map[int]string) {
+	for n := 1; n <= len(r.list); n++ {
+		reason, ok := why[n]
+		if !ok {
+			continue
+		}
+		r.mu.Lock()
+		if r.started[n] {
+			r.mu.Unlock()
+			continue
+		}
+		r.started[n] = true
+		if *schemata {
+			r.t.Logf("by overlay: %s: %s", r.list[n-1].ID, reason)
+		}
+		r.mu.Unlock()
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			r.sem <- struct{}{}
+			defer func() { <-r.sem }()
+			r.report(n, runMutant(r.root, filepath.Join(r.dir, fmt.Sprint(n)), r.goBin, r.list[n-1]))
+		}()
+	}
+}
+
+// bySchema runs mutants ns on test binaries bins, built from their
+// schemata. Each binary first runs, with every switch off, the tests its
+// mutants name: they must pass, as on the original code; a mutant whose
+// filter names a test that failed there runs again by overlay.
+func (r *runner) bySchema(bins map[string]testBinary, ns []int) {
+	r.mu.Lock()
+	for _, n := range ns {
+		r.started[n] = true
+	}
+	r.bins += len(bins)
+	r.mu.Unlock()
+	var group sync.WaitGroup
+	var broke sync.Map // mutant number -> the control run that failed
+	for key, bin := range bins {
+		var filters, mine []string
+		var ids []int
+		for _, n := range ns {
+			for _, p := range r.list[n-1].Packages {
+				if pkgKey(r.list[n-1].Dir, p) == key {
+					ids = append(ids, n)
+					mine = append(mine, r.list[n-1].Run)
+					if f := "(?:" + r.list[n-1].Run + ")"; !slices.Contains(filters, f) {
+						filters = append(filters, f)
+					}
+				}
+			}
+		}
+		group.Add(1)
+		go func() {
+			defer group.Done()
+			r.runSem <- struct{}{}
+			defer func() { <-r.runSem }()
+			start := time.Now()
+			out, err := runBinary(bin, 0, strings.Join(filters, "|"), false)
+			r.t.Logf("control run of %s with every mutant off: %v", key, time.Since(start).Round(100*time.Millisecond))
+			if err == nil {
+				return
+			}
+			// The mutants whose filter names a failing test cannot be
+			// judged by this binary; without a failing test's name (a
+			// panic, a timeout), none can.
+			var failing []string
+			for _, f := range failLine.FindAllStringSubmatch(out, -1) {
+				top, _, _ := strings.Cut(f[1], "/")
+				failing = append(failing, top)
+			}
+			r.t.Logf("control run of %s with every mutant off failed (%s); the mutants that name those tests run by overlay:\n%s",
+				key, strings.Join(failing, ", "), tail(out, 20))
+			for k, n := range ids {
+				re := regexp.MustCompile(mine[k])
+				hit := len(failing) == 0
+				for _, name := range failing {
+					hit = hit || re.MatchString(name)
+				}
+				if hit {
+					broke.Store(n, key)
+				}
+			}
+		}()
+	}
+	outcomes := make([]outcome, len(ns))
+	for k, n := range ns {
+		group.Add(1)
+		go func() {
+			defer group.Done()
+			r.runSem <- struct{}{}
+			defer func() { <-r.runSem }()
+			outcomes[k] = runSchemaMutant(bins, r.list[n-1], n)
+		}()
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		group.Wait()
+		for k, n := range ns {
+			if key, bad := broke.Load(n); bad {
+				r.mu.Lock()
+				r.started[n] = false
+				r.mu.Unlock()
+				r.byOverlay(map[int]string{n: fmt.Sprintf("the control run of %s failed", key)})
+				continue
+			}
+			r.report(n, outcomes[k])
+		}
+	}()
 }
 
 func (r outcome) line() string {
@@ -323,24 +386,10 @@ func runMutant(root, dir, goBin string, m Mutant) (res outcome) {
 	return res
 }
 
-// A builtRound is one round's schemata compiled: a test binary per package.
-type builtRound struct {
-	schema Schema
-	bins   map[string]testBinary // by pkgKey
-}
-
 // A testBinary is a package's test binary and the directory it runs in.
 type testBinary struct {
 	path string // "" when the package has no tests
 	dir  string
-}
-
-func countBins(built []builtRound) int {
-	n := 0
-	for _, b := range built {
-		n += len(b.bins)
-	}
-	return n
 }
 
 var compileError = regexp.MustCompile(`(?m)^(\S+\.go):(\d+)(?::\d+)?: .*$`)
@@ -348,10 +397,13 @@ var compileError = regexp.MustCompile(`(?m)^(\S+\.go):(\d+)(?::\d+)?: .*$`)
 // buildRound writes round s's schemata under dir and builds, with go test
 // -c, the test binary of every package its mutants name: one go command per
 // module directory (the root's, etcdstore's), at once, each with an overlay
-// of the schemata of that directory's mutants alone. It returns the mutants
-// a failed build blames, with why.
-func buildRound(t *testing.T, root, dir, goBin string, list []Mutant, s Schema) (builtRound, map[int]string) {
-	b := builtRound{schema: s, bins: map[string]testBinary{}}
+// of the schemata of that directory's mutants alone. As each command
+// succeeds, it hands its binaries (by pkgKey) and their mutants to ready.
+// It returns the mutants a failed build's compiler errors point at, with
+// why, and those of a module directory whose build failed with errors that
+// point at none.
+func (r *runner) buildRound(dir string, s Schema, ready func(bins map[string]testBinary, ns []int)) (blamed map[int]string, unblamed []int) {
+	t, root, goBin, list := r.t, r.root, r.goBin, r.list
 	failed := map[int]string{}
 	// The files and packages of each module directory's mutants.
 	files := map[string]map[string]bool{} // dir -> schema files
@@ -367,7 +419,7 @@ func buildRound(t *testing.T, root, dir, goBin string, list []Mutant, s Schema) 
 			pkgs[m.Dir][p] = append(pkgs[m.Dir][p], n)
 		}
 	}
-	var mu sync.Mutex // guards b.bins and failed
+	var mu sync.Mutex // guards failed
 	var wg sync.WaitGroup
 	for d, ps := range pkgs {
 		ddir := filepath.Join(dir, "dir"+strconv.Itoa(len(d))+strings.ReplaceAll(d, "/", "_"))
@@ -419,18 +471,25 @@ func buildRound(t *testing.T, root, dir, goBin string, list []Mutant, s Schema) 
 			out, err := cmd.CombinedOutput()
 			mu.Lock()
 			defer mu.Unlock()
-			t.Logf("built the schemata's test binaries of %s in %v", strings.Join(args, " "), time.Since(start).Round(time.Second))
 			if err == nil {
+				t.Logf("built the schemata's test binaries of %s in %v", strings.Join(args, " "), time.Since(start).Round(time.Second))
+				var ns []int
 				for key, bin := range bins {
 					if _, err := os.Stat(bin.path); err != nil {
 						bin.path = "" // no test files
+						bins[key] = bin
 					}
-					b.bins[key] = bin
 				}
+				for _, n := range s.Mutants {
+					if list[n-1].Dir == d {
+						ns = append(ns, n)
+					}
+				}
+				ready(bins, ns)
 				return
 			}
-			t.Logf("the schemata of %s do not build:\n%s", strings.Join(args, " "), tail(string(out), 20))
-			blamed := false
+			t.Logf("the schemata of %s do not build (%v):\n%s", strings.Join(args, " "), time.Since(start).Round(time.Second), tail(string(out), 20))
+			found := false
 			for _, e := range compileError.FindAllStringSubmatch(string(out), -1) {
 				file := e[1]
 				if !filepath.IsAbs(file) {
@@ -445,27 +504,27 @@ func buildRound(t *testing.T, root, dir, goBin string, list []Mutant, s Schema) 
 					rel = filepath.ToSlash(r)
 				}
 				line, _ := strconv.Atoi(e[2])
-				if n := s.Blame(rel, line); n != 0 {
+				for _, n := range s.Blame(rel, line) {
 					failed[n] = "its schema does not compile: " + e[0]
-					blamed = true
+					found = true
 				}
 			}
-			if !blamed {
-				for _, ns := range ps {
-					for _, n := range ns {
-						failed[n] = "the schemata of its packages do not compile: " + firstLine(string(out))
+			if !found {
+				for _, n := range s.Mutants {
+					if list[n-1].Dir == d {
+						unblamed = append(unblamed, n)
 					}
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	return b, failed
+	return failed, unblamed
 }
 
-// runSchemaMutant runs mutant n's tests on the round's binaries with its
-// switch on.
-func runSchemaMutant(b builtRound, m Mutant, n int) (res outcome) {
+// runSchemaMutant runs mutant n's tests on its packages' test binaries
+// with its switch on.
+func runSchemaMutant(bins map[string]testBinary, m Mutant, n int) (res outcome) {
 	start := time.Now()
 	res.m, res.how = m, "schema"
 	defer func() { res.took = time.Since(start) }()
@@ -473,11 +532,13 @@ func runSchemaMutant(b builtRound, m Mutant, n int) (res outcome) {
 	for attempt := 0; attempt < 4 && (attempt == 0 || res.verdict == "SURVIVED"); attempt++ {
 		var all strings.Builder
 		var firstErr error
+		// As go test -failfast, no package's tests start after one failed.
 		for _, p := range m.Packages {
-			out, err := runBinary(b.bins[pkgKey(m.Dir, p)], n, m.Run, true)
+			out, err := runBinary(bins[pkgKey(m.Dir, p)], n, m.Run, true)
 			all.WriteString(out)
-			if firstErr == nil {
+			if err != nil {
 				firstErr = err
+				break
 			}
 		}
 		res.output = all.String()

@@ -7,33 +7,35 @@ import (
 	"go/scanner"
 	"go/token"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
 
 // A mutant schema is one version of a source file that holds many mutants at
-// once, each behind a run-time switch: the statements around the mutant's
-// snippet are duplicated as
+// once, each behind a run-time switch: the statements around the part of the
+// mutant's snippet that changes are duplicated as
 //
 //	;if mutantSchemaOn(<n>) {
-//		<the statements with the snippet replaced>
+//		<the statements, mutated>
 //	} else {
 //		<the original statements>
 //	};
 //
-// (the semicolons keep it a statement of its own whatever surrounds it)
-// so that one test binary per package, compiled once, runs any of the
-// mutants: the environment variable SchemaEnv names the one that is on, and
-// with it unset every switch is off and the program is the original one.
-// This file plans and writes the schemata; run_test.go builds and runs them.
+// (the semicolons keep it a statement of its own whatever surrounds it). One
+// test binary per package, compiled once, then runs any of the mutants: the
+// environment variable SchemaEnv names the one that is on, and with it unset
+// every switch is off and the program is the original one. This file plans
+// and writes the schemata; run_test.go builds and runs them.
 
 // SchemaEnv is the environment variable a schema-compiled test binary reads
 // once, at initialization, to learn which mutant is on: the mutant's number
 // (its place in the list, from 1). Unset or 0, every mutant is off.
 const SchemaEnv = "INMEM_MUTANT"
 
-// schemaFunc is the switch's name in a schema; schemaFile is the extra file
-// that defines it in each package that holds a schema.
+// maxSchemaRounds bounds the builds; schemaFunc is the switch's name in a
+// schema; schemaFile is the extra file that defines it in each package that
+// holds a schema.
 const (
 	maxSchemaRounds = 4
 	schemaFunc      = "mutantSchemaOn"
@@ -56,7 +58,7 @@ func (g guard) mutated(src string) string {
 }
 
 // A Schema is one round's mutant schemata: the files to overlay and the
-// mutants they hold. Mutants whose guarded regions overlap in a file are put
+// mutants they hold. Mutants whose guarded regions cross in a file are put
 // in different rounds.
 type Schema struct {
 	// Files maps a file (slash-separated, from the module root) to its
@@ -76,16 +78,33 @@ type GuardLines struct {
 	First, Last int
 }
 
-// Blame returns the mutant whose guard holds line of file in the schema: the
-// innermost, or 0 when no guard holds it.
-func (s Schema) Blame(file string, line int) int {
+// Blame returns the mutants a compiler's error at line of file in the
+// schema points at: the innermost guard that holds the line; else the guards
+// that end on the line before, with those nested in them (a "missing
+// return" is reported at the function's closing brace, after the guard of
+// its last statements); else none.
+func (s Schema) Blame(file string, line int) []int {
 	best, span := 0, -1
 	for _, g := range s.Lines[file] {
 		if g.First <= line && line <= g.Last && (span < 0 || g.Last-g.First < span) {
 			best, span = g.N, g.Last-g.First
 		}
 	}
-	return best
+	if best != 0 {
+		return []int{best}
+	}
+	var out []int
+	for _, g := range s.Lines[file] {
+		if g.Last != line-1 {
+			continue
+		}
+		for _, in := range s.Lines[file] {
+			if g.First <= in.First && in.Last <= g.Last {
+				out = append(out, in.N)
+			}
+		}
+	}
+	return out
 }
 
 // pkgKey names a test package: its directory from the module root.
@@ -106,7 +125,7 @@ type SchemaPlan struct {
 // mutant whose snippet lies inside a function's statements and can be
 // guarded without changing what the mutated program means is put in the
 // first round where its region crosses no other mutant's (a region nested
-// in another's shares its round). At most maxRounds rounds are made, and a
+// in another's shares its round). At most maxSchemaRounds rounds are made, and a
 // round holding fewer mutants than the test packages it needs is not worth
 // its builds: its mutants fall back. The mutants of excluded fall back with
 // the reason given. read returns a file's source (path slash-separated from
@@ -364,22 +383,10 @@ func guardRegion(src []byte, m Mutant) (g guard, pkg string, err error) {
 	region := func() (int, int) {
 		return min(s, off(best[i].Pos())), max(e, off(best[j].End()))
 	}
-	g.start, g.end = region()
-	oldText := string(src[g.start:g.end])
-	newText := g.mutated(string(src))
-
-	// What the run declares, as the original and as the mutant.
-	oldDecl, err := declaredNames(oldText)
-	if err != nil {
-		return g, "", err
-	}
-	newDecl, err := declaredNames(newText)
-	if err != nil {
-		return g, "", fmt.Errorf("the mutated statements do not parse alone: %v", err)
-	}
-	declared := append(oldDecl.names, newDecl.names...)
-	// A := that assigns a name of the same block would declare a new one
-	// inside the guard: the block's own would no longer be assigned.
+	// A name the block declares before the run: the run must not declare
+	// it again (a := would declare a new one inside the guard, and the
+	// block's own would no longer be assigned; any other declaration would
+	// not compile unguarded).
 	earlier := map[string]bool{}
 	for _, p := range bestParams {
 		earlier[p] = true
@@ -389,31 +396,42 @@ func guardRegion(src []byte, m Mutant) (g guard, pkg string, err error) {
 		if err != nil {
 			return g, "", err
 		}
-		for _, name := range before.names {
+		for _, name := range before {
 			earlier[name] = true
 		}
 	}
-	for _, name := range append(oldDecl.defined, newDecl.defined...) {
-		if earlier[name] {
-			return g, "", fmt.Errorf("its statements declare %s with := where the block already has one", name)
+	var oldText, newText string
+	for widened := false; ; widened = true {
+		g.start, g.end = region()
+		oldText, newText = string(src[g.start:g.end]), g.mutated(string(src))
+		// What the run declares, as the original and as the mutant.
+		oldDecl, err := declaredNames(oldText)
+		if err != nil {
+			return g, "", err
 		}
-	}
-	// A name declared in the run and used after it: the rest of the
-	// block joins the guarded run.
-	if j+1 < len(best) && len(declared) > 0 {
+		newDecl, err := declaredNames(newText)
+		if err != nil {
+			return g, "", fmt.Errorf("the mutated statements do not parse alone: %v", err)
+		}
+		declared := append(oldDecl, newDecl...)
+		for _, name := range declared {
+			if earlier[name] {
+				return g, "", fmt.Errorf("its statements declare %s, which their block already has", name)
+			}
+		}
+		if widened || j+1 == len(best) {
+			break
+		}
+		// A name declared in the run and used after it: the rest of the
+		// block joins the guarded run.
 		after := map[string]bool{}
 		for _, name := range identsIn(string(src[off(best[j+1].Pos()):off(best[len(best)-1].End())])) {
 			after[name] = true
 		}
-		for _, name := range declared {
-			if after[name] {
-				j = len(best) - 1
-				g.start, g.end = region()
-				oldText = string(src[g.start:g.end])
-				newText = g.mutated(string(src))
-				break
-			}
+		if !slices.ContainsFunc(declared, func(name string) bool { return after[name] }) {
+			break
 		}
+		j = len(best) - 1
 	}
 	if bad := jumpIn(oldText); bad != "" {
 		return g, "", fmt.Errorf("its statements hold %s", bad)
@@ -477,29 +495,22 @@ func fieldNames(recv *ast.FieldList, typ *ast.FuncType) []string {
 	return names
 }
 
-// decls are the names a run of statements declares at its top level: all of
-// them, and those declared by :=.
-type decls struct {
-	names, defined []string
-}
-
 // declaredNames parses text as a run of statements and lists the names it
 // declares at its top level.
-func declaredNames(text string) (decls, error) {
+func declaredNames(text string) ([]string, error) {
 	const head = "package p\nfunc _() {\n"
 	f, err := parser.ParseFile(token.NewFileSet(), "", head+text+"\n}\n", parser.SkipObjectResolution)
 	if err != nil {
-		return decls{}, err
+		return nil, err
 	}
-	var d decls
+	var names []string
 	for _, st := range f.Decls[0].(*ast.FuncDecl).Body.List {
 		switch st := st.(type) {
 		case *ast.AssignStmt:
 			if st.Tok == token.DEFINE {
 				for _, l := range st.Lhs {
 					if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
-						d.names = append(d.names, id.Name)
-						d.defined = append(d.defined, id.Name)
+						names = append(names, id.Name)
 					}
 				}
 			}
@@ -508,15 +519,17 @@ func declaredNames(text string) (decls, error) {
 				switch sp := sp.(type) {
 				case *ast.ValueSpec:
 					for _, id := range sp.Names {
-						d.names = append(d.names, id.Name)
+						if id.Name != "_" {
+							names = append(names, id.Name)
+						}
 					}
 				case *ast.TypeSpec:
-					d.names = append(d.names, sp.Name.Name)
+					names = append(names, sp.Name.Name)
 				}
 			}
 		}
 	}
-	return d, nil
+	return names, nil
 }
 
 // jumpIn names a label, goto or fallthrough in a run of statements: they

@@ -72,6 +72,15 @@ func unused(xs []int) int {
 
 func first(xs []int) (int, error) { return 0, nil }
 
+func capture() error {
+	var err error
+	defer func() { _ = err }()
+	k := 1
+	v, err := first([]int{k})
+	_ = v
+	return err
+}
+
 func three(xs []int) {
 	xs[0] = 1
 	xs[1] = 2
@@ -107,7 +116,9 @@ func TestGuardRegion(t *testing.T) {
 			region: "n := len(xs)\n\ts := fmt.Sprint(n)\n\treturn s + \"!\""},
 		{m: schemaMutant("const", "const limit = 8", "const limit = 9"), why: "not inside a function"},
 		{m: schemaMutant("field", "struct{ a, b int }", "struct{ a, b, c int }"), why: "not inside a function"},
-		{m: schemaMutant("redeclares", "b, err := first(xs[a:])", "b, err := first(xs)"), why: "declare err with :="},
+		{m: schemaMutant("widened-redeclares", "k := 1", "k := 2"), why: "declare err, which their block already has"},
+		{m: schemaMutant("new-redeclares", "s := fmt.Sprint(n)", "var n int\n\ts := fmt.Sprint(n)"), why: "declare n, which"},
+		{m: schemaMutant("redeclares", "b, err := first(xs[a:])", "b, err := first(xs)"), why: "declare err, which their block already has"},
 		{m: schemaMutant("next-to-fallthrough", "x++\n\t\tfallthrough", "x--\n\t\tfallthrough"), region: "x++"},
 		{m: schemaMutant("drops-fallthrough", "x++\n\t\tfallthrough", "x++"), why: "a fallthrough"},
 		{m: schemaMutant("goto", "if x > 3 {", "if x > 4 {"), why: "a goto"},
@@ -190,7 +201,7 @@ func TestPlanSchemata(t *testing.T) {
 					at = i + 1
 				}
 			}
-			if got := s.Blame("p/p.go", at); got != n {
+			if got := s.Blame("p/p.go", at); len(got) != 1 || got[0] != n {
 				t.Errorf("round %d: line %d blames mutant %d, want %d", r+1, at, got, n)
 			}
 			// The copy run when the switch is on is the mutant's new text.
@@ -198,8 +209,17 @@ func TestPlanSchemata(t *testing.T) {
 				t.Errorf("round %d: mutant %d's new text is missing", r+1, n)
 			}
 		}
-		if s.Blame("p/p.go", 1) != 0 {
+		if s.Blame("p/p.go", 1) != nil {
 			t.Errorf("round %d: the package clause blames a mutant", r+1)
+		}
+	}
+	// A "missing return" at the closing brace after other-func's guard (the
+	// function's last statement) blames other-func.
+	for _, g := range plan.Rounds[0].Lines["p/p.go"] {
+		if g.N == 6 {
+			if got := plan.Rounds[0].Blame("p/p.go", g.Last+1); !equalInts(got, []int{6}) {
+				t.Errorf("the line after other-func's guard blames %v", got)
+			}
 		}
 	}
 	// inner and same are guarded inside outer's original copy: switched
