@@ -416,10 +416,15 @@ func BenchmarkHistoryMemory(b *testing.B) {
 func TestSortedWritesOrder(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		prefix := rapid.SampledFrom([]string{"", "namespace-prefix/", "\x00\x00"}).Draw(t, "prefix")
+		// Segments of several lengths make groups of keys that share 8,
+		// 16 or more bytes past the common prefix, and keys that end
+		// inside a word.
+		segment := rapid.SampledFrom([]string{"", "a", "a\x00", "tenant-0001", "tenant-0002", "\x00\x01", "run-00000000000000a", "run-00000000000000b"})
 		encs := rapid.SliceOfNDistinct(
 			rapid.Custom(func(t *rapid.T) string {
-				return prefix + string(rapid.SliceOfN(rapid.SampledFrom([]byte{0, 1, 'a', 0xff}), 0, 12).Draw(t, "tail"))
-			}), 1, 40, rapid.ID[string]).Draw(t, "encs")
+				return prefix + segment.Draw(t, "s1") + segment.Draw(t, "s2") + segment.Draw(t, "s3") +
+					string(rapid.SliceOfN(rapid.SampledFrom([]byte{0, 1, 'a', 0xff}), 0, 12).Draw(t, "tail"))
+			}), 1, 60, rapid.ID[string]).Draw(t, "encs")
 		writes := map[string]*txnWrite{}
 		for _, e := range encs {
 			writes[e] = &txnWrite{enc: e}

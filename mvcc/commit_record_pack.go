@@ -71,7 +71,7 @@ func (rec *commitRec) pack(st *state) {
 			}
 		}
 		p.ops[i] = op
-		n := commonPrefixLen(last, c.enc)
+		n := btree.CommonPrefix(last, c.enc)
 		nkeys += uvarintLen(n) + uvarintLen(len(c.enc)-n) + len(c.enc) - n
 		last = c.enc
 	}
@@ -85,7 +85,7 @@ func (rec *commitRec) pack(st *state) {
 	last = ""
 	for i := range rec.changes {
 		c := &rec.changes[i]
-		n := commonPrefixLen(last, c.enc)
+		n := btree.CommonPrefix(last, c.enc)
 		p.keys = binary.AppendUvarint(p.keys, uint64(n))
 		p.keys = binary.AppendUvarint(p.keys, uint64(len(c.enc)-n))
 		p.keys = append(p.keys, c.enc[n:]...)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/btree"
 )
 
 // Commit validates the transaction against the current version and, if
@@ -85,7 +86,7 @@ func sortedWrites(writes map[string]*txnWrite) []*txnWrite {
 		if lcp < 0 {
 			first, lcp = enc, len(enc)
 		}
-		lcp = commonPrefixLen(first[:lcp], enc)
+		lcp = btree.CommonPrefix(first[:lcp], enc)
 	}
 	ks := make([]keyed, len(ws))
 	for i, w := range ws {
@@ -102,17 +103,6 @@ func sortedWrites(writes map[string]*txnWrite) []*txnWrite {
 		sorted[j] = ws[k.i]
 	}
 	return sorted
-}
-
-// commonPrefixLen returns the length of the longest common prefix of a and b.
-func commonPrefixLen(a, b string) int {
-	n := min(len(a), len(b))
-	for i := range n {
-		if a[i] != b[i] {
-			return i
-		}
-	}
-	return n
 }
 
 // wordAt returns the 8 bytes of s from off as a big-endian integer, padded

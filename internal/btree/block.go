@@ -226,11 +226,11 @@ func (x piece) hasPrefix(prefix string) bool {
 
 // commonPrefixKey returns the length of the longest common prefix of the piece and key.
 func (x piece) commonPrefixKey(key string) int {
-	n := commonPrefix(x.p, key)
+	n := CommonPrefix(x.p, key)
 	if n < len(x.p) {
 		return n
 	}
-	return n + commonPrefix(x.s, key[n:])
+	return n + CommonPrefix(x.s, key[n:])
 }
 
 // commonPrefixPieces returns the length of the longest common prefix of two pieces.
@@ -240,16 +240,16 @@ func commonPrefixPieces(a, b piece) int {
 	}
 	// a.p is the shorter first part: compare it with b's first part, then a's second part
 	// with the rest of b.
-	n := commonPrefix(a.p, b.p)
+	n := CommonPrefix(a.p, b.p)
 	if n < len(a.p) {
 		return n
 	}
 	rest := b.p[n:]
-	m := commonPrefix(a.s, rest)
+	m := CommonPrefix(a.s, rest)
 	if m < len(rest) {
 		return n + m
 	}
-	return n + m + commonPrefix(a.s[m:], b.s)
+	return n + m + CommonPrefix(a.s[m:], b.s)
 }
 
 // layout returns the longest common prefix of the strings ps (ascending) and the bytes a
@@ -308,8 +308,9 @@ func blockOf(ss ...string) block {
 // is greater than a. a must be less than b.
 func sepBetween(a, b piece) piece { return b.head(commonPrefixPieces(a, b) + 1) }
 
-// commonPrefix returns the length of the longest common prefix of a and b.
-func commonPrefix(a, b string) int {
+// CommonPrefix returns the length of the longest common prefix of a and b, comparing 8 bytes
+// at a time. Safe for concurrent use.
+func CommonPrefix(a, b string) int {
 	n := min(len(a), len(b))
 	i := 0
 	for i+8 <= n && a[i:i+8] == b[i:i+8] {

@@ -63,7 +63,7 @@ func checkBlock(t *testing.T, r *rand.Rand, b block, want []string) {
 			if h, wh := b.piece(i).hasPrefix(k), strings.HasPrefix(want[i], k); h != wh {
 				t.Fatalf("piece %q hasPrefix %q = %v, want %v", want[i], k, h, wh)
 			}
-			if l, wl := b.piece(i).commonPrefixKey(k), commonPrefix(want[i], k); l != wl {
+			if l, wl := b.piece(i).commonPrefixKey(k), CommonPrefix(want[i], k); l != wl {
 				t.Fatalf("piece %q commonPrefixKey %q = %d, want %d", want[i], k, l, wl)
 			}
 		}
@@ -86,7 +86,7 @@ func TestBlock(t *testing.T) {
 		}
 		slices.Sort(want)
 		b := blockOf(want...)
-		if len(want) > 1 && b.prefix() != want[0][:commonPrefix(want[0], want[len(want)-1])] {
+		if len(want) > 1 && b.prefix() != want[0][:CommonPrefix(want[0], want[len(want)-1])] {
 			t.Fatalf("round %d: prefix %q of %q is not the longest shared one", round, b.prefix(), want)
 		}
 		checkBlock(t, r, b, want)
@@ -134,7 +134,7 @@ func TestPieces(t *testing.T) {
 		a, b := blockKey(r), blockKey(r)
 		ca, cb := r.IntN(len(a)+1), r.IntN(len(b)+1)
 		pa, pb := piece{a[:ca], a[ca:]}, piece{b[:cb], b[cb:]}
-		if got, want := commonPrefixPieces(pa, pb), commonPrefix(a, b); got != want {
+		if got, want := commonPrefixPieces(pa, pb), CommonPrefix(a, b); got != want {
 			t.Fatalf("commonPrefixPieces(%q, %q) = %d, want %d", a, b, got, want)
 		}
 		for n := 0; n <= len(a); n++ {

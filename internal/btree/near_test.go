@@ -10,7 +10,7 @@ func maxShared(keys map[string]bool, key string) int {
 	best := 0
 	for k := range keys {
 		if k != key {
-			best = max(best, commonPrefix(k, key))
+			best = max(best, CommonPrefix(k, key))
 		}
 	}
 	return best
@@ -56,11 +56,11 @@ func TestCommonPrefix(t *testing.T) {
 		{"", "", 0}, {"a", "", 0}, {"abc", "abd", 2}, {"abcdefghij", "abcdefghij", 10},
 		{"abcdefghijk", "abcdefghXjk", 8}, {"abcdefgh", "abcdefghi", 8}, {"0123456789abcdefZ", "0123456789abcdefY", 16},
 	} {
-		if got := commonPrefix(c.a, c.b); got != c.n {
-			t.Errorf("commonPrefix(%q, %q) = %d, want %d", c.a, c.b, got, c.n)
+		if got := CommonPrefix(c.a, c.b); got != c.n {
+			t.Errorf("CommonPrefix(%q, %q) = %d, want %d", c.a, c.b, got, c.n)
 		}
-		if got := commonPrefix(c.b, c.a); got != c.n {
-			t.Errorf("commonPrefix(%q, %q) = %d, want %d", c.b, c.a, got, c.n)
+		if got := CommonPrefix(c.b, c.a); got != c.n {
+			t.Errorf("CommonPrefix(%q, %q) = %d, want %d", c.b, c.a, got, c.n)
 		}
 	}
 }
