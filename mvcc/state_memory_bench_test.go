@@ -2,10 +2,10 @@ package mvcc
 
 import (
 	"runtime"
-	"runtime/metrics"
 	"testing"
 
 	"github.com/inmemdb/inmem/core"
+	"github.com/inmemdb/inmem/internal/benchgc"
 )
 
 // BenchmarkBytesPerKey measures the live heap a store of 1M keys (32-byte
@@ -107,24 +107,7 @@ func BenchmarkHeapMark(b *testing.B) {
 					}
 				}
 			}
-			runtime.GC()
-			ms := []metrics.Sample{
-				{Name: "/gc/heap/objects:objects"}, {Name: "/gc/scan/heap:bytes"},
-				{Name: "/cpu/classes/gc/mark/assist:cpu-seconds"}, {Name: "/cpu/classes/gc/mark/dedicated:cpu-seconds"},
-				{Name: "/cpu/classes/gc/mark/idle:cpu-seconds"},
-			}
-			mark := func() float64 {
-				metrics.Read(ms)
-				return ms[2].Value.Float64() + ms[3].Value.Float64() + ms[4].Value.Float64()
-			}
-			b.ResetTimer()
-			m0 := mark()
-			for range b.N {
-				runtime.GC()
-			}
-			b.ReportMetric((mark()-m0)*1e3/float64(b.N), "mark-cpu-ms/op")
-			b.ReportMetric(float64(ms[0].Value.Uint64())/n, "objects/key")
-			b.ReportMetric(float64(ms[1].Value.Uint64())/n, "scan-B/key")
+			benchgc.ReportMark(b, n)
 			runtime.KeepAlive(s)
 		})
 	}

@@ -2,10 +2,11 @@ package btree
 
 import (
 	"runtime"
-	"runtime/metrics"
 	"strconv"
 	"testing"
 	"unsafe"
+
+	"github.com/inmemdb/inmem/internal/benchgc"
 )
 
 // BenchmarkRecordGC bounds what a pointer-free record would save the collector: a 1M-key map
@@ -59,23 +60,6 @@ func recordGC[V any](b *testing.B, mk func(i int, payload []byte) V) {
 		e.Set(k, mk(i, make([]byte, 31)))
 	}
 	m := e.Map()
-	runtime.GC()
-	s := []metrics.Sample{
-		{Name: "/gc/heap/objects:objects"}, {Name: "/gc/scan/heap:bytes"},
-		{Name: "/cpu/classes/gc/mark/assist:cpu-seconds"}, {Name: "/cpu/classes/gc/mark/dedicated:cpu-seconds"},
-		{Name: "/cpu/classes/gc/mark/idle:cpu-seconds"},
-	}
-	mark := func() float64 {
-		metrics.Read(s)
-		return s[2].Value.Float64() + s[3].Value.Float64() + s[4].Value.Float64()
-	}
-	b.ResetTimer()
-	m0 := mark()
-	for range b.N {
-		runtime.GC()
-	}
-	b.ReportMetric((mark()-m0)*1e3/float64(b.N), "mark-cpu-ms/op")
-	b.ReportMetric(float64(s[0].Value.Uint64())/n, "objects/key")
-	b.ReportMetric(float64(s[1].Value.Uint64())/n, "scan-B/key")
+	benchgc.ReportMark(b, n)
 	runtime.KeepAlive(m)
 }
