@@ -35,7 +35,11 @@ type Txn struct {
 	reads  map[string]uint64 // encoded key -> version seen at Begin (0: absent)
 	scans  []scanRead
 	seqs   map[string]uint64 // event log prefix -> the highest sequence it used at Begin, for each log Append read
-	done   bool
+	// slab is the room left for buffered writes (newWrite), and slabLen
+	// the length of the last slab made.
+	slab    []txnWrite
+	slabLen int
+	done    bool
 	// How Commit ended the transaction: attempted is set by Commit,
 	// committed when it succeeded with version result, err when it failed.
 	attempted bool
@@ -121,13 +125,12 @@ func (t *Txn) Put(key core.Key, value core.Value, ttl time.Duration) error {
 	if err := checkTTL(ttl); err != nil {
 		return err
 	}
-	w := &txnWrite{key: key, value: value, ttl: ttl}
-	w.enc = encodeKey(key)
-	var err error
-	if w.size, err = t.s.checkSize(w.enc, value); err != nil {
+	enc := encodeKey(key)
+	size, err := t.s.checkSize(enc, value)
+	if err != nil {
 		return err
 	}
-	t.buffer(w)
+	t.buffer(txnWrite{enc: enc, key: key, value: value, ttl: ttl, size: size})
 	return nil
 }
 
@@ -142,23 +145,51 @@ func (t *Txn) Delete(key core.Key) error {
 	if _, err := t.Get(key); err != nil {
 		return err
 	}
-	t.buffer(&txnWrite{key: key, del: true})
+	t.buffer(txnWrite{key: key, del: true})
 	return nil
 }
 
-func (t *Txn) buffer(w *txnWrite) {
-	if w.enc == "" {
-		w.enc = encodeKey(w.key)
+// buffer keeps write as the transaction's write of its key, in place of
+// any earlier one (in that one's room: rewriting a key does not grow the
+// transaction).
+func (t *Txn) buffer(write txnWrite) {
+	if write.enc == "" {
+		write.enc = encodeKey(write.key)
 	}
 	// Keep the user key as a view of the encoding, not the caller's slice,
 	// which the caller may change before Commit.
-	uk := w.enc[len(w.enc)-len(w.key.UserKey):]
-	w.key.UserKey = unsafe.Slice(unsafe.StringData(uk), len(uk))
+	uk := write.enc[len(write.enc)-len(write.key.UserKey):]
+	write.key.UserKey = unsafe.Slice(unsafe.StringData(uk), len(uk))
 	if t.writes == nil {
 		t.writes = make(map[string]*txnWrite)
 	}
+	if w, ok := t.writes[write.enc]; ok {
+		*w = write
+		return
+	}
+	w := t.newWrite()
+	*w = write
 	t.writes[w.enc] = w
 }
+
+// newWrite returns room for one buffered write. The writes of a
+// transaction all live until it ends, so they are carved from slabs: one
+// allocation for many writes instead of one each. A slab holds twice as
+// many writes as the one before, from 4 up to maxSlab, so a transaction of
+// a few writes allocates little and a large one few times; a slot whose
+// write a later write of the same key replaced stays unused.
+func (t *Txn) newWrite() *txnWrite {
+	if len(t.slab) == 0 {
+		t.slabLen = min(max(2*t.slabLen, 4), maxSlab)
+		t.slab = make([]txnWrite, t.slabLen)
+	}
+	w := &t.slab[0]
+	t.slab = t.slab[1:]
+	return w
+}
+
+// maxSlab is the most writes of one slab (newWrite).
+const maxSlab = 256
 
 // ScanPrefix returns the entries matching prefix as the transaction sees
 // them (its view at Begin merged with its own writes), in key order. The
@@ -209,5 +240,5 @@ func (t *Txn) ScanPrefix(prefix core.Key) ([]core.Entry, error) {
 // once and after Commit.
 func (t *Txn) Discard() {
 	t.done = true
-	t.writes, t.reads, t.scans, t.seqs = nil, nil, nil, nil
+	t.writes, t.reads, t.scans, t.seqs, t.slab = nil, nil, nil, nil, nil
 }

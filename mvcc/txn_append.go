@@ -58,7 +58,7 @@ func (t *Txn) Append(ns core.Namespace, value core.Value, ttl time.Duration) (co
 		return core.Key{}, err // an index whose scope holds this sequence but not the probe's
 	}
 	t.read(string(b))
-	t.buffer(&txnWrite{key: key, value: value, ttl: ttl, size: size})
+	t.buffer(txnWrite{key: key, value: value, ttl: ttl, size: size})
 	return key, nil
 }
 
