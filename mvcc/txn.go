@@ -176,8 +176,8 @@ func (t *Txn) buffer(write txnWrite) {
 // transaction all live until it ends, so they are carved from slabs: one
 // allocation for many writes instead of one each. A slab holds twice as
 // many writes as the one before, from 4 up to maxSlab, so a transaction of
-// a few writes allocates little and a large one few times; a slot whose
-// write a later write of the same key replaced stays unused.
+// a few writes allocates little and a large one few times (buffer gives a
+// key one slot, however often it is written).
 func (t *Txn) newWrite() *txnWrite {
 	if len(t.slab) == 0 {
 		t.slabLen = min(max(2*t.slabLen, 4), maxSlab)
